@@ -1,0 +1,62 @@
+"""The ``eid`` command.
+
+Each area registers its own sub-commands (``register(subparsers)``) so this
+module stays a thin dispatcher. Exit codes a script can rely on:
+
+* 0 – success
+* 1 – the request was understood but failed (token rejected, citizen not found)
+* 2 – usage error (bad arguments)
+* 3 – input data invalid (malformed ID number, data file that fails validation)
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from eid.errors import EidError
+
+__all__ = ["main"]
+
+# Modules that contribute sub-commands; each defines ``register(subparsers)``
+# and sets ``func`` on its parsers. Imported lazily so a broken optional area
+# cannot stop the others.
+_COMMAND_MODULES = (
+    "eid.demo",
+    "eid.population.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="eid", description="Electronic identity for Vietnam's e-government."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except EidError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

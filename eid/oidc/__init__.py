@@ -1,0 +1,1 @@
+"""OpenID Connect protocol logic shared by the provider and the relying party."""
