@@ -1,0 +1,46 @@
+"""Identity-token verification: strict, fast, and explicit about every rule.
+
+>>> from eid.verify import verify_id_token, TokenError
+>>> claims = verify_id_token(token, issuer=ISSUER, audience=CLIENT_ID, jwks=keys,
+...                          nonce=nonce, min_acr="LoA2")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from eid.errors import ConfigurationError, EidError, KeySourceError, TokenError
+from eid.verify.algorithms import ALGORITHMS, Algorithm
+from eid.verify.assurance import ACR_LEVELS, Acr, acr_rank, acr_satisfies
+from eid.verify.claims import IdTokenClaims, check_id_token_claims, token_hash
+from eid.verify.idtoken import MAX_LEEWAY, verify_id_token
+from eid.verify.jws import DEFAULT_MAX_SIZE, Jwks, ParsedJws, parse_jws, verify_jws
+from eid.verify.keys import KeySet, PublicKey
+from eid.verify.keysource import KeySource
+from eid.verify.remote import FetchResult, RemoteKeySource
+
+__all__ = [
+    "ACR_LEVELS",
+    "ALGORITHMS",
+    "DEFAULT_MAX_SIZE",
+    "MAX_LEEWAY",
+    "Acr",
+    "Algorithm",
+    "ConfigurationError",
+    "EidError",
+    "FetchResult",
+    "IdTokenClaims",
+    "Jwks",
+    "KeySet",
+    "KeySource",
+    "KeySourceError",
+    "ParsedJws",
+    "PublicKey",
+    "RemoteKeySource",
+    "TokenError",
+    "acr_rank",
+    "acr_satisfies",
+    "check_id_token_claims",
+    "parse_jws",
+    "token_hash",
+    "verify_id_token",
+    "verify_jws",
+]
