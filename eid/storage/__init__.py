@@ -1,0 +1,22 @@
+"""Storage behind small protocols, each with an embedded default.
+
+Short-lived state (sessions, authorization codes, login-attempt counters,
+consumed-code markers) lives in an :class:`EphemeralStore`: in memory by
+default, in Redis when ``EID_REDIS_URL`` names one.
+"""
+
+from __future__ import annotations
+
+from eid.storage.ephemeral import EphemeralStore, ephemeral_store_from_url
+from eid.storage.memory import MemoryStore
+
+__all__ = ["EphemeralStore", "MemoryStore", "RedisStore", "ephemeral_store_from_url"]
+
+
+def __getattr__(name: str) -> object:
+    # Imported lazily: the redis client is an optional dependency of the library.
+    if name == "RedisStore":
+        from eid.storage.redis import RedisStore
+
+        return RedisStore
+    raise AttributeError(name)

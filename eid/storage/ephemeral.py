@@ -1,0 +1,75 @@
+"""The short-lived state protocol (modelled on node-oidc-provider's adapters).
+
+Values are JSON objects. Every entry has a time to live; a store never keeps
+short-lived state forever. ``consume`` and ``add`` are atomic, which is what
+single-use authorization codes (RFC 6749 §4.1.2) and reuse detection need.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from eid.errors import ConfigurationError
+
+__all__ = ["EphemeralStore", "ephemeral_store_from_url"]
+
+Value = dict[str, Any]
+
+
+class EphemeralStore(Protocol):
+    """Short-lived key-value state with per-entry expiry."""
+
+    def put(self, key: str, value: Value, ttl: float) -> None:
+        """Store ``value`` under ``key`` for ``ttl`` seconds, replacing any entry."""
+        ...
+
+    def add(self, key: str, value: Value, ttl: float) -> bool:
+        """Store only if ``key`` is absent; ``True`` when stored (atomic)."""
+        ...
+
+    def get(self, key: str) -> Value | None:
+        """The live value, or ``None``."""
+        ...
+
+    def consume(self, key: str) -> Value | None:
+        """Return and delete the live value in one atomic step, or ``None``."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove ``key`` (no error when absent)."""
+        ...
+
+    def incr(self, key: str, ttl: float) -> int:
+        """Add one to a counter and return it; a new counter lives ``ttl`` seconds."""
+        ...
+
+    def ttl(self, key: str) -> float | None:
+        """Seconds left for ``key``, or ``None`` when it is absent."""
+        ...
+
+    def clear(self) -> None:
+        """Remove every entry of this store (tests and the mock's reset)."""
+        ...
+
+
+def check_ttl(ttl: float) -> None:
+    """:raises ConfigurationError: ``invalid_ttl`` unless ``ttl`` is a positive number."""
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl < 10**9:
+        raise ConfigurationError(f"ttl must be a positive number of seconds, not {ttl!r}",
+                                 code="invalid_ttl")
+
+
+def ephemeral_store_from_url(url: str | None, *, prefix: str = "eid:") -> EphemeralStore:
+    """A Redis store for ``redis://`` / ``rediss://`` / ``unix://`` URLs, else memory.
+
+    :raises ConfigurationError: ``invalid_url`` for any other scheme.
+    """
+    if not url:
+        from eid.storage.memory import MemoryStore
+
+        return MemoryStore()
+    if url.split(":", 1)[0] not in ("redis", "rediss", "unix"):
+        raise ConfigurationError(f"not a Redis URL: {url!r}", code="invalid_url")
+    from eid.storage.redis import RedisStore
+
+    return RedisStore.from_url(url, prefix=prefix)

@@ -1,0 +1,96 @@
+"""The in-memory short-lived store: the embedded default.
+
+For development, tests and a single-process service only: state is lost on
+restart and not shared between processes. The service warns when it runs on it.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Callable
+
+from eid.storage.ephemeral import Value, check_ttl
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore:
+    """A thread-safe dict with expiry; ``clock`` defaults to ``time.time`` (freezegun-friendly)."""
+
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._data: dict[str, tuple[float, Value | int]] = {}
+
+    def _now(self) -> float:
+        return self._clock() if self._clock is not None else time.time()
+
+    def _live(self, key: str) -> Value | int | None:
+        entry = self._data.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= self._now():
+            del self._data[key]
+            return None
+        return entry[1]
+
+    def _sweep(self) -> None:
+        # Amortised cleanup so abandoned entries cannot grow memory without bound.
+        if len(self._data) % 1024 == 0:
+            now = self._now()
+            for key in [k for k, (exp, _) in self._data.items() if exp <= now]:
+                del self._data[key]
+
+    def put(self, key: str, value: Value, ttl: float) -> None:
+        check_ttl(ttl)
+        with self._lock:
+            self._data[key] = (self._now() + ttl, copy.deepcopy(value))
+            self._sweep()
+
+    def add(self, key: str, value: Value, ttl: float) -> bool:
+        check_ttl(ttl)
+        with self._lock:
+            if self._live(key) is not None:
+                return False
+            self._data[key] = (self._now() + ttl, copy.deepcopy(value))
+            self._sweep()
+            return True
+
+    def get(self, key: str) -> Value | None:
+        with self._lock:
+            value = self._live(key)
+        return copy.deepcopy(value) if isinstance(value, dict) else None
+
+    def consume(self, key: str) -> Value | None:
+        with self._lock:
+            value = self._live(key)
+            self._data.pop(key, None)
+        return value if isinstance(value, dict) else None
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
+    def incr(self, key: str, ttl: float) -> int:
+        check_ttl(ttl)
+        with self._lock:
+            current = self._live(key)
+            if isinstance(current, int):
+                count = current + 1
+                self._data[key] = (self._data[key][0], count)
+            else:
+                count = 1
+                self._data[key] = (self._now() + ttl, count)
+            return count
+
+    def ttl(self, key: str) -> float | None:
+        with self._lock:
+            if self._live(key) is None:
+                return None
+            return self._data[key][0] - self._now()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()

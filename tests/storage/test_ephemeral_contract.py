@@ -1,0 +1,176 @@
+"""One contract for every short-lived store: memory (default) and a real Redis."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from eid.errors import ConfigurationError, StorageError
+from eid.storage import EphemeralStore, MemoryStore, ephemeral_store_from_url
+from eid.storage.redis import RedisStore
+from tests.servers import redis_server
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request: pytest.FixtureRequest) -> Iterator[EphemeralStore]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    url = request.getfixturevalue("redis_url")
+    redis_store = ephemeral_store_from_url(url, prefix="test:")
+    assert isinstance(redis_store, RedisStore)
+    redis_store.clear()
+    yield redis_store
+    redis_store.clear()
+
+
+VALUE: dict[str, Any] = {"client_id": "portal", "scopes": ["openid", "profile"], "n": 1}
+
+
+def test_put_get_round_trip(store: EphemeralStore) -> None:
+    store.put("code:1", VALUE, 60)
+    assert store.get("code:1") == VALUE
+    assert store.get("code:2") is None
+
+
+def test_values_are_copies(store: EphemeralStore) -> None:
+    store.put("k", VALUE, 60)
+    got = store.get("k")
+    assert got is not None
+    got["n"] = 99
+    assert store.get("k") == VALUE
+
+
+def test_consume_returns_once(store: EphemeralStore) -> None:
+    store.put("code:1", VALUE, 60)
+    assert store.consume("code:1") == VALUE
+    assert store.consume("code:1") is None
+    assert store.get("code:1") is None
+
+
+def test_consume_is_atomic_under_concurrency(store: EphemeralStore) -> None:
+    store.put("code:race", VALUE, 60)
+    winners: list[Any] = []
+    barrier = threading.Barrier(8)
+
+    def redeem() -> None:
+        barrier.wait()
+        if store.consume("code:race") is not None:
+            winners.append(1)
+
+    threads = [threading.Thread(target=redeem) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(winners) == 1
+
+
+def test_add_only_when_absent(store: EphemeralStore) -> None:
+    assert store.add("used:abc", {"at": 1}, 60) is True
+    assert store.add("used:abc", {"at": 2}, 60) is False
+    assert store.get("used:abc") == {"at": 1}
+
+
+def test_delete(store: EphemeralStore) -> None:
+    store.put("k", VALUE, 60)
+    store.delete("k")
+    store.delete("never-there")
+    assert store.get("k") is None
+
+
+def test_counter_counts_and_keeps_its_first_expiry(store: EphemeralStore) -> None:
+    assert [store.incr("fail:1", 300) for _ in range(3)] == [1, 2, 3]
+    left = store.ttl("fail:1")
+    assert left is not None
+    assert 290 < left <= 300
+
+
+def test_ttl_is_set(store: EphemeralStore) -> None:
+    store.put("k", VALUE, 60)
+    left = store.ttl("k")
+    assert left is not None
+    assert 55 < left <= 60
+    assert store.ttl("absent") is None
+
+
+def test_clear(store: EphemeralStore) -> None:
+    store.put("a", VALUE, 60)
+    store.incr("b", 60)
+    store.clear()
+    assert store.get("a") is None
+    assert store.ttl("b") is None
+
+
+@pytest.mark.parametrize("ttl", [0, -1, "60", True, float("nan"), 10**10])
+def test_bad_ttl_is_a_configuration_error(store: EphemeralStore, ttl: Any) -> None:
+    with pytest.raises(ConfigurationError):
+        store.put("k", VALUE, ttl)
+
+
+# --- expiry, with a controlled clock (memory) -------------------------------------
+
+def test_memory_entries_expire_exactly_at_their_ttl() -> None:
+    now = [1000.0]
+    store = MemoryStore(clock=lambda: now[0])
+    store.put("code", VALUE, 60)
+    store.incr("fails", 60)
+    now[0] = 1059.999
+    assert store.get("code") == VALUE
+    now[0] = 1060.0
+    assert store.get("code") is None
+    assert store.consume("code") is None
+    assert store.incr("fails", 60) == 1  # a fresh window
+    assert store.add("code", VALUE, 60) is True
+
+
+def test_memory_store_follows_freezegun() -> None:
+    from freezegun import freeze_time
+
+    with freeze_time("2026-01-01 00:00:00") as frozen:
+        store = MemoryStore()
+        store.put("code", VALUE, 60)
+        frozen.tick(59)
+        assert store.get("code") == VALUE
+        frozen.tick(1)
+        assert store.get("code") is None
+
+
+# --- configuration and failures ------------------------------------------------------
+
+def test_no_url_means_memory() -> None:
+    assert isinstance(ephemeral_store_from_url(None), MemoryStore)
+    assert isinstance(ephemeral_store_from_url(""), MemoryStore)
+
+
+def test_non_redis_url_is_refused() -> None:
+    with pytest.raises(ConfigurationError) as err:
+        ephemeral_store_from_url("http://127.0.0.1:6379")
+    assert err.value.code == "invalid_url"
+
+
+def test_unreachable_redis_is_a_storage_error() -> None:
+    from tests.servers import free_port
+
+    store = ephemeral_store_from_url(f"redis://127.0.0.1:{free_port()}/0")
+    with pytest.raises(StorageError) as err:
+        store.get("k")
+    assert err.value.code == "storage_unavailable"
+
+
+def test_corrupt_redis_entry_is_a_storage_error(redis_url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(redis_url).set("test:bad", b"\xff not json")
+    with pytest.raises(StorageError) as err:
+        ephemeral_store_from_url(redis_url, prefix="test:").get("bad")
+    assert err.value.code == "corrupt_record"
