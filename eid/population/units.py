@@ -71,8 +71,8 @@ def _units() -> _Units:
     # Imported here so that importing eid does not load the package (and its
     # 3,321 objects) until a unit is actually needed; also the one place to swap
     # the data source (see UNITS.md).
-    from vietnam_provinces import Province as PkgProvince  # noqa: PLC0415
-    from vietnam_provinces import VietNamDivisionType, Ward  # noqa: PLC0415
+    from vietnam_provinces import Province as PkgProvince
+    from vietnam_provinces import VietNamDivisionType, Ward
 
     provinces: dict[int, Province] = {}
     for pkg in sorted(PkgProvince.iter_all(), key=lambda pkg: int(pkg.code)):
