@@ -12,22 +12,47 @@ stable snake_case string to branch on, log, or show (never parse the message).
     │   ├── DocumentError      a card's MRZ or QR payload is malformed (``field``)
     │   ├── NotFoundError      no such citizen
     │   └── DataError          a data file failed validation (``source``, ``field``)
-    └── StorageError           a store failed (connection, corruption)
+    ├── StorageError           a store failed (connection, corruption)
+    └── OAuthError             an OAuth 2.0 / OpenID Connect protocol error: one class
+                               per error code (RFC 6749 §4.1.2.1, §5.2; OIDC Core
+                               §3.1.2.6; RFC 6750 §3.1), each knowing its HTTP status
+                               and whether it may be sent back to the redirect URI
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "OAUTH_ERRORS",
+    "AccessDenied",
     "ConfigurationError",
+    "ConsentRequired",
     "DataError",
     "DocumentError",
     "EidError",
     "IdNumberError",
+    "InsufficientScope",
+    "InteractionRequired",
+    "InvalidClient",
+    "InvalidGrant",
+    "InvalidRedirectUri",
+    "InvalidRequest",
+    "InvalidScope",
+    "InvalidToken",
     "KeySourceError",
+    "LoginRequired",
     "NotFoundError",
+    "OAuthError",
     "PopulationError",
+    "RequestNotSupported",
+    "RequestUriNotSupported",
+    "ServerError",
     "StorageError",
+    "TemporarilyUnavailable",
     "TokenError",
+    "UnauthorizedClient",
+    "UnsupportedGrantType",
+    "UnsupportedResponseType",
+    "UnsupportedTokenType",
 ]
 
 
@@ -109,3 +134,122 @@ class StorageError(EidError):
     """A storage backend failed."""
 
     default_code = "storage_error"
+
+
+class OAuthError(EidError):
+    """An OAuth 2.0 / OIDC protocol error; ``code`` is the OAuth ``error`` value.
+
+    ``status`` is the HTTP status for direct responses; ``redirectable`` says
+    whether the error may go back to the client's redirect URI (never when the
+    client or the redirect URI itself is in doubt, RFC 6749 §4.1.2.1).
+    """
+
+    default_code = "server_error"
+    status = 400
+    redirectable = True
+
+    def __init__(self, description: str = "", *, code: str | None = None) -> None:
+        super().__init__(description or (code or self.default_code), code=code)
+        self.description = description
+
+
+class InvalidRequest(OAuthError):
+    default_code = "invalid_request"
+
+
+class InvalidClient(OAuthError):
+    default_code = "invalid_client"
+    status = 401
+    redirectable = False
+
+
+class InvalidRedirectUri(OAuthError):
+    """Unknown client or unregistered redirect URI: shown on an error page, never redirected."""
+
+    default_code = "invalid_request"
+    redirectable = False
+
+
+class InvalidGrant(OAuthError):
+    default_code = "invalid_grant"
+
+
+class UnauthorizedClient(OAuthError):
+    default_code = "unauthorized_client"
+
+
+class UnsupportedGrantType(OAuthError):
+    default_code = "unsupported_grant_type"
+
+
+class UnsupportedResponseType(OAuthError):
+    default_code = "unsupported_response_type"
+
+
+class UnsupportedTokenType(OAuthError):
+    default_code = "unsupported_token_type"  # RFC 7009 §2.2.1
+
+
+class InvalidScope(OAuthError):
+    default_code = "invalid_scope"
+
+
+class AccessDenied(OAuthError):
+    default_code = "access_denied"
+    status = 403
+
+
+class ServerError(OAuthError):
+    default_code = "server_error"
+    status = 500
+
+
+class TemporarilyUnavailable(OAuthError):
+    default_code = "temporarily_unavailable"
+    status = 503
+
+
+class LoginRequired(OAuthError):
+    default_code = "login_required"
+
+
+class ConsentRequired(OAuthError):
+    default_code = "consent_required"
+
+
+class InteractionRequired(OAuthError):
+    default_code = "interaction_required"
+
+
+class RequestNotSupported(OAuthError):
+    default_code = "request_not_supported"
+
+
+class RequestUriNotSupported(OAuthError):
+    default_code = "request_uri_not_supported"
+
+
+class InvalidToken(OAuthError):
+    """RFC 6750 §3.1: the access token is missing, expired, revoked or malformed."""
+
+    default_code = "invalid_token"
+    status = 401
+    redirectable = False
+
+
+class InsufficientScope(OAuthError):
+    default_code = "insufficient_scope"
+    status = 403
+    redirectable = False
+
+
+#: Error classes by OAuth ``error`` code, for turning a provider's answer into an exception.
+OAUTH_ERRORS: dict[str, type[OAuthError]] = {
+    cls.default_code: cls
+    for cls in (
+        InvalidRequest, InvalidClient, InvalidGrant, UnauthorizedClient, UnsupportedGrantType,
+        UnsupportedResponseType, UnsupportedTokenType, InvalidScope, AccessDenied, ServerError,
+        TemporarilyUnavailable, LoginRequired, ConsentRequired, InteractionRequired,
+        RequestNotSupported, RequestUriNotSupported, InvalidToken, InsufficientScope,
+    )
+}

@@ -19,7 +19,14 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from eid.errors import ConfigurationError, KeySourceError, TokenError
 from eid.verify._codec import b64url_decode, b64url_encode
 
-__all__ = ["SigningKey", "load_signing_keys", "public_jwks", "sign_segments", "sign_token"]
+__all__ = [
+    "SigningKey",
+    "load_signing_keys",
+    "private_jwk",
+    "public_jwks",
+    "sign_segments",
+    "sign_token",
+]
 
 _PUBLIC_MEMBERS: Final = {
     "RSA": ("kty", "n", "e"),
@@ -87,6 +94,24 @@ class SigningKey:
         public_jwk.update(kid=kid, use="sig", alg=chosen)
         return cls(kid, str(kty), str(chosen), key, public_jwk)
 
+    @classmethod
+    def generate(cls, alg: str, kid: str) -> tuple[SigningKey, dict[str, str]]:
+        """A fresh key for ``alg`` (RSA keys are 3072 bits) and its private JWK.
+
+        :raises ConfigurationError: ``invalid_argument`` for an unsupported algorithm.
+        """
+        if alg in ("RS256", "PS256"):
+            key: Any = rsa.generate_private_key(65537, 3072)
+        elif alg == "ES256":
+            key = ec.generate_private_key(ec.SECP256R1())
+        elif alg in ("EdDSA", "Ed25519"):
+            key = ed25519.Ed25519PrivateKey.generate()
+        else:
+            raise ConfigurationError(f"cannot generate a key for {alg!r}", code="invalid_argument")
+        jwk = private_jwk(key)
+        jwk.update(kid=kid, alg=alg, use="sig")
+        return cls.from_jwk(jwk), jwk
+
     def sign(self, data: bytes) -> bytes:
         """Sign ``data`` with this key's algorithm (JWS encoding of the signature)."""
         if self.alg == "RS256":
@@ -98,6 +123,33 @@ class SigningKey:
             r, s = decode_dss_signature(self.key.sign(data, ec.ECDSA(hashes.SHA256())))
             return r.to_bytes(32, "big") + s.to_bytes(32, "big")  # RFC 7518 §3.4
         return bytes(self.key.sign(data))
+
+
+def _b64int(n: int, size: int | None = None) -> str:
+    return b64url_encode(n.to_bytes(size or max(1, (n.bit_length() + 7) // 8), "big"))
+
+
+def private_jwk(key: Any) -> dict[str, str]:
+    """The private JWK (RFC 7518 §6, RFC 8037 §2) of a ``cryptography`` private key."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        priv = key.private_numbers()
+        pub = priv.public_numbers
+        return {"kty": "RSA", "n": _b64int(pub.n), "e": _b64int(pub.e), "d": _b64int(priv.d),
+                "p": _b64int(priv.p), "q": _b64int(priv.q), "dp": _b64int(priv.dmp1),
+                "dq": _b64int(priv.dmq1), "qi": _b64int(priv.iqmp)}
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        nums = key.private_numbers()
+        return {"kty": "EC", "crv": "P-256", "x": _b64int(nums.public_numbers.x, 32),
+                "y": _b64int(nums.public_numbers.y, 32), "d": _b64int(nums.private_value, 32)}
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        from cryptography.hazmat.primitives import serialization as ser
+
+        raw = key.private_bytes(ser.Encoding.Raw, ser.PrivateFormat.Raw, ser.NoEncryption())
+        pub_raw = key.public_key().public_bytes(ser.Encoding.Raw, ser.PublicFormat.Raw)
+        return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(pub_raw),
+                "d": b64url_encode(raw)}
+    raise ConfigurationError(f"unsupported key type {type(key).__name__}",
+                             code="invalid_argument")
 
 
 def sign_segments(header_b64: str, payload_b64: str, key: SigningKey) -> str:

@@ -7,10 +7,20 @@ default, in Redis when ``EID_REDIS_URL`` names one.
 
 from __future__ import annotations
 
+from eid.storage.durable import Consent, DurableStore, SqliteDurableStore, StoredKey
 from eid.storage.ephemeral import EphemeralStore, ephemeral_store_from_url
 from eid.storage.memory import MemoryStore
 
-__all__ = ["EphemeralStore", "MemoryStore", "RedisStore", "ephemeral_store_from_url"]
+__all__ = [
+    "Consent",
+    "DurableStore",
+    "EphemeralStore",
+    "MemoryStore",
+    "RedisStore",
+    "SqliteDurableStore",
+    "StoredKey",
+    "ephemeral_store_from_url",
+]
 
 
 def __getattr__(name: str) -> object:
