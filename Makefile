@@ -43,6 +43,7 @@ system-deps:
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.verify
+	$(BIN)/python -m bench.population
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -15,11 +15,13 @@ from eid.verify.idtoken import MAX_LEEWAY, verify_id_token
 from eid.verify.jws import DEFAULT_MAX_SIZE, Jwks, ParsedJws, parse_jws, verify_jws
 from eid.verify.keys import KeySet, PublicKey
 from eid.verify.keysource import KeySource
+from eid.verify.logout import BACKCHANNEL_LOGOUT_EVENT, verify_logout_token
 from eid.verify.remote import FetchResult, RemoteKeySource
 
 __all__ = [
     "ACR_LEVELS",
     "ALGORITHMS",
+    "BACKCHANNEL_LOGOUT_EVENT",
     "DEFAULT_MAX_SIZE",
     "MAX_LEEWAY",
     "Acr",
@@ -43,4 +45,5 @@ __all__ = [
     "token_hash",
     "verify_id_token",
     "verify_jws",
+    "verify_logout_token",
 ]

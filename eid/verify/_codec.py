@@ -10,6 +10,7 @@ rejected) and RFC 8259 (no NaN or Infinity).
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import math
 import re
@@ -17,14 +18,19 @@ from typing import Any
 
 from eid.errors import TokenError
 
-__all__ = ["b64url_decode", "b64url_encode", "json_object"]
+__all__ = ["CHARSET", "b64url_decode", "b64url_encode", "json_object"]
 
-_CHARSET = re.compile(r"[A-Za-z0-9_-]*").fullmatch
+#: Whether a string uses only the base64url alphabet.
+CHARSET = re.compile(r"[A-Za-z0-9_-]*").fullmatch
 # The last character of an unpadded segment carries 4 (len % 4 == 2) or 2
 # (len % 4 == 3) unused low bits; canonical encodings leave them zero, so only
 # the characters below can end such a segment.
 _LAST_OF_2 = frozenset("AQgw")
 _LAST_OF_3 = frozenset("AEIMQUYcgkosw048")
+# Map the URL-safe alphabet onto the standard one and poison the standard
+# one's own "+", "/" and "=", so one strict C call both validates and decodes.
+_TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/***")
+_PADDING = (b"", b"", b"==", b"=")
 _HAS_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]").search
 
 
@@ -34,14 +40,16 @@ def b64url_decode(segment: str, part: str) -> bytes:
     :raises TokenError: ``bad_base64`` naming ``part``.
     """
     rem = len(segment) % 4
-    if (
-        rem == 1
-        or not _CHARSET(segment)
-        or (rem == 2 and segment[-1] not in _LAST_OF_2)
-        or (rem == 3 and segment[-1] not in _LAST_OF_3)
+    if rem == 1 or (rem == 2 and segment[-1] not in _LAST_OF_2) or (
+        rem == 3 and segment[-1] not in _LAST_OF_3
     ):
         raise TokenError(f"{part} is not canonical unpadded base64url", code="bad_base64")
-    return base64.urlsafe_b64decode(segment + "==="[: (4 - rem) % 4])
+    try:
+        return binascii.a2b_base64(
+            segment.encode("ascii").translate(_TO_STANDARD) + _PADDING[rem], strict_mode=True
+        )
+    except (UnicodeEncodeError, binascii.Error):
+        raise TokenError(f"{part} is not canonical unpadded base64url", code="bad_base64") from None
 
 
 def b64url_encode(data: bytes) -> str:
@@ -85,6 +93,12 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
+# Built once: json.loads with hooks would build a new decoder on every call.
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_pairs, parse_constant=_no_constant, parse_float=_finite_float
+)
+
+
 def json_object(raw: bytes, part: str) -> dict[str, Any]:
     """Parse ``raw`` as one UTF-8 JSON object under the strict rules above.
 
@@ -92,12 +106,7 @@ def json_object(raw: bytes, part: str) -> dict[str, Any]:
     """
     try:
         text = raw.decode("utf-8")
-        value = json.loads(
-            text,
-            object_pairs_hook=_pairs,
-            parse_constant=_no_constant,
-            parse_float=_finite_float,
-        )
+        value = _DECODER.decode(text)
     except RecursionError:
         raise TokenError(f"{part} JSON is nested too deeply", code="too_deep") from None
     except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors

@@ -14,7 +14,7 @@ from eid.verify._codec import b64url_encode
 from eid.verify.algorithms import Algorithm
 from eid.verify.assurance import acr_satisfies
 
-__all__ = ["IdTokenClaims", "check_id_token_claims", "token_hash"]
+__all__ = ["IdTokenClaims", "check_id_token_claims", "check_times", "token_hash"]
 
 # OIDC Core §2: "It MUST NOT exceed 255 ASCII characters in length."
 _MAX_SUB: Final = 255
@@ -76,6 +76,28 @@ def _check_hash(claims: dict[str, Any], name: str, value: str | None, alg: Algor
         raise TokenError(f"{name} does not match", code=f"{name}_mismatch")
 
 
+def check_times(
+    claims: dict[str, Any], *, now: float, leeway: float, require_exp: bool = True
+) -> None:
+    """The time rules: ``exp``, ``iat`` (required) and ``nbf``, with the leeway.
+
+    :raises TokenError: ``missing_claim``, ``invalid_claim``, ``expired``,
+        ``issued_in_future`` or ``not_yet_valid``.
+    """
+    if require_exp or "exp" in claims:
+        # Step 9: expired when now >= exp (+ leeway for clock skew).
+        exp = _required_number(claims, "exp")
+        if now >= exp + leeway:
+            raise TokenError("token has expired", code="expired")
+    iat = _required_number(claims, "iat")
+    # Step 10: iat must not be in the future (beyond the allowed skew).
+    if iat > now + leeway:
+        raise TokenError("token was issued in the future", code="issued_in_future")
+    nbf = _number(claims, "nbf")
+    if nbf is not None and nbf > now + leeway:  # RFC 7519 §4.1.5
+        raise TokenError("token is not yet valid", code="not_yet_valid")
+
+
 def check_id_token_claims(
     claims: dict[str, Any],
     *,
@@ -117,17 +139,7 @@ def check_id_token_claims(
     if type(sub) is not str or not sub or len(sub) > _MAX_SUB:
         raise TokenError("sub must be a non-empty string of at most 255 characters",
                          code="invalid_subject")
-    # Step 9: expired when now >= exp (+ leeway for clock skew).
-    exp = _required_number(claims, "exp")
-    if now >= exp + leeway:
-        raise TokenError("token has expired", code="expired")
-    iat = _required_number(claims, "iat")
-    # Step 10: iat must not be in the future (beyond the allowed skew).
-    if iat > now + leeway:
-        raise TokenError("token was issued in the future", code="issued_in_future")
-    nbf = _number(claims, "nbf")
-    if nbf is not None and nbf > now + leeway:  # RFC 7519 §4.1.5
-        raise TokenError("token is not yet valid", code="not_yet_valid")
+    check_times(claims, now=now, leeway=leeway)
     auth_time = _number(claims, "auth_time")
     # Step 13: with max_age, auth_time is required and must be recent enough.
     if max_age is not None:

@@ -12,7 +12,7 @@ from eid.verify.assurance import ACR_LEVELS
 from eid.verify.claims import IdTokenClaims, check_id_token_claims
 from eid.verify.jws import DEFAULT_MAX_SIZE, Jwks, check_signature, parse_jws
 
-__all__ = ["MAX_LEEWAY", "verify_id_token"]
+__all__ = ["MAX_LEEWAY", "check_common_arguments", "verify_id_token"]
 
 #: Clock skew beyond five minutes hides a broken clock rather than tolerating one.
 MAX_LEEWAY: Final = 300
@@ -23,35 +23,43 @@ def _is_number(value: object) -> bool:
         type(value) is float and math.isfinite(value))
 
 
-def _check_arguments(
-    *,
-    issuer: object, audience: object, nonce: object, max_age: object, min_acr: object,
-    leeway: object, now: object, max_size: object, access_token: object, code: object,
-) -> None:
-    def bad(message: str) -> ConfigurationError:
-        return ConfigurationError(message, code="invalid_argument")
+def _bad(message: str) -> ConfigurationError:
+    return ConfigurationError(message, code="invalid_argument")
 
+
+def check_common_arguments(
+    *, issuer: object, audience: object, leeway: object, now: object, max_size: object
+) -> None:
+    """Validate the arguments every token verifier takes.
+
+    :raises ConfigurationError: ``invalid_argument`` naming the argument.
+    """
     if not isinstance(issuer, str) or not issuer:
-        raise bad("issuer must be a non-empty string")
+        raise _bad("issuer must be a non-empty string")
     if not isinstance(audience, str) or not audience:
-        raise bad("audience (the client_id) must be a non-empty string")
+        raise _bad("audience (the client_id) must be a non-empty string")
+    if not (_is_number(leeway) and 0 <= leeway <= MAX_LEEWAY):  # type: ignore[operator]
+        raise _bad(f"leeway must be a number of seconds between 0 and {MAX_LEEWAY}")
+    if now is not None and not _is_number(now):
+        raise _bad("now must be a Unix time (a number) or None")
+    if type(max_size) is not int or max_size <= 0:
+        raise _bad("max_size must be a positive integer")
+
+
+def _check_arguments(
+    *, nonce: object, max_age: object, min_acr: object, access_token: object, code: object,
+) -> None:
     if nonce is not None and (not isinstance(nonce, str) or not nonce):
-        raise bad("nonce must be a non-empty string or None")
+        raise _bad("nonce must be a non-empty string or None")
     if max_age is not None and not (_is_number(max_age) and max_age >= 0):  # type: ignore[operator]
-        raise bad("max_age must be a non-negative number of seconds or None")
+        raise _bad("max_age must be a non-negative number of seconds or None")
     if min_acr is not None and min_acr not in ACR_LEVELS:
         raise ConfigurationError(
             f"unknown min_acr {min_acr!r}; expected one of {', '.join(ACR_LEVELS)}",
             code="unknown_acr")
-    if not (_is_number(leeway) and 0 <= leeway <= MAX_LEEWAY):  # type: ignore[operator]
-        raise bad(f"leeway must be a number of seconds between 0 and {MAX_LEEWAY}")
-    if now is not None and not _is_number(now):
-        raise bad("now must be a Unix time (a number) or None")
-    if type(max_size) is not int or max_size <= 0:
-        raise bad("max_size must be a positive integer")
     for name, value in (("access_token", access_token), ("code", code)):
         if value is not None and (not isinstance(value, str) or not value):
-            raise bad(f"{name} must be a non-empty string or None")
+            raise _bad(f"{name} must be a non-empty string or None")
 
 
 def verify_id_token(
@@ -86,8 +94,9 @@ def verify_id_token(
     :raises KeySourceError: the key set is malformed or cannot be fetched.
     :raises ConfigurationError: an argument is invalid (the caller's mistake).
     """
-    _check_arguments(issuer=issuer, audience=audience, nonce=nonce, max_age=max_age,
-                     min_acr=min_acr, leeway=leeway, now=now, max_size=max_size,
+    check_common_arguments(issuer=issuer, audience=audience, leeway=leeway, now=now,
+                           max_size=max_size)
+    _check_arguments(nonce=nonce, max_age=max_age, min_acr=min_acr,
                      access_token=access_token, code=code)
     parsed = parse_jws(token, max_size=max_size)
     typ = parsed.header.get("typ")
