@@ -13,6 +13,7 @@ stable snake_case string to branch on, log, or show (never parse the message).
     │   ├── NotFoundError      no such citizen
     │   └── DataError          a data file failed validation (``source``, ``field``)
     ├── StorageError           a store failed (connection, corruption)
+    ├── LoginError             the relying party could not complete a login
     └── OAuthError             an OAuth 2.0 / OpenID Connect protocol error: one class
                                per error code (RFC 6749 §4.1.2.1, §5.2; OIDC Core
                                §3.1.2.6; RFC 6750 §3.1), each knowing its HTTP status
@@ -39,6 +40,7 @@ __all__ = [
     "InvalidScope",
     "InvalidToken",
     "KeySourceError",
+    "LoginError",
     "LoginRequired",
     "NotFoundError",
     "OAuthError",
@@ -134,6 +136,16 @@ class StorageError(EidError):
     """A storage backend failed."""
 
     default_code = "storage_error"
+
+
+class LoginError(EidError):
+    """A relying party could not complete a login (state, issuer, transport...).
+
+    Errors the provider itself returned come through as :class:`OAuthError`
+    subclasses with their OAuth code instead.
+    """
+
+    default_code = "login_failed"
 
 
 class OAuthError(EidError):

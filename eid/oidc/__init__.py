@@ -1,14 +1,20 @@
 """OpenID Connect protocol logic shared by the provider and the relying party.
 
-Framework-free: PKCE, registered clients, pairwise subjects and the
-provider's key store. The login service (``service/``) wires these to HTTP.
+Framework-free. For portals: :class:`RelyingParty` (the code flow with PKCE,
+state, nonce, ``iss`` checks, ID-token verification, userinfo, refresh,
+revocation, logout). For the provider: PKCE checks, registered clients,
+pairwise subjects and the key store, which the login service wires to HTTP.
 """
 
 from __future__ import annotations
 
 from eid.oidc.clients import AUTH_METHODS, Client, ClientRegistry, hash_client_secret, load_clients
+from eid.oidc.discovery import ProviderMetadata
+from eid.oidc.http import HttpClient, HttpResponse, StdlibHttpClient
 from eid.oidc.keystore import DEFAULT_ALGS, KeyStore
 from eid.oidc.pkce import check_challenge, make_pkce, s256, verify_pkce
+from eid.oidc.rp import RelyingParty
+from eid.oidc.session import LoginResult, PendingLogin, TokenSet
 from eid.oidc.subjects import pairwise_subject
 
 __all__ = [
@@ -16,7 +22,15 @@ __all__ = [
     "DEFAULT_ALGS",
     "Client",
     "ClientRegistry",
+    "HttpClient",
+    "HttpResponse",
     "KeyStore",
+    "LoginResult",
+    "PendingLogin",
+    "ProviderMetadata",
+    "RelyingParty",
+    "StdlibHttpClient",
+    "TokenSet",
     "check_challenge",
     "hash_client_secret",
     "load_clients",

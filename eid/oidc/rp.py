@@ -1,0 +1,272 @@
+"""The relying party: a portal's side of the OpenID Connect code flow.
+
+Framework-free. ``start_login`` returns the URL to send the citizen to and a
+:class:`PendingLogin` to keep (in the portal's session); ``complete_login``
+takes the callback parameters and that state and returns one
+:class:`LoginResult`, or raises an :class:`~eid.errors.EidError` whose code a
+portal can show: an :class:`~eid.errors.OAuthError` subclass for errors the
+provider returned (``access_denied``, ``login_required``...), a
+:class:`~eid.errors.LoginError` for the rest, a
+:class:`~eid.errors.TokenError` for an ID token that fails verification.
+
+Secure by default: PKCE S256, ``state`` and ``nonce`` on every login
+(RFC 9700 §2.1), the ``iss`` response parameter checked (RFC 9207), pushed
+authorization requests when the provider requires them (RFC 9126).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from eid.errors import OAUTH_ERRORS, ConfigurationError, LoginError, OAuthError
+from eid.oidc.discovery import ProviderMetadata
+from eid.oidc.http import HttpClient, HttpResponse, StdlibHttpClient, basic_auth
+from eid.oidc.pkce import make_pkce
+from eid.oidc.session import LoginResult, PendingLogin, TokenSet
+from eid.verify import (
+    ACR_LEVELS,
+    FetchResult,
+    KeySourceError,
+    RemoteKeySource,
+    verify_id_token,
+    verify_logout_token,
+)
+from eid.verify.jws import Jwks
+
+__all__ = ["RelyingParty"]
+
+#: How long a started login may take before its callback is refused.
+PENDING_LIFETIME = 600
+
+
+class RelyingParty:
+    """One portal registered with one provider.
+
+    :param issuer: the provider's issuer URL (discovery starts there).
+    :param redirect_uri: this portal's registered callback URL.
+    :param keys: the provider's keys; by default fetched through discovery.
+    :param use_par: push authorization requests (RFC 9126) even when the
+        provider does not require it.
+    """
+
+    def __init__(
+        self, *, issuer: str, client_id: str, client_secret: str, redirect_uri: str,
+        scopes: tuple[str, ...] = ("openid", "profile"),
+        auth_method: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic",
+        use_par: bool = False, leeway: float = 60, http: HttpClient | None = None,
+        keys: Jwks | None = None, clock: Callable[[], float] = time.time,
+    ) -> None:
+        if "openid" not in scopes:
+            raise ConfigurationError("scopes must include 'openid'", code="invalid_argument")
+        if not client_id or not client_secret:
+            raise ConfigurationError("client_id and client_secret are required",
+                                     code="invalid_argument")
+        self.issuer, self.client_id, self.redirect_uri = issuer, client_id, redirect_uri
+        self.scopes = scopes
+        self._secret, self._auth_method = client_secret, auth_method
+        self._use_par, self._leeway, self._clock = use_par, leeway, clock
+        self._http = http or StdlibHttpClient()
+        self.metadata = ProviderMetadata(issuer, self._http)
+        self._keys = keys
+
+    # --- keys -------------------------------------------------------------------------
+    def _fetch(self, url: str) -> FetchResult:
+        resp = self._http.request("GET", url)
+        if resp.status != 200:
+            raise KeySourceError(f"GET {url} answered HTTP {resp.status}", code="fetch_failed")
+        return FetchResult(resp.body, resp.headers.get("cache-control"))
+
+    @property
+    def keys(self) -> Jwks:
+        """The provider's keys (a cached :class:`RemoteKeySource` by default)."""
+        if self._keys is None:
+            self._keys = RemoteKeySource(self.issuer, jwks_uri=self.metadata.endpoint("jwks_uri"),
+                                         fetch=self._fetch)
+        return self._keys
+
+    # --- starting -----------------------------------------------------------------
+    def start_login(
+        self, *, acr: str | None = None, prompt: str | None = None,
+        max_age: int | None = None, ui_locales: str | None = None,
+        login_hint: str | None = None, scopes: tuple[str, ...] | None = None,
+    ) -> tuple[str, PendingLogin]:
+        """The authorization URL and the state to keep until the callback.
+
+        :param acr: the assurance level required (sent as ``acr_values`` and
+            enforced on the returned ID token).
+        :raises ConfigurationError: an unknown ``acr``.
+        :raises LoginError: discovery failed, or the pushed request was refused.
+        """
+        if acr is not None and acr not in ACR_LEVELS:
+            raise ConfigurationError(f"unknown acr {acr!r}", code="unknown_acr")
+        verifier, challenge = make_pkce()
+        pending = PendingLogin(
+            state=secrets.token_urlsafe(32), nonce=secrets.token_urlsafe(32),
+            code_verifier=verifier, redirect_uri=self.redirect_uri, acr=acr,
+            max_age=max_age, created_at=self._clock())
+        params = {
+            "response_type": "code", "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri, "scope": " ".join(scopes or self.scopes),
+            "state": pending.state, "nonce": pending.nonce,
+            "code_challenge": challenge, "code_challenge_method": "S256",
+        }
+        optional = {"acr_values": acr, "prompt": prompt, "ui_locales": ui_locales,
+                    "login_hint": login_hint,
+                    "max_age": None if max_age is None else str(max_age)}
+        params.update({k: v for k, v in optional.items() if v is not None})
+        endpoint = self.metadata.endpoint("authorization_endpoint")
+        if self._use_par or self.metadata.get("require_pushed_authorization_requests") is True:
+            params = {"client_id": self.client_id, "request_uri": self._push(params)}
+        sep = "&" if urllib.parse.urlsplit(endpoint).query else "?"
+        return endpoint + sep + urllib.parse.urlencode(params), pending
+
+    def _push(self, params: dict[str, str]) -> str:
+        # RFC 9126 §2: the request goes to the provider directly, authenticated.
+        resp = self._post("pushed_authorization_request_endpoint", params)
+        body = self._ok_json(resp, expect=201)
+        uri = body.get("request_uri")
+        if not isinstance(uri, str):
+            raise LoginError("the pushed request returned no request_uri", code="bad_response")
+        return uri
+
+    # --- completing -----------------------------------------------------------------
+    def complete_login(self, params: Mapping[str, str], pending: PendingLogin) -> LoginResult:
+        """Check the callback, redeem the code, verify the ID token, fetch userinfo.
+
+        :raises OAuthError: the provider answered with an OAuth error.
+        :raises LoginError: ``login_expired``, ``state_mismatch``, ``issuer_mismatch``,
+            ``missing_code``, ``bad_response``, ``userinfo_sub_mismatch``...
+        :raises TokenError: the ID token failed verification.
+        """
+        if self._clock() - pending.created_at > PENDING_LIFETIME:
+            raise LoginError("the login took too long; start again", code="login_expired")
+        state = params.get("state")
+        if not isinstance(state, str) or not hmac.compare_digest(state, pending.state):
+            raise LoginError("state does not match this login (possible CSRF)",
+                             code="state_mismatch")
+        iss = params.get("iss")
+        # RFC 9207 §2.4: required when the provider advertises it; always compared.
+        if iss is None and self.metadata.get("authorization_response_iss_parameter_supported"):
+            raise LoginError("the response lacks iss", code="issuer_mismatch")
+        if iss is not None and iss != self.issuer:
+            raise LoginError("the response comes from another issuer (mix-up)",
+                             code="issuer_mismatch")
+        if "error" in params:
+            raise _oauth_error(params.get("error"), params.get("error_description"))
+        code = params.get("code")
+        if not code:
+            raise LoginError("the response has no code", code="missing_code")
+        tokens = self._token_request({
+            "grant_type": "authorization_code", "code": code,
+            "redirect_uri": pending.redirect_uri, "code_verifier": pending.code_verifier})
+        if tokens.id_token is None:
+            raise LoginError("the token response has no id_token", code="bad_response")
+        claims: dict[str, Any] = dict(verify_id_token(
+            tokens.id_token, issuer=self.issuer, audience=self.client_id, jwks=self.keys,
+            nonce=pending.nonce, max_age=pending.max_age, min_acr=pending.acr,
+            access_token=tokens.access_token, leeway=self._leeway, now=self._clock()))
+        userinfo = self.userinfo(tokens.access_token, subject=claims["sub"])
+        return LoginResult(subject=claims["sub"], acr=claims.get("acr"), id_token_claims=claims,
+                           userinfo=userinfo, tokens=tokens)
+
+    def userinfo(self, access_token: str, *, subject: str) -> dict[str, Any]:
+        """Userinfo claims; ``{}`` when the provider has no userinfo endpoint.
+
+        :raises LoginError: ``userinfo_sub_mismatch`` (OIDC Core §5.3.4) or ``bad_response``.
+        """
+        if not self.metadata.get("userinfo_endpoint"):
+            return {}
+        resp = self._http.request("GET", self.metadata.endpoint("userinfo_endpoint"),
+                                  headers={"Authorization": f"Bearer {access_token}"})
+        body = self._ok_json(resp)
+        if body.get("sub") != subject:
+            raise LoginError("userinfo is about another subject", code="userinfo_sub_mismatch")
+        return body
+
+    # --- afterwards -------------------------------------------------------------------
+    def refresh(self, refresh_token: str, *, subject: str) -> TokenSet:
+        """Redeem a refresh token (the provider may rotate it: keep the new one).
+
+        :raises OAuthError: e.g. ``invalid_grant`` for a used or revoked token.
+        """
+        tokens = self._token_request({"grant_type": "refresh_token",
+                                      "refresh_token": refresh_token})
+        if tokens.id_token is not None:
+            claims = verify_id_token(tokens.id_token, issuer=self.issuer, audience=self.client_id,
+                                     jwks=self.keys, leeway=self._leeway, now=self._clock())
+            if claims.get("sub") != subject:  # OIDC Core §12.2
+                raise LoginError("refreshed ID token is about another subject",
+                                 code="sub_mismatch")
+        return tokens
+
+    def revoke(self, token: str, *, hint: str = "refresh_token") -> None:
+        """Revoke a token (RFC 7009).
+
+        :raises OAuthError: the provider refused.
+        """
+        self._ok_json(self._post("revocation_endpoint", {"token": token,
+                                                         "token_type_hint": hint}), empty_ok=True)
+
+    def logout_url(self, *, id_token_hint: str | None = None,
+                   post_logout_redirect_uri: str | None = None, state: str | None = None) -> str:
+        """The provider's RP-initiated logout URL (OpenID Connect RP-Initiated Logout 1.0).
+
+        :raises LoginError: ``not_supported`` when the provider has no end-session endpoint.
+        """
+        params = {"client_id": self.client_id, "id_token_hint": id_token_hint,
+                  "post_logout_redirect_uri": post_logout_redirect_uri, "state": state}
+        query = urllib.parse.urlencode({k: v for k, v in params.items() if v})
+        return f"{self.metadata.endpoint('end_session_endpoint')}?{query}"
+
+    def verify_logout_token(self, token: str) -> dict[str, Any]:
+        """Verify a back-channel logout token; the caller ends the sessions it names.
+
+        :raises TokenError: the token is not a valid logout token for this client.
+        """
+        return verify_logout_token(token, issuer=self.issuer, audience=self.client_id,
+                                   jwks=self.keys, leeway=self._leeway, now=self._clock())
+
+    # --- plumbing -----------------------------------------------------------------------
+    def _post(self, endpoint: str, form: dict[str, str]) -> HttpResponse:
+        headers: dict[str, str] = {}
+        body = dict(form)
+        if self._auth_method == "client_secret_basic":
+            headers["Authorization"] = basic_auth(self.client_id, self._secret)
+        else:
+            body.update(client_id=self.client_id, client_secret=self._secret)
+        return self._http.request("POST", self.metadata.endpoint(endpoint), headers=headers,
+                                  form=body)
+
+    def _token_request(self, form: dict[str, str]) -> TokenSet:
+        body = self._ok_json(self._post("token_endpoint", form))
+        return TokenSet.from_response(body, now=self._clock())
+
+    @staticmethod
+    def _ok_json(resp: HttpResponse, *, expect: int = 200, empty_ok: bool = False
+                 ) -> dict[str, Any]:
+        if resp.status == expect:
+            if empty_ok and not resp.body.strip():
+                return {}
+            body = resp.json()
+            if not isinstance(body, dict):
+                raise LoginError("the provider's answer is not an object", code="bad_response")
+            return body
+        try:
+            err = resp.json()
+        except LoginError:
+            err = {}
+        if isinstance(err, dict) and isinstance(err.get("error"), str):
+            raise _oauth_error(err["error"], err.get("error_description"))
+        raise LoginError(f"the provider answered HTTP {resp.status}", code="bad_response")
+
+
+def _oauth_error(code: object, description: object) -> OAuthError:
+    text = description if isinstance(description, str) else ""
+    name = code if isinstance(code, str) and code.isascii() and len(code) < 64 else "server_error"
+    cls = OAUTH_ERRORS.get(name, OAuthError)
+    return cls(text, code=name)
