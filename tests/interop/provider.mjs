@@ -1,0 +1,35 @@
+// An independent OpenID Connect provider for the relying-party interop test.
+// Configured like a real deployment would be for one confidential client, with
+// the fixture signing keys; devInteractions supply the login and consent forms.
+import { readFileSync } from 'node:fs';
+import Provider from 'oidc-provider';
+
+const port = Number(process.env.PORT);
+const issuer = `http://127.0.0.1:${port}`;
+const keys = JSON.parse(readFileSync(process.env.EID_KEYS, 'utf8')).keys
+  .filter((k) => k.kid === 'ec-p256' || k.kid === 'rsa-2048');
+
+const provider = new Provider(issuer, {
+  jwks: { keys },
+  clients: [{
+    client_id: 'interop-portal',
+    client_secret: 'interop-portal-secret-0123456789',
+    redirect_uris: [process.env.REDIRECT_URI],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'ES256',
+  }],
+  pkce: { required: () => true },
+  claims: { openid: ['sub'], profile: ['name', 'birthdate', 'gender'] },
+  features: { devInteractions: { enabled: true } },
+  async findAccount(ctx, id) {
+    return {
+      accountId: id,
+      async claims() {
+        return { sub: id, name: 'Nguyễn Văn Hùng', birthdate: '1978-03-12', gender: 'male' };
+      },
+    };
+  },
+});
+provider.listen(port, '127.0.0.1', () => console.log(`listening ${issuer}`));
