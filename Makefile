@@ -18,15 +18,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/eid demo
+	$(BIN)/eid serve --host 127.0.0.1 --port 5000
 
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check eid service tests bench
+	$(BIN)/ruff check eid flask_eid service tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy eid
+	$(BIN)/mypy eid flask_eid
 
 pytest: $(STAMP) system-deps
 	$(BIN)/pytest

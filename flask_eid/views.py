@@ -1,0 +1,122 @@
+"""The extension's routes: login, callback, logout and back-channel logout."""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, request, session
+from werkzeug.wrappers import Response
+
+from eid.errors import EidError, OAuthError, TokenError
+from eid.oidc import PendingLogin
+from flask_eid.extension import (
+    _PENDING_KEY,
+    SignedInCitizen,
+    _state,
+    current_citizen,
+    end_session,
+    start_session,
+)
+
+blueprint = Blueprint("eid_login", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site relative paths: an open redirect would turn the login
+    # into a phishing tool (RFC 9700 §4.11).
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else "/"
+
+
+def _fail(exc: EidError, status: int) -> Any:
+    handler = _state().on_error
+    if handler is not None:
+        return handler(exc)
+    body = (f"<!doctype html><html lang=vi><meta charset=utf-8><title>Đăng nhập không thành "
+            f"công</title><h1>Đăng nhập không thành công / Login failed</h1>"
+            f"<p>Mã lỗi / error code: <code>{html.escape(exc.code)}</code></p>"
+            f"<p><a href=\"/\">Trang chủ / Home</a></p></html>")
+    return Response(body, status=status, content_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "no-store"})
+
+
+@blueprint.get("/login")
+def login() -> Any:
+    acr = request.args.get("acr") or None
+    try:
+        url, pending = _state().rp.start_login(
+            acr=acr, prompt=request.args.get("prompt") or None,
+            ui_locales=request.args.get("lang") or None)
+    except EidError as exc:
+        return _fail(exc, 400)
+    session[_PENDING_KEY] = {**pending.to_dict(), "next": _safe_next(request.args.get("next"))}
+    return redirect(url)
+
+
+@blueprint.get("/callback")
+def callback() -> Any:
+    raw = session.pop(_PENDING_KEY, None)
+    next_url = _safe_next(raw.pop("next", None)) if isinstance(raw, dict) else "/"
+    try:
+        pending = PendingLogin.from_dict(raw)
+        result = _state().rp.complete_login(request.args.to_dict(), pending)
+    except OAuthError as exc:
+        return _fail(exc, 403 if exc.code in ("access_denied", "login_required") else 400)
+    except TokenError as exc:
+        return _fail(exc, 403 if exc.code == "acr_too_low" else 401)
+    except EidError as exc:
+        return _fail(exc, 400)
+    start_session(SignedInCitizen(
+        subject=result.subject, acr=result.acr, claims=result.claims,
+        id_token=result.tokens.id_token, sid=result.id_token_claims.get("sid"),
+        signed_in_at=time.time(), refresh_token=result.tokens.refresh_token))
+    return redirect(next_url)
+
+
+@blueprint.post("/logout")
+def logout() -> Any:
+    citizen = current_citizen()
+    end_session()
+    state = _state()
+    if citizen is not None:
+        if citizen.refresh_token:
+            # The local session is over either way; a failed revocation only
+            # leaves the refresh token to expire.
+            with contextlib.suppress(EidError):
+                state.rp.revoke(citizen.refresh_token)
+        try:
+            return redirect(state.rp.logout_url(
+                id_token_hint=citizen.id_token,
+                post_logout_redirect_uri=state.post_logout_redirect_uri))
+        except EidError:
+            pass  # the provider has no end-session endpoint
+    return redirect("/")
+
+
+@blueprint.post("/backchannel-logout")
+def backchannel_logout() -> Any:
+    # OpenID Connect Back-Channel Logout 1.0 §2.5-2.8.
+    state = _state()
+    token = request.form.get("logout_token", "")
+    try:
+        claims = state.rp.verify_logout_token(token)
+    except EidError:
+        return Response('{"error":"invalid_request"}', status=400,
+                        content_type="application/json", headers={"Cache-Control": "no-store"})
+    # Each logout token acts once (§2.6 step 10: reject a replayed jti).
+    if not state.store.add("logout-jti:" + claims["jti"], {"seen": True}, 600):
+        return Response('{"error":"invalid_request"}', status=400,
+                        content_type="application/json", headers={"Cache-Control": "no-store"})
+    # Sessions are found by the provider's sid (the login service always sends
+    # one); a token with only sub ends nothing here and still answers 200.
+    sid = claims.get("sid")
+    mapping = state.store.consume("provider-sid:" + sid) if isinstance(sid, str) else None
+    if mapping and isinstance(mapping.get("session"), str):
+        end_session(mapping["session"])
+    return Response("", status=200, headers={"Cache-Control": "no-store"})
