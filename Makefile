@@ -9,7 +9,8 @@ STAMP  := $(VENV)/.installed
 
 # Real servers the tests use come from Debian's packages, installed when
 # missing (the tests start their own instances on free loopback ports).
-SYSTEM_PACKAGES := redis-server
+# Each entry is command:debian-package.
+SYSTEM_PACKAGES := redis-server:redis-server chromium:chromium node:nodejs npm:npm
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +34,9 @@ pytest: $(STAMP) system-deps
 
 system-deps:
 	@missing=""; \
-	for cmd in $(SYSTEM_PACKAGES); do command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$cmd"; done; \
+	for pair in $(SYSTEM_PACKAGES); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
