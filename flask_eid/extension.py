@@ -32,6 +32,8 @@ class SignedInCitizen:
     id_token: str | None
     sid: str | None
     signed_in_at: float
+    #: Scopes the provider granted (what the citizen consented to share).
+    scopes: tuple[str, ...] = ()
     refresh_token: str | None = field(default=None, repr=False)
 
 
@@ -110,7 +112,8 @@ def start_session(citizen: SignedInCitizen) -> None:
     sid = secrets.token_urlsafe(32)  # a fresh id at every sign-in (no session fixation)
     data = {"subject": citizen.subject, "acr": citizen.acr, "claims": citizen.claims,
             "id_token": citizen.id_token, "sid": citizen.sid,
-            "signed_in_at": citizen.signed_in_at, "refresh_token": citizen.refresh_token}
+            "signed_in_at": citizen.signed_in_at, "scopes": list(citizen.scopes),
+            "refresh_token": citizen.refresh_token}
     state.store.put("session:" + sid, data, state.lifetime)
     if citizen.sid:
         # Back-channel logout names the provider's sid; remember which local session it is.
@@ -132,7 +135,7 @@ def current_citizen() -> SignedInCitizen | None:
         return cached
     sid = session.get(_SESSION_KEY)
     data = _state().store.get("session:" + sid) if isinstance(sid, str) else None
-    citizen = SignedInCitizen(**data) if data else None
+    citizen = SignedInCitizen(**{**data, "scopes": tuple(data.get("scopes", ()))}) if data else None
     g.eid_citizen = citizen
     return citizen
 

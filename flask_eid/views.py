@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +24,8 @@ from flask_eid.extension import (
 )
 
 blueprint = Blueprint("eid_login", __name__)
+# RFC 6749 §3.3 scope-token characters.
+_SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,64}").fullmatch
 
 
 def _safe_next(target: str | None) -> str:
@@ -49,13 +52,19 @@ def _fail(exc: EidError, status: int) -> Any:
 @blueprint.get("/login")
 def login() -> Any:
     acr = request.args.get("acr") or None
+    rp = _state().rp
+    # A view may ask for more than the configured scopes (to request a missing
+    # consent); the provider still decides what this client may have.
+    extra = [s for s in request.args.get("scope", "").split() if _SCOPE(s)]
+    scopes = tuple(dict.fromkeys([*rp.scopes, *extra]))
     try:
-        url, pending = _state().rp.start_login(
+        url, pending = rp.start_login(
             acr=acr, prompt=request.args.get("prompt") or None,
-            ui_locales=request.args.get("lang") or None)
+            ui_locales=request.args.get("lang") or None, scopes=scopes)
     except EidError as exc:
         return _fail(exc, 400)
-    session[_PENDING_KEY] = {**pending.to_dict(), "next": _safe_next(request.args.get("next"))}
+    session[_PENDING_KEY] = {**pending.to_dict(), "next": _safe_next(request.args.get("next")),
+                             "scopes": list(scopes)}
     return redirect(url)
 
 
@@ -63,6 +72,7 @@ def login() -> Any:
 def callback() -> Any:
     raw = session.pop(_PENDING_KEY, None)
     next_url = _safe_next(raw.pop("next", None)) if isinstance(raw, dict) else "/"
+    requested = raw.pop("scopes", None) if isinstance(raw, dict) else None
     try:
         pending = PendingLogin.from_dict(raw)
         result = _state().rp.complete_login(request.args.to_dict(), pending)
@@ -75,7 +85,9 @@ def callback() -> Any:
     start_session(SignedInCitizen(
         subject=result.subject, acr=result.acr, claims=result.claims,
         id_token=result.tokens.id_token, sid=result.id_token_claims.get("sid"),
-        signed_in_at=time.time(), refresh_token=result.tokens.refresh_token))
+        signed_in_at=time.time(), refresh_token=result.tokens.refresh_token,
+        # RFC 6749 §5.1: a token response may omit scope when it is what was asked.
+        scopes=tuple(sorted(result.tokens.scope or set(requested or ())))))
     return redirect(next_url)
 
 

@@ -210,3 +210,21 @@ def test_missing_settings(missing: str, provider: FakeProvider) -> None:
 def test_unknown_acr_in_the_decorator() -> None:
     with pytest.raises(ConfigurationError):
         login_required(acr="LoA9")
+
+
+def test_extra_scopes_are_requested_and_remembered(app: Flask, provider: FakeProvider) -> None:
+    client = app.test_client()
+    resp = client.get("/auth/login?" + urllib.parse.urlencode(
+        {"scope": "household bad\x01scope", "next": "/"}))
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(resp.headers["Location"]).query))
+    assert query["scope"] == "openid profile household"
+    params = provider.authorize(resp.headers["Location"])
+    client.get("/auth/callback?" + urllib.parse.urlencode(params))
+    with app.test_request_context():
+        from flask import session
+
+        with client.session_transaction() as sess:
+            session.update(sess)
+        citizen = current_citizen()
+        assert citizen is not None
+        assert citizen.scopes == ("household", "openid", "profile")
