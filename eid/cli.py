@@ -16,7 +16,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from eid.errors import EidError
+from eid.errors import ConfigurationError, DataError, EidError, IdNumberError
 
 __all__ = ["main"]
 
@@ -26,6 +26,8 @@ __all__ = ["main"]
 _COMMAND_MODULES = (
     "eid.demo",
     "eid.population.cli",
+    "eid.testing.cli",
+    "service.cli",  # `eid serve`; lives in service/ because eid/ never imports Flask
 )
 
 
@@ -50,6 +52,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result: int = args.func(args)
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (IdNumberError, DataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     except EidError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -58,8 +58,9 @@ class EidLogin:
     """
 
     def __init__(self, app: Flask | None = None, *, http: HttpClient | None = None,
-                 store: EphemeralStore | None = None) -> None:
-        self._http, self._store = http, store
+                 store: EphemeralStore | None = None,
+                 on_error: Callable[[Exception], Any] | None = None) -> None:
+        self._http, self._store, self._on_error = http, store, on_error
         if app is not None:
             self.init_app(app)
 
@@ -89,12 +90,16 @@ class EidLogin:
                                                         prefix="eid-portal:")
         app.extensions["eid_login"] = _State(
             rp=rp, store=store, lifetime=int(cfg.get("EID_SESSION_LIFETIME", 3600)),
+            on_error=self._on_error,
             post_logout_redirect_uri=cfg.get("EID_POST_LOGOUT_REDIRECT_URI"))
         app.register_blueprint(blueprint, url_prefix=prefix)
 
     def error_handler(self, fn: Callable[[Exception], Any]) -> Callable[[Exception], Any]:
-        """Render login failures yourself (the default shows the error code)."""
-        _state().on_error = fn
+        """Decorator: render login failures yourself (the default page shows the code).
+
+        Applies to apps initialised after it is set; or pass ``on_error=``.
+        """
+        self._on_error = fn
         return fn
 
 

@@ -7,7 +7,7 @@ default, in Redis when ``EID_REDIS_URL`` names one.
 
 from __future__ import annotations
 
-from eid.storage.durable import Consent, DurableStore, SqliteDurableStore, StoredKey
+from eid.storage.durable import Consent, DurableStore, Grant, SqliteDurableStore, StoredKey
 from eid.storage.ephemeral import EphemeralStore, ephemeral_store_from_url
 from eid.storage.memory import MemoryStore
 
@@ -15,6 +15,7 @@ __all__ = [
     "Consent",
     "DurableStore",
     "EphemeralStore",
+    "Grant",
     "MemoryStore",
     "RedisStore",
     "SqliteDurableStore",

@@ -1,14 +1,23 @@
-"""Durable state: signing keys and consents, in SQLite by default.
+"""Durable state: signing keys, consents, grants and instance secrets, in SQLite by default.
 
 A file under the service's instance folder (or ``:memory:`` for tests) keeps
 what must survive a restart: the signing keys (so issued tokens stay
-verifiable) and the citizens' consents. Writes are transactions, so a crash
-never leaves a half-written row.
+verifiable), the citizens' consents, the grants behind refresh tokens, and the
+provider's own secrets (pairwise subjects, session cookies). Writes are
+transactions, so a crash never leaves a half-written row.
+
+Grants are durable rather than short-lived state: an ``offline_access``
+refresh token outlives any session (OIDC Core §11), and revoking a consent
+must find every grant of that citizen and portal, which is one indexed query
+here. Only a hash of the current refresh token is kept; rotation is a
+compare-and-swap on that hash, so of two concurrent uses of one token exactly
+one wins and the other is detected as reuse (RFC 9700 §4.14.2).
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -19,7 +28,7 @@ from typing import Any, Protocol
 
 from eid.errors import StorageError
 
-__all__ = ["Consent", "DurableStore", "SqliteDurableStore", "StoredKey"]
+__all__ = ["Consent", "DurableStore", "Grant", "SqliteDurableStore", "StoredKey"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS signing_keys (
@@ -30,6 +39,13 @@ CREATE TABLE IF NOT EXISTS consents (
     subject TEXT NOT NULL, client_id TEXT NOT NULL, scopes TEXT NOT NULL,
     granted_at REAL NOT NULL, PRIMARY KEY (subject, client_id)
 );
+CREATE TABLE IF NOT EXISTS grants (
+    grant_id TEXT PRIMARY KEY, subject TEXT NOT NULL, client_id TEXT NOT NULL,
+    scopes TEXT NOT NULL, details TEXT NOT NULL, refresh_hash TEXT,
+    created_at REAL NOT NULL, expires_at REAL NOT NULL, revoked_at REAL
+);
+CREATE INDEX IF NOT EXISTS grants_by_subject ON grants (subject, client_id);
+CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 
 
@@ -54,6 +70,30 @@ class Consent:
     granted_at: float
 
 
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What a citizen authorised a client to hold: the root of its tokens.
+
+    ``details`` keeps what tokens issued from the grant repeat (authentication
+    time, ``acr``, ``amr``, ``sid``, the claims request). ``refresh_hash`` is
+    the hash of the one live refresh token, ``None`` without ``offline_access``.
+    """
+
+    grant_id: str
+    subject: str  # the personal ID number (never leaves the provider)
+    client_id: str
+    scopes: frozenset[str]
+    details: dict[str, Any]
+    refresh_hash: str | None
+    created_at: float
+    expires_at: float
+    revoked_at: float | None = None
+
+    def live(self, now: float) -> bool:
+        """Neither revoked nor expired at ``now``."""
+        return self.revoked_at is None and now < self.expires_at
+
+
 class DurableStore(Protocol):
     """What the login service keeps across restarts."""
 
@@ -64,6 +104,12 @@ class DurableStore(Protocol):
     def consent(self, subject: str, client_id: str) -> Consent | None: ...
     def consents(self, subject: str) -> list[Consent]: ...
     def revoke_consent(self, subject: str, client_id: str) -> bool: ...
+    def save_grant(self, grant: Grant) -> None: ...
+    def grant(self, grant_id: str) -> Grant | None: ...
+    def rotate_refresh(self, grant_id: str, old_hash: str, new_hash: str) -> bool: ...
+    def revoke_grant(self, grant_id: str, at: float) -> bool: ...
+    def revoke_grants(self, subject: str, client_id: str, at: float) -> int: ...
+    def instance_secret(self, name: str, size: int = 32) -> bytes: ...
 
 
 class SqliteDurableStore:
@@ -137,6 +183,59 @@ class SqliteDurableStore:
             cur = db.execute("DELETE FROM consents WHERE subject = ? AND client_id = ?",
                              (subject, client_id))
             return cur.rowcount > 0
+
+    def save_grant(self, grant: Grant) -> None:
+        with self._tx() as db:
+            # Expired grants are dead weight; sweep them whenever a new one is written.
+            db.execute("DELETE FROM grants WHERE expires_at < ?", (grant.created_at,))
+            db.execute("INSERT INTO grants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (grant.grant_id, grant.subject, grant.client_id,
+                        " ".join(sorted(grant.scopes)), json.dumps(grant.details),
+                        grant.refresh_hash, grant.created_at, grant.expires_at,
+                        grant.revoked_at))
+
+    def grant(self, grant_id: str) -> Grant | None:
+        with self._tx() as db:
+            row = db.execute("SELECT grant_id, subject, client_id, scopes, details, refresh_hash,"
+                             " created_at, expires_at, revoked_at FROM grants WHERE grant_id = ?",
+                             (grant_id,)).fetchone()
+        if row is None:
+            return None
+        try:
+            details = json.loads(row[4])
+        except ValueError as exc:
+            raise StorageError("corrupt grant row", code="corrupt_record") from exc
+        return Grant(row[0], row[1], row[2], frozenset(row[3].split()), details, row[5],
+                     row[6], row[7], row[8])
+
+    def rotate_refresh(self, grant_id: str, old_hash: str, new_hash: str) -> bool:
+        """Replace the refresh-token hash if it is still ``old_hash`` (compare-and-swap)."""
+        with self._tx() as db:
+            cur = db.execute("UPDATE grants SET refresh_hash = ? WHERE grant_id = ?"
+                             " AND refresh_hash = ? AND revoked_at IS NULL",
+                             (new_hash, grant_id, old_hash))
+            return cur.rowcount == 1
+
+    def revoke_grant(self, grant_id: str, at: float) -> bool:
+        with self._tx() as db:
+            cur = db.execute("UPDATE grants SET revoked_at = ?, refresh_hash = NULL"
+                             " WHERE grant_id = ? AND revoked_at IS NULL", (at, grant_id))
+            return cur.rowcount > 0
+
+    def revoke_grants(self, subject: str, client_id: str, at: float) -> int:
+        with self._tx() as db:
+            cur = db.execute("UPDATE grants SET revoked_at = ?, refresh_hash = NULL"
+                             " WHERE subject = ? AND client_id = ? AND revoked_at IS NULL",
+                             (at, subject, client_id))
+            return cur.rowcount
+
+    def instance_secret(self, name: str, size: int = 32) -> bytes:
+        """The provider secret called ``name``, created (random) on first use and kept."""
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO secrets VALUES (?, ?)",
+                       (name, secrets.token_bytes(size)))
+            row = db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        return bytes(row[0])
 
     def close(self) -> None:
         with self._lock:

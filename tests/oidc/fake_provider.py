@@ -39,6 +39,7 @@ class FakeProvider:
         self.userinfo_override: dict[str, Any] | None = None
         self.requests: list[tuple[str, str]] = []
         self.meta_override: dict[str, Any] = {}
+        self.granted_scope: str | None = None  # narrower than requested, when set
 
     # -- the browser side: what the authorization endpoint would do --------------
     def authorize(self, url: str, sub: str = "pairwise-1", acr: str = "LoA2") -> dict[str, str]:
@@ -125,7 +126,9 @@ class FakeProvider:
         if s256(form.get("code_verifier", "")) != grant["code_challenge"]:
             return _json(400, {"error": "invalid_grant", "error_description": "PKCE"})
         extra = {"nonce": grant["nonce"], "acr": grant["acr"]}
-        return _json(200, self._issue(grant["sub"], extra, with_refresh=True))
+        body = self._issue(grant["sub"], extra, with_refresh=True)
+        body["scope"] = self.granted_scope or grant["scope"]
+        return _json(200, body)
 
     def _userinfo(self, headers: dict[str, str], form: dict[str, str]) -> HttpResponse:
         token = headers.get("Authorization", "").removeprefix("Bearer ")

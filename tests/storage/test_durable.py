@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from eid.errors import StorageError
-from eid.storage.durable import Consent, SqliteDurableStore, StoredKey
+from eid.storage.durable import Consent, Grant, SqliteDurableStore, StoredKey
 
 
 def test_consents_round_trip_and_revoke(tmp_path: Path) -> None:
@@ -38,3 +38,56 @@ def test_duplicate_key_is_a_storage_error_and_changes_nothing() -> None:
 def test_unopenable_path_is_a_storage_error(tmp_path: Path) -> None:
     with pytest.raises(StorageError):
         SqliteDurableStore(tmp_path / "missing-dir" / "d.sqlite")
+
+
+def _grant(grant_id: str = "g1", client_id: str = "portal", refresh: str | None = "h1",
+           created: float = 100.0) -> Grant:
+    return Grant(grant_id, "074190000001", client_id, frozenset({"openid", "offline_access"}),
+                 {"acr": "LoA2"}, refresh, created, created + 1000)
+
+
+def test_grant_round_trip_and_refresh_compare_and_swap(tmp_path: Path) -> None:
+    store = SqliteDurableStore(tmp_path / "d.sqlite")
+    store.save_grant(_grant())
+    got = store.grant("g1")
+    assert got is not None
+    assert got.details == {"acr": "LoA2"} and got.refresh_hash == "h1" and got.live(500)
+    assert store.rotate_refresh("g1", "h1", "h2") is True
+    # The old hash no longer matches: a replayed refresh token loses the race.
+    assert store.rotate_refresh("g1", "h1", "h3") is False
+    grant = SqliteDurableStore(tmp_path / "d.sqlite").grant("g1")
+    assert grant is not None and grant.refresh_hash == "h2"
+    assert store.grant("missing") is None
+
+
+def test_revoking_grants_by_id_and_by_citizen_and_client() -> None:
+    store = SqliteDurableStore()
+    store.save_grant(_grant("g1"))
+    store.save_grant(_grant("g2"))
+    store.save_grant(_grant("g3", client_id="other"))
+    assert store.revoke_grant("g1", 200.0) is True
+    assert store.revoke_grant("g1", 201.0) is False
+    assert store.revoke_grants("074190000001", "portal", 300.0) == 1
+    revoked = store.grant("g2")
+    assert revoked is not None and revoked.revoked_at == 300.0 and not revoked.live(301)
+    assert revoked.refresh_hash is None
+    assert store.rotate_refresh("g2", "h1", "h9") is False
+    kept = store.grant("g3")
+    assert kept is not None and kept.live(301)
+
+
+def test_expired_grants_are_swept_on_write() -> None:
+    store = SqliteDurableStore()
+    store.save_grant(_grant("old", created=0.0))
+    store.save_grant(_grant("new", created=5000.0))
+    assert store.grant("old") is None
+    assert store.grant("new") is not None
+
+
+def test_instance_secrets_are_created_once_and_kept(tmp_path: Path) -> None:
+    store = SqliteDurableStore(tmp_path / "d.sqlite")
+    first = store.instance_secret("pairwise")
+    assert len(first) == 32
+    assert store.instance_secret("pairwise") == first
+    assert store.instance_secret("session") != first
+    assert SqliteDurableStore(tmp_path / "d.sqlite").instance_secret("pairwise") == first

@@ -1,0 +1,70 @@
+"""Consent-scoped prefill of e-forms from the National Population Database.
+
+- :mod:`~eid.prefill.catalogue` – scopes → attributes → claims (``fixtures/scopes.json``);
+- :mod:`~eid.prefill.attributes` – claim values from a registry record (:func:`claims_for`);
+- :mod:`~eid.prefill.forms`, :mod:`~eid.prefill.loader` – forms as data, checked on load;
+- :mod:`~eid.prefill.engine` – :func:`prefill` with provenance, from a record or from claims;
+- :mod:`~eid.prefill.render` – JSON and HTML.
+
+    catalogue = default_catalogue()
+    forms, procedures = load_forms()
+    result = prefill(forms["ct01"], citizen, ["openid", "profile", "id_number"],
+                     registry=registry)          # provider side
+    result = prefill(forms["ct01"], userinfo, granted_scopes)   # portal side: same result
+    html = render_html(result, forms["ct01"], lang="vi")
+"""
+
+from __future__ import annotations
+
+from eid.prefill.attributes import RecordView, address_claim, claims_for, date_claim
+from eid.prefill.catalogue import CLAIM_NAMESPACE, Attribute, Catalogue, Scope
+from eid.prefill.engine import (
+    FieldValue,
+    PrefillResult,
+    ProcedureResult,
+    compile_form,
+    prefill,
+    prefill_procedure,
+)
+from eid.prefill.forms import Column, Field, Form, Procedure, Source, parse_source
+from eid.prefill.loader import (
+    default_catalogue,
+    default_catalogue_path,
+    default_forms_dir,
+    load_catalogue,
+    load_form,
+    load_forms,
+)
+from eid.prefill.render import render_html, render_procedure_html, to_json
+
+__all__ = [
+    "CLAIM_NAMESPACE",
+    "Attribute",
+    "Catalogue",
+    "Column",
+    "Field",
+    "FieldValue",
+    "Form",
+    "PrefillResult",
+    "Procedure",
+    "ProcedureResult",
+    "RecordView",
+    "Scope",
+    "Source",
+    "address_claim",
+    "claims_for",
+    "compile_form",
+    "date_claim",
+    "default_catalogue",
+    "default_catalogue_path",
+    "default_forms_dir",
+    "load_catalogue",
+    "load_form",
+    "load_forms",
+    "parse_source",
+    "prefill",
+    "prefill_procedure",
+    "render_html",
+    "render_procedure_html",
+    "to_json",
+]

@@ -1,0 +1,165 @@
+"""The portal's pages: procedures, prefilled forms, filing, receipts."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import urllib.parse
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from eid.errors import EidError, NotFoundError
+from eid.prefill import PrefillResult, prefill, render_html
+from eid.verify import acr_rank
+from flask_eid import SignedInCitizen, current_citizen
+from service.portal.forms import collect
+from service.portal.procedures import PortalProcedure
+
+blueprint = Blueprint("portal", __name__, template_folder="templates")
+
+_REFUSALS = {"acr_too_low": "level_refused", "unmet_authentication_requirements": "level_refused",
+             "access_denied": "denied"}
+
+
+def _ext() -> dict[str, Any]:
+    ext: dict[str, Any] = current_app.extensions["portal"]
+    return ext
+
+
+def _lang() -> str:
+    return "en" if session.get("lang") == "en" else "vi"
+
+
+def _csrf_token() -> str:
+    token = session.get("portal_csrf")
+    if not isinstance(token, str):
+        token = session["portal_csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+@blueprint.app_context_processor
+def _globals() -> dict[str, Any]:
+    lang = _lang()
+    return {"t": _ext()["text"][lang], "lang": lang, "citizen": current_citizen(),
+            "csrf_token": _csrf_token}
+
+
+@blueprint.after_app_request
+def _headers(resp: Response) -> Response:
+    resp.headers.setdefault("Content-Security-Policy",
+                            "default-src 'self'; style-src 'self'; form-action 'self' "
+                            "http://127.0.0.1:5000; frame-ancestors 'none'")
+    resp.headers.setdefault("X-Frame-Options", "DENY")
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    resp.headers.setdefault("Referrer-Policy", "no-referrer")
+    # Pages show personal data: never cache them.
+    resp.headers.setdefault("Cache-Control", "no-store")
+    return resp
+
+
+def render_login_error(exc: Exception) -> Any:
+    code = exc.code if isinstance(exc, EidError) else "login_failed"
+    status = 403 if code in _REFUSALS else 400
+    return render_template("error.html", code=code, message=_REFUSALS.get(code, "generic_error")
+                           ), status
+
+
+@blueprint.get("/")
+def index() -> str:
+    return render_template("index.html", procedures=_ext()["procedures"].values())
+
+
+@blueprint.get("/lang/<code>")
+def set_lang(code: str) -> Response:
+    session["lang"] = "en" if code == "en" else "vi"
+    target = request.args.get("next", "/")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+
+
+def _procedure(pid: str) -> PortalProcedure:
+    proc: PortalProcedure | None = _ext()["procedures"].get(pid)
+    if proc is None:
+        abort(404)
+    return proc
+
+
+def _login_url(proc: PortalProcedure, *, scopes: tuple[str, ...], prompt: str | None = None
+               ) -> str:
+    query = {"acr": proc.acr, "scope": " ".join(scopes), "next": f"/procedures/{proc.id}"}
+    if prompt:
+        query["prompt"] = prompt
+    return "/auth/login?" + urllib.parse.urlencode(query)
+
+
+def _results(proc: PortalProcedure, citizen: SignedInCitizen) -> list[PrefillResult]:
+    # Portal side: from the consented userinfo claims and the granted scopes.
+    return [prefill(form, citizen.claims, citizen.scopes) for form in proc.forms]
+
+
+def _page(proc: PortalProcedure, citizen: SignedInCitizen, missing: list[str] | None = None,
+          status: int = 200) -> tuple[str, int]:
+    results = _results(proc, citizen)
+    chained = len(proc.forms) > 1
+    html = "".join(render_html(r, f, lang=_lang(), prefix=f"{f.id}." if chained else "")
+                   for r, f in zip(results, proc.forms, strict=True))
+    withheld = sorted({s for r in results for fv in r.fields for s in fv.withheld_by})
+    ask = _login_url(proc, scopes=(*proc.scopes, *withheld), prompt="consent") if withheld \
+        else None
+    return render_template("procedure.html", proc=proc, form_html=Markup(html),  # noqa: S704
+                           withheld=withheld, ask_url=ask, missing=missing or []), status
+
+
+@blueprint.route("/procedures/<pid>", methods=["GET", "POST"])
+def procedure(pid: str) -> Any:
+    proc = _procedure(pid)
+    citizen = current_citizen()
+    if citizen is None or acr_rank(citizen.acr) < acr_rank(proc.acr):
+        if request.method == "POST":
+            abort(401)
+        return redirect(_login_url(proc, scopes=proc.scopes))
+    if request.method == "GET":
+        return _page(proc, citizen)
+    token = request.form.get("csrf_token", "")
+    if not hmac.compare_digest(token, _csrf_token()):
+        return render_template("error.html", code="csrf", message="csrf"), 400
+    chained = len(proc.forms) > 1
+    forms: dict[str, dict[str, Any]] = {}
+    missing: list[str] = []
+    for result, form in zip(_results(proc, citizen), proc.forms, strict=True):
+        prefix = f"{form.id}." if chained else ""
+        values, absent = collect(result, form, request.form, prefix)
+        forms[form.id] = values
+        missing += [prefix + f for f in absent]
+    if missing:
+        return _page(proc, citizen, missing, 422)
+    filing = _ext()["filings"].add(citizen.subject, proc.id, citizen.acr, forms)
+    return redirect(f"/filings/{filing.reference}", code=303)
+
+
+@blueprint.get("/filings")
+def filings() -> Any:
+    citizen = current_citizen()
+    if citizen is None:
+        return redirect("/auth/login?next=/filings")
+    return render_template("filings.html", filings=_ext()["filings"].of(citizen.subject),
+                           procedures=_ext()["procedures"])
+
+
+@blueprint.get("/filings/<reference>")
+def receipt(reference: str) -> Any:
+    citizen = current_citizen()
+    if citizen is None:
+        return redirect("/auth/login?next=/filings")
+    try:
+        filing = _ext()["filings"].get(reference, citizen.subject)
+    except NotFoundError:
+        abort(404)
+    proc = _ext()["procedures"].get(filing.procedure_id)
+    labels = {f.id: {fl.id: fl.label(_lang()) for fl in f.fields} for f in proc.forms} \
+        if proc else {}
+    titles = {f.id: f.title(_lang()) for f in proc.forms} if proc else {}
+    return render_template("receipt.html", filing=filing, proc=proc, labels=labels,
+                           titles=titles)
