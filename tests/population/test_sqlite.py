@@ -191,3 +191,9 @@ def test_readonly_registry_refuses_writes(stored: Path, citizens: list[Citizen])
     extra = dataclasses.replace(citizens[0], id_number="074078000199", household=None)
     with SqliteRegistry(stored, readonly=True) as registry, pytest.raises(StorageError):
         registry.add_many([extra])
+
+
+def test_unopenable_path(tmp_path: Path) -> None:
+    with pytest.raises(StorageError) as info:
+        SqliteRegistry(tmp_path)  # a directory
+    assert info.value.code == "registry_missing"
