@@ -21,14 +21,17 @@ from eid.errors import ConfigurationError, DataError, EidError, IdNumberError
 __all__ = ["main"]
 
 # Modules that contribute sub-commands; each defines ``register(subparsers)``
-# and sets ``func`` on its parsers. Imported lazily so a broken optional area
-# cannot stop the others.
+# and sets ``func`` on its parsers.
 _COMMAND_MODULES = (
     "eid.demo",
     "eid.population.cli",
     "eid.testing.cli",
     "service.cli",  # `eid serve`; lives in service/ because eid/ never imports Flask
+    "service.portal.cli",  # `eid portal`, the demo provincial portal
 )
+# The service commands need the optional ``service`` extra (Flask, Authlib,
+# redis); without it the library's own commands still work.
+_OPTIONAL_PACKAGES = frozenset({"service", "flask", "authlib", "redis", "werkzeug", "flask_eid"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            if (exc.name or "").split(".")[0] not in _OPTIONAL_PACKAGES:
                 raise
             continue
         module.register(sub)

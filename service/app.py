@@ -1,0 +1,91 @@
+"""The application factory of the national login service."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from flask import Flask, Response, g, request
+
+from service.config import Settings
+from service.csrf import CSRF_FIELD, csrf_token
+from service.errors import register_error_handlers
+from service.i18n import LANGS, lang, translate
+from service.provider import build_provider
+
+__all__ = ["create_app"]
+
+# Responses that may be cached by anyone: they hold no personal data.
+_PUBLIC_ENDPOINTS = frozenset({"static", "discovery.configuration", "discovery.jwks"})
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the login service.
+
+    Settings come from ``EID_`` environment variables (:class:`Settings.from_env`)
+    unless ``test_config["EID_SETTINGS"]`` gives a :class:`Settings`; other keys
+    of ``test_config`` are Flask configuration (``TESTING``).
+
+    :raises EidError: a data file is invalid or a store cannot be opened.
+    """
+    config = dict(test_config or {})
+    settings = config.pop("EID_SETTINGS", None) or Settings.from_env()
+    app = Flask(__name__)
+    p = build_provider(settings)
+    app.extensions["eid"] = p
+    app.config.update(
+        SECRET_KEY=p.session_secret,
+        SESSION_COOKIE_NAME="eid_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=settings.session_ttl,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    from service.views import api, authorize, consent, discovery, login, logout, mydata
+
+    for module in (discovery, authorize, login, consent, mydata, logout, api):
+        app.register_blueprint(module.bp)
+    register_error_handlers(app)
+    app.jinja_env.globals.update(
+        t=translate, lang=lang, csrf_token=csrf_token, csrf_field=CSRF_FIELD,
+        switch_url=_switch_url, langs=LANGS)
+    app.after_request(_security_headers)
+    return app
+
+
+def _switch_url(code: str) -> str:
+    """This page in language ``code`` (the English/Vietnamese switch)."""
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    args["lang"] = code
+    return f"{request.path}?{urlencode(args)}"
+
+
+def _origin(uri: str) -> str:
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _security_headers(response: Response) -> Response:
+    # Forms post to this origin; the login and consent forms end in a redirect to the
+    # portal, which browsers also check against form-action (CSP Level 3 §6.3.1.1).
+    form_action = "'self'"
+    target = g.get("form_action_origin")
+    if target:
+        form_action += f" {_origin(target)}"
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'self'; img-src 'self'; "
+        f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'")
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Codes travel in redirect URLs: never leak them through Referer.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if request.endpoint not in _PUBLIC_ENDPOINTS:
+        response.headers["Cache-Control"] = "no-store"
+    return response

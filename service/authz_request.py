@@ -1,0 +1,231 @@
+"""Parsing and validating an authorization request (OIDC Core §3.1.2.1-2).
+
+The order matters (RFC 6749 §4.1.2.1): the client and its redirect URI are
+checked first, and a failure there is shown on an error page and never
+redirected; once both are trusted, every other error goes back to the portal.
+Unknown parameters are ignored (OIDC Core §3.1.2.1); unknown scope values too.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final
+
+from flask import g
+
+from eid.errors import (
+    InvalidRedirectUri,
+    InvalidRequest,
+    InvalidScope,
+    RequestNotSupported,
+    RequestUriNotSupported,
+    TokenError,
+    UnsupportedResponseType,
+)
+from eid.oidc import check_challenge
+from eid.oidc.clients import Client
+from eid.verify import ACR_LEVELS, acr_rank, verify_jws
+from service.provider import OFFLINE_ACCESS, Provider
+from service.sessions import browser_key
+
+__all__ = [
+    "AuthorizationRequest",
+    "load_request",
+    "parse_request",
+    "read_id_token_hint",
+    "save_request",
+]
+
+_PROMPTS: Final = frozenset({"none", "login", "consent", "select_account"})
+_CLAIM_TARGETS: Final = ("userinfo", "id_token")
+_ID_NUMBER_SCOPE: Final = "id_number"
+
+
+@dataclass(slots=True)
+class AuthorizationRequest:
+    """A validated authorization request, kept while the citizen logs in and consents."""
+
+    client_id: str
+    redirect_uri: str
+    state: str | None
+    scopes: list[str]
+    code_challenge: str
+    nonce: str | None = None
+    prompt: list[str] = field(default_factory=list)
+    max_age: int | None = None
+    login_hint: str | None = None
+    hint_subject: str | None = None
+    ui_locales: str | None = None
+    acr: str | None = None  # the weakest level that satisfies the request
+    claims: dict[str, dict[str, Any]] = field(default_factory=dict)
+    extra_claims: list[str] = field(default_factory=list)  # claims beyond the scopes'
+    created: float = 0.0
+    fresh_login: bool = False  # the citizen signed in for this very request
+    browser: str = ""  # the browser that made the request (see sessions.browser_key)
+    consented: bool = False
+
+    @property
+    def consent_items(self) -> frozenset[str]:
+        """What a remembered consent must cover: scopes, and extra claims as ``claim:<name>``."""
+        return frozenset(self.scopes) | {f"claim:{c}" for c in self.extra_claims}
+
+
+def save_request(p: Provider, req: AuthorizationRequest, req_id: str | None = None) -> str:
+    """Keep ``req`` in the short-lived store; returns its id."""
+    req_id = req_id or secrets.token_urlsafe(24)
+    p.ephemeral.put(f"authreq:{req_id}", asdict(req), p.settings.request_ttl)
+    return req_id
+
+
+def load_request(p: Provider, req_id: object) -> AuthorizationRequest | None:
+    """The pending request ``req_id``, or ``None`` when unknown or expired."""
+    if not isinstance(req_id, str) or not req_id:
+        return None
+    raw = p.ephemeral.get(f"authreq:{req_id}")
+    if raw is None:
+        return None
+    req = AuthorizationRequest(**raw)
+    # Only the browser that started the request may continue it.
+    if not hmac.compare_digest(req.browser.encode(), browser_key().encode()):
+        return None
+    return req
+
+
+def _client_and_redirect(p: Provider, params: Mapping[str, str]) -> tuple[Client, str]:
+    client = p.clients.get(params.get("client_id"))
+    if client is None:
+        raise InvalidRedirectUri("unknown client_id")
+    redirect_uri = params.get("redirect_uri", "")
+    # RFC 9700 §4.1.3: exact string match, no normalisation, no wildcards.
+    if redirect_uri not in client.redirect_uris:
+        raise InvalidRedirectUri("redirect_uri is not registered for this client")
+    return client, redirect_uri
+
+
+def _claims_request(p: Provider, client: Client, raw: str | None
+                    ) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """OIDC Core §5.5: the ``claims`` parameter, kept to claims this client may ask for."""
+    if not raw:
+        return {}, []
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        raise InvalidRequest("claims is not JSON") from None
+    if not isinstance(doc, dict) or not all(
+            isinstance(doc.get(t, {}), dict) for t in _CLAIM_TARGETS):
+        raise InvalidRequest("claims must be an object of userinfo / id_token objects")
+    # The personal ID number is released only under its own scope, never claim by claim.
+    allowed = {a.claim for a in p.catalogue.released(client.scopes)} \
+        - set(p.catalogue.claim_names([_ID_NUMBER_SCOPE]))
+    kept: dict[str, dict[str, Any]] = {}
+    for target in _CLAIM_TARGETS:
+        members = doc.get(target) or {}
+        kept[target] = {name: spec if isinstance(spec, dict) else None
+                        for name, spec in members.items()
+                        if isinstance(name, str) and (name in allowed or name == "acr")}
+    extra = sorted({n for t in kept.values() for n in t if n != "acr"})
+    return kept, extra
+
+
+def _required_acr(acr_values: str | None, claims: dict[str, dict[str, Any]]) -> str | None:
+    """The weakest listed level: any listed level satisfies the request."""
+    wanted = [v for v in (acr_values or "").split() if v in ACR_LEVELS]
+    spec = claims.get("id_token", {}).get("acr")
+    if isinstance(spec, dict) and spec.get("essential"):
+        values = spec.get("values") or ([spec["value"]] if "value" in spec else [])
+        wanted += [v for v in values if v in ACR_LEVELS]
+    return min(wanted, key=acr_rank) if wanted else None
+
+
+def read_id_token_hint(p: Provider, hint: str) -> dict[str, Any]:
+    """The claims of an ID token this provider signed (expired ones count: OIDC Core §3.1.2.1).
+
+    :raises InvalidRequest: not a token of this provider.
+    """
+    try:
+        _, payload = verify_jws(hint, p.keys.jwks())
+        claims = json.loads(payload)
+    except (TokenError, ValueError):
+        raise InvalidRequest("id_token_hint is not an ID token of this provider") from None
+    if not isinstance(claims, dict) or claims.get("iss") != p.issuer \
+            or not isinstance(claims.get("sub"), str) or not isinstance(claims.get("aud"), str):
+        raise InvalidRequest("id_token_hint is not an ID token of this provider")
+    return claims
+
+
+def _hint_subject(p: Provider, client: Client, hint: str | None) -> str | None:
+    """The ``sub`` of an ``id_token_hint`` we issued to this client."""
+    if not hint:
+        return None
+    claims = read_id_token_hint(p, hint)
+    if claims["aud"] != client.client_id:
+        raise InvalidRequest("id_token_hint was not issued to this client")
+    return str(claims["sub"])
+
+
+def parse_request(p: Provider, params: Mapping[str, str]) -> AuthorizationRequest:
+    """Validate an authorization request.
+
+    :raises InvalidRedirectUri: unknown client or redirect URI (error page).
+    :raises OAuthError: anything else, redirected to the portal with ``state``.
+    """
+    client, redirect_uri = _client_and_redirect(p, params)
+    state = params.get("state") or None
+    # From here on errors are redirected (see service.errors).
+    g.redirect_target = (redirect_uri, state)
+    if "request" in params:
+        raise RequestNotSupported("request objects are not supported")
+    if "request_uri" in params:
+        raise RequestUriNotSupported("request_uri is not supported")
+    response_type = params.get("response_type")
+    if not response_type:
+        raise InvalidRequest("response_type is required")
+    if response_type != "code":
+        raise UnsupportedResponseType("only the authorization code flow (response_type=code)")
+    if params.get("response_mode", "query") != "query":
+        raise InvalidRequest("only response_mode=query is supported")
+    requested = params.get("scope", "").split()
+    if "openid" not in requested:
+        raise InvalidScope("the openid scope is required")
+    known = set(p.catalogue.scopes) | {OFFLINE_ACCESS}
+    # Unknown scopes are ignored; known ones the client is not registered for are dropped
+    # (RFC 6749 §3.3: the server may grant fewer scopes and says so in the token response).
+    scopes = [s for s in dict.fromkeys(requested) if s in known and s in client.scopes]
+    challenge = check_challenge(params.get("code_challenge"),
+                                params.get("code_challenge_method"))
+    prompt = params.get("prompt", "").split()
+    if not set(prompt) <= _PROMPTS:
+        raise InvalidRequest("unknown prompt value")
+    if "none" in prompt and len(prompt) > 1:
+        raise InvalidRequest("prompt=none cannot be combined with other values")
+    max_age: int | None = None
+    if params.get("max_age") not in (None, ""):
+        raw_age = params["max_age"]
+        if not raw_age.isdigit():
+            raise InvalidRequest("max_age must be a non-negative integer")
+        max_age = int(raw_age)
+    claims, extra = _claims_request(p, client, params.get("claims"))
+    released = set(p.catalogue.claim_names(scopes))
+    extra = [c for c in extra if c not in released]  # already covered by a scope
+    return AuthorizationRequest(
+        client_id=client.client_id,
+        redirect_uri=redirect_uri,
+        state=state,
+        scopes=scopes,
+        code_challenge=challenge,
+        nonce=params.get("nonce") or None,
+        prompt=prompt,
+        max_age=max_age,
+        login_hint=params.get("login_hint") or None,
+        hint_subject=_hint_subject(p, client, params.get("id_token_hint")),
+        ui_locales=params.get("ui_locales") or None,
+        acr=_required_acr(params.get("acr_values"), claims),
+        claims=claims,
+        extra_claims=extra,
+        created=p.now(),
+        browser=browser_key(),
+    )

@@ -1,0 +1,87 @@
+"""The login service's settings: one frozen object, read from ``EID_`` variables.
+
+Every value has an embedded default, so ``eid serve`` runs from a fresh clone
+with nothing configured (memory store, SQLite file under ``./instance``,
+fixture identities and demo portals).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from eid.errors import ConfigurationError
+
+__all__ = ["Settings"]
+
+_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the service needs to start; validated at construction."""
+
+    issuer: str = "http://127.0.0.1:5000"
+    instance: Path = Path("instance")
+    redis_url: str | None = None
+    registry: Path | None = None  # a generated registry (SQLite) or identities JSON
+    test_mode: bool = False
+    clients_file: Path = _FIXTURES / "clients.json"
+    test_clients_file: Path = _FIXTURES / "test-clients.json"
+    code_ttl: int = 60  # RFC 6749 §4.1.2: short-lived, 10 minutes at most
+    access_token_ttl: int = 600
+    id_token_ttl: int = 600
+    refresh_ttl: int = 30 * 86_400
+    session_ttl: int = 8 * 3600
+    request_ttl: int = 900  # a pending authorization request (login + consent screens)
+    lockout_after: int = 5  # domain README: the app locks after 5 wrong passwords
+    lockout_seconds: int = 900
+    durable_path: str | None = None  # ":memory:" in tests; default instance/eid.sqlite
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.issuer)
+        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        # OIDC Discovery §3: https, no query or fragment (loopback http for development).
+        if parts.scheme not in ("https", "http") or not parts.hostname \
+                or parts.query or parts.fragment or self.issuer.endswith("/") \
+                or (parts.scheme == "http" and not loopback):
+            raise ConfigurationError(f"EID_ISSUER is not a valid issuer URL: {self.issuer!r}",
+                                     code="invalid_issuer")
+        for name in ("code_ttl", "access_token_ttl", "id_token_ttl", "refresh_ttl",
+                     "session_ttl", "request_ttl", "lockout_after", "lockout_seconds"):
+            if getattr(self, name) <= 0:
+                raise ConfigurationError(f"{name} must be positive", code="invalid_setting")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry ``Secure`` when the issuer is served over https."""
+        return self.issuer.startswith("https://")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ``EID_ISSUER``, ``EID_INSTANCE``, ``EID_REDIS_URL``,
+        ``EID_REGISTRY`` and ``EID_TEST_MODE``, then ``overrides``.
+
+        :raises ConfigurationError: a value is invalid.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        if env.get("EID_ISSUER"):
+            values["issuer"] = env["EID_ISSUER"].rstrip("/")
+        if env.get("EID_INSTANCE"):
+            values["instance"] = Path(env["EID_INSTANCE"])
+        if env.get("EID_REDIS_URL"):
+            values["redis_url"] = env["EID_REDIS_URL"]
+        if env.get("EID_REGISTRY"):
+            values["registry"] = Path(env["EID_REGISTRY"])
+        values["test_mode"] = env.get("EID_TEST_MODE", "") in ("1", "true", "yes")
+        values.update(overrides)
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` (validated again)."""
+        return replace(self, **changes)

@@ -1,0 +1,119 @@
+"""The provider's state, built once per app and kept in ``app.extensions["eid"]``.
+
+Everything here comes from ``eid``: stores, keys, clients, the population
+registry and the scope catalogue. Views reach it through :func:`provider`.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from eid.oidc import ClientRegistry, KeyStore, load_clients, pairwise_subject
+from eid.oidc.clients import Client
+from eid.population.fixtures import load_fixture_registry
+from eid.population.passwords import hash_password
+from eid.population.registry import Registry
+from eid.prefill.catalogue import Catalogue
+from eid.prefill.loader import default_catalogue
+from eid.storage import EphemeralStore, MemoryStore, SqliteDurableStore, ephemeral_store_from_url
+from service.config import Settings
+
+__all__ = ["OFFLINE_ACCESS", "Provider", "build_provider", "provider"]
+
+log = logging.getLogger("eid.service")
+
+#: OIDC Core §11: not in the catalogue (it releases no attribute) but a scope all the same.
+OFFLINE_ACCESS = "offline_access"
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """The login service's collaborators."""
+
+    settings: Settings
+    ephemeral: EphemeralStore
+    durable: SqliteDurableStore
+    keys: KeyStore
+    clients: ClientRegistry
+    catalogue: Catalogue
+    registry: Registry
+    pairwise_secret: bytes
+    session_secret: bytes
+    # A real scrypt hash of a random password: an unknown ID number costs what a
+    # known one does, so timing does not tell whether the number exists.
+    dummy_password_hash: str
+
+    @property
+    def issuer(self) -> str:
+        return self.settings.issuer
+
+    def subject(self, client: Client, id_number: str) -> str:
+        """``sub`` for ``client`` (OIDC Core §8): pairwise per sector, or one public value.
+
+        A "public" subject is still not the ID number (released only under the
+        ``id_number`` scope): it is the pairwise value of the issuer's own sector.
+        """
+        sector = client.sector if client.subject_type == "pairwise" else self.issuer
+        return pairwise_subject(self.pairwise_secret, sector, id_number)
+
+    def now(self) -> float:
+        return time.time()
+
+
+def _registry(path: Path | None) -> Registry:
+    if path is None:
+        return load_fixture_registry()
+    if path.suffix == ".json":
+        return load_fixture_registry(path)
+    from eid.population.sqlite import SqliteRegistry
+
+    return SqliteRegistry(path, readonly=True)
+
+
+def build_provider(settings: Settings) -> Provider:
+    """Open the stores and load the data files.
+
+    :raises EidError: a data file is invalid or a store cannot be opened.
+    """
+    ephemeral = ephemeral_store_from_url(settings.redis_url)
+    if isinstance(ephemeral, MemoryStore):
+        log.warning(
+            "!!! eid login service: short-lived state (sessions, codes, lockout counters) is "
+            "IN MEMORY: for development only; lost on restart and not shared between "
+            "processes. Set EID_REDIS_URL for anything else. !!!")
+    durable_path = settings.durable_path
+    if durable_path is None:
+        settings.instance.mkdir(parents=True, exist_ok=True)
+        durable_path = str(settings.instance / "eid.sqlite")
+    durable = SqliteDurableStore(durable_path)
+    catalogue = default_catalogue()
+    known = frozenset(catalogue.scopes) | {OFFLINE_ACCESS}
+    clients = load_clients(settings.clients_file, known_scopes=known)
+    if settings.test_mode:
+        test = load_clients(settings.test_clients_file, known_scopes=known)
+        clients = clients.with_clients(*test)
+        log.warning("EID_TEST_MODE=1: test client registered and X-Eid-Test-Identity honoured")
+    return Provider(
+        settings=settings,
+        ephemeral=ephemeral,
+        durable=durable,
+        keys=KeyStore(durable),
+        clients=clients,
+        catalogue=catalogue,
+        registry=_registry(settings.registry),
+        pairwise_secret=durable.instance_secret("pairwise"),
+        session_secret=durable.instance_secret("session"),
+        dummy_password_hash=hash_password(secrets.token_urlsafe(16)),
+    )
+
+
+def provider() -> Provider:
+    """The current app's provider."""
+    value: Provider = current_app.extensions["eid"]
+    return value

@@ -1,0 +1,258 @@
+"""Codes, grants, access, refresh and ID tokens: the token side of the provider.
+
+Why not Authlib's ``AuthorizationServer`` and grant classes (the brief allows
+it: the requirement wins). Authlib 1.9 raises and renders its own
+``OAuth2Error`` responses, so errors could not come from ``eid.errors`` and be
+rendered in one place; its ``OpenIDCode`` signs ID tokens with joserfc from a
+private key handed out by ``get_jwt_config``, while our keys stay inside
+``eid``'s :class:`KeyStore` and sign through ``eid.signing``; a replayed code
+only makes ``query_authorization_code`` return nothing, with no place to
+revoke the tokens already issued from it; refresh rotation has no atomic
+compare-and-swap, so two concurrent uses of one token could both succeed; and
+``acr`` enforcement, pairwise ``sub``, ``max_age``/``id_token_hint`` and the
+``claims`` parameter would each be one more override. With every hook
+overridden nothing would remain but its dispatch, so the protocol rules live
+here, on ``eid``, in one readable place:
+
+* codes are single-use and 60 s (RFC 6749 §4.1.2); redeeming is an atomic
+  ``consume``, and a consumed-code marker makes a replay revoke every token
+  issued from the code (§4.1.2, §10.5), on the memory store and on Redis alike;
+* every code redemption creates a durable :class:`~eid.storage.Grant`; access
+  tokens name their grant, so revoking the grant (code replay, refresh-token
+  reuse, consent withdrawn) kills them at once;
+* refresh tokens (only with ``offline_access``) rotate on every use and a
+  replayed one revokes the whole grant (RFC 9700 §4.14.2);
+* ID tokens carry a pairwise ``sub``, ``acr``/``amr``/``auth_time``/``sid`` and
+  ``at_hash``, signed ES256 (or the client's RS256) by the :class:`KeyStore`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from eid.errors import InvalidGrant, InvalidScope, NotFoundError, PopulationError
+from eid.oidc import verify_pkce
+from eid.oidc.clients import Client
+from eid.population.model import Citizen
+from eid.prefill.attributes import claims_for
+from eid.signing import sign_token
+from eid.storage import Grant
+from eid.verify import ALGORITHMS, token_hash
+from service.authz_request import AuthorizationRequest
+from service.provider import OFFLINE_ACCESS, Provider
+from service.sessions import LoginSession
+
+__all__ = [
+    "access_token_info",
+    "citizen_who_may_sign_in",
+    "introspect",
+    "issue_code",
+    "redeem_code",
+    "refresh",
+    "requested_claims",
+    "revoke_token",
+]
+
+log = logging.getLogger("eid.service")
+
+_USED_MARKER_TTL = 86_400  # how long a replayed code is still recognised as a replay
+
+
+def _h(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def citizen_who_may_sign_in(p: Provider, id_number: str) -> Citizen | None:
+    """The citizen, when their e-ID account exists, is active, and they are alive."""
+    try:
+        citizen = p.registry.get(id_number)
+    except (NotFoundError, PopulationError):
+        return None
+    account = citizen.account
+    if account is None or account.status != "active" or citizen.is_deceased:
+        return None
+    return citizen
+
+
+def issue_code(p: Provider, req: AuthorizationRequest, session: LoginSession) -> str:
+    """A fresh authorization code bound to the client, redirect URI and PKCE challenge."""
+    code = secrets.token_urlsafe(32)
+    ttl = p.settings.code_ttl
+    p.ephemeral.put(f"code:{_h(code)}", {
+        "client_id": req.client_id, "redirect_uri": req.redirect_uri,
+        "id_number": session.id_number, "scopes": req.scopes, "claims": req.claims,
+        "nonce": req.nonce, "code_challenge": req.code_challenge,
+        "auth_time": session.auth_time, "acr": session.acr, "amr": list(session.amr),
+        "sid": session.sid, "exp": p.now() + ttl,
+    }, ttl)
+    return code
+
+
+def redeem_code(p: Provider, client: Client, code: str, redirect_uri: str | None,
+                verifier: str | None) -> dict[str, Any]:
+    """The token response for an authorization code (RFC 6749 §4.1.3, OIDC Core §3.1.3).
+
+    :raises InvalidGrant: unknown, expired, replayed, or bound to another
+        client / redirect URI / PKCE challenge.
+    """
+    key = _h(code)
+    data = p.ephemeral.consume(f"code:{key}")
+    now = p.now()
+    if data is None:
+        used = p.ephemeral.get(f"code-used:{key}")
+        if used is not None:
+            # RFC 6749 §4.1.2: a replayed code revokes the tokens issued from it.
+            p.durable.revoke_grant(str(used["grant_id"]), now)
+            log.warning("authorization code replayed by %s: grant revoked", client.client_id)
+            raise InvalidGrant("authorization code already used; its tokens are revoked")
+        raise InvalidGrant("unknown or expired authorization code")
+    grant_id = secrets.token_urlsafe(18)
+    p.ephemeral.put(f"code-used:{key}", {"grant_id": grant_id}, _USED_MARKER_TTL)
+    if data["exp"] <= now:
+        raise InvalidGrant("authorization code expired")
+    if data["client_id"] != client.client_id:
+        raise InvalidGrant("authorization code was issued to another client")
+    if data["redirect_uri"] != redirect_uri:
+        raise InvalidGrant("redirect_uri does not match the authorization request")
+    verify_pkce(verifier, data["code_challenge"])
+    if citizen_who_may_sign_in(p, data["id_number"]) is None:
+        raise InvalidGrant("the account can no longer sign in")
+    scopes = frozenset(data["scopes"])
+    offline = OFFLINE_ACCESS in scopes
+    refresh_token = f"{grant_id}.{secrets.token_urlsafe(32)}" if offline else None
+    grant = Grant(
+        grant_id=grant_id, subject=data["id_number"], client_id=client.client_id,
+        scopes=scopes,
+        details={k: data[k] for k in ("auth_time", "acr", "amr", "sid", "claims")},
+        refresh_hash=_h(refresh_token) if refresh_token else None, created_at=now,
+        expires_at=now + (p.settings.refresh_ttl if offline else p.settings.access_token_ttl),
+    )
+    p.durable.save_grant(grant)
+    return _token_response(p, client, grant, scopes, nonce=data["nonce"],
+                           refresh_token=refresh_token)
+
+
+def refresh(p: Provider, client: Client, token: str, scope: str | None) -> dict[str, Any]:
+    """Rotate a refresh token (RFC 6749 §6) and issue fresh tokens.
+
+    :raises InvalidGrant: unknown, revoked or replayed token (a replay revokes the grant).
+    :raises InvalidScope: more scope than the grant holds.
+    """
+    now = p.now()
+    grant = p.durable.grant(token.partition(".")[0])
+    if grant is None or grant.client_id != client.client_id:
+        raise InvalidGrant("unknown refresh token")
+    if not grant.live(now) or grant.refresh_hash is None:
+        raise InvalidGrant("refresh token revoked or expired")
+    new_token = f"{grant.grant_id}.{secrets.token_urlsafe(32)}"
+    if not p.durable.rotate_refresh(grant.grant_id, _h(token), _h(new_token)):
+        # RFC 9700 §4.14.2: a rotated-out token used again means it leaked.
+        p.durable.revoke_grant(grant.grant_id, now)
+        log.warning("refresh token reuse by %s: grant revoked", client.client_id)
+        raise InvalidGrant("refresh token reuse detected; the grant is revoked")
+    scopes = grant.scopes
+    if scope:
+        asked = frozenset(scope.split())
+        if not asked <= grant.scopes:
+            raise InvalidScope("requested scope exceeds the grant")
+        scopes = asked | ({"openid"} & grant.scopes)
+    if citizen_who_may_sign_in(p, grant.subject) is None:
+        p.durable.revoke_grant(grant.grant_id, now)
+        raise InvalidGrant("the account can no longer sign in")
+    return _token_response(p, client, grant, scopes, nonce=None, refresh_token=new_token)
+
+
+def _token_response(p: Provider, client: Client, grant: Grant, scopes: frozenset[str], *,
+                    nonce: str | None, refresh_token: str | None) -> dict[str, Any]:
+    now = p.now()
+    ttl = p.settings.access_token_ttl
+    access = secrets.token_urlsafe(32)
+    p.ephemeral.put(f"at:{_h(access)}", {
+        "client_id": client.client_id, "grant_id": grant.grant_id,
+        "scopes": sorted(scopes), "iat": int(now), "exp": now + ttl,
+    }, ttl)
+    body: dict[str, Any] = {
+        "access_token": access, "token_type": "Bearer", "expires_in": ttl,
+        "scope": " ".join(sorted(scopes)),
+        "id_token": _id_token(p, client, grant, nonce, access),
+    }
+    if refresh_token:
+        body["refresh_token"] = refresh_token
+    return body
+
+
+def _id_token(p: Provider, client: Client, grant: Grant, nonce: str | None, access: str) -> str:
+    key = p.keys.signing_key(client.id_token_alg)
+    now = int(p.now())
+    d = grant.details
+    claims: dict[str, Any] = {
+        "iss": p.issuer, "sub": p.subject(client, grant.subject), "aud": client.client_id,
+        "iat": now, "exp": now + p.settings.id_token_ttl, "auth_time": d["auth_time"],
+        "acr": d["acr"], "amr": d["amr"], "sid": d["sid"],
+        # OIDC Core §3.1.3.6: at_hash binds the access token to this ID token.
+        "at_hash": token_hash(access, ALGORITHMS[key.alg]),
+    }
+    if nonce is not None:
+        claims["nonce"] = nonce
+    wanted = [n for n in (d.get("claims") or {}).get("id_token", {}) if n != "acr"]
+    if wanted:
+        citizen = p.registry.get(grant.subject)
+        claims.update(requested_claims(p, citizen, wanted))
+    return sign_token(claims, key)
+
+
+def requested_claims(p: Provider, citizen: Citizen, names: Iterable[str]) -> dict[str, Any]:
+    """Individually requested claims (OIDC Core §5.5), by claim name."""
+    wanted = set(names)
+    attrs = [a for a in p.catalogue.attributes.values() if a.claim in wanted]
+    scopes = {p.catalogue.releasers(a.id)[0] for a in attrs}
+    values = claims_for(citizen, scopes, p.registry, catalogue=p.catalogue)
+    return {k: v for k, v in values.items() if k in wanted}
+
+
+def access_token_info(p: Provider, token: str) -> dict[str, Any] | None:
+    """The live access token's record (with its grant), or ``None``."""
+    data = p.ephemeral.get(f"at:{_h(token)}")
+    if data is None or data["exp"] <= p.now():
+        return None
+    grant = p.durable.grant(data["grant_id"])
+    if grant is None or grant.revoked_at is not None:
+        return None
+    return {**data, "grant": grant}
+
+
+def revoke_token(p: Provider, client: Client, token: str) -> None:
+    """RFC 7009 §2.1: revoke an access or refresh token of ``client``; unknown ones are fine."""
+    info = p.ephemeral.get(f"at:{_h(token)}")
+    if info is not None:
+        if info["client_id"] == client.client_id:
+            p.ephemeral.delete(f"at:{_h(token)}")
+        return
+    grant = p.durable.grant(token.partition(".")[0])
+    if grant is not None and grant.client_id == client.client_id \
+            and grant.refresh_hash == _h(token):
+        # §2.1: revoking a refresh token also invalidates the access tokens of its grant.
+        p.durable.revoke_grant(grant.grant_id, p.now())
+
+
+def introspect(p: Provider, client: Client, token: str) -> dict[str, Any]:
+    """RFC 7662 §2.2 for ``client``'s own tokens; anything else is simply inactive."""
+    info = access_token_info(p, token)
+    if info is not None and info["client_id"] == client.client_id:
+        grant: Grant = info["grant"]
+        return {"active": True, "token_type": "Bearer", "scope": " ".join(info["scopes"]),
+                "client_id": client.client_id, "exp": int(info["exp"]), "iat": info["iat"],
+                "sub": p.subject(client, grant.subject), "aud": client.client_id,
+                "iss": p.issuer}
+    grant_or_none = p.durable.grant(token.partition(".")[0])
+    if grant_or_none is not None and grant_or_none.client_id == client.client_id \
+            and grant_or_none.refresh_hash == _h(token) and grant_or_none.live(p.now()):
+        return {"active": True, "token_type": "refresh_token",
+                "scope": " ".join(sorted(grant_or_none.scopes)), "client_id": client.client_id,
+                "exp": int(grant_or_none.expires_at),
+                "sub": p.subject(client, grant_or_none.subject), "iss": p.issuer}
+    return {"active": False}

@@ -1,0 +1,1 @@
+"""One blueprint per area: discovery, authorize, login, consent, my shared data, API."""

@@ -1,0 +1,130 @@
+"""The authorization endpoint (OIDC Core §3.1.2) and the decision after each screen.
+
+``/authorize`` validates the request, keeps it under a random id, and
+:func:`proceed` decides what the citizen still has to do: sign in (no session,
+``prompt=login``, ``max_age`` exceeded, ``id_token_hint`` naming someone
+else), consent (nothing remembered covers the request, or ``prompt=consent``),
+or nothing: then a code goes back with ``state`` and ``iss`` (RFC 9207).
+The login and consent screens return to ``/authorize/resume``.
+Implemented on ``eid`` rather than Authlib's authorization server; see
+:mod:`service.tokens` for why.
+
+Test mode (``EID_TEST_MODE=1`` only): a request carrying
+``X-Eid-Test-Identity: <ID number>`` signs that citizen in and approves the
+requested scopes without any screen. Without test mode the header is ignored.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from eid.errors import AccessDenied, ConsentRequired, InvalidRequest, LoginRequired
+from eid.storage import Consent
+from eid.verify import acr_satisfies
+from service.authz_request import AuthorizationRequest, load_request, parse_request, save_request
+from service.errors import redirect_to_client
+from service.i18n import choose_lang
+from service.provider import Provider, provider
+from service.sessions import LoginSession, current_session, start_session
+from service.tokens import citizen_who_may_sign_in, issue_code
+
+__all__ = ["TEST_IDENTITY_HEADER", "bp", "proceed"]
+
+bp = Blueprint("authorize", __name__)
+
+TEST_IDENTITY_HEADER = "X-Eid-Test-Identity"
+
+
+class ExpiredRequest(InvalidRequest):
+    """The pending authorization request is gone (expired, or never existed)."""
+
+    redirectable = False
+
+
+@bp.route("/authorize", methods=["GET", "POST"])
+def authorize() -> Response:
+    p = provider()
+    # OIDC Core §3.1.2.1: GET and POST (form-encoded) are both supported.
+    params = {k: v for k, v in (request.form if request.method == "POST" else request.args).items()}
+    choose_lang(params.get("ui_locales"))  # error pages too are in the asked language
+    req = parse_request(p, params)
+    req_id = save_request(p, req)
+    identity = request.headers.get(TEST_IDENTITY_HEADER)
+    if p.settings.test_mode and identity is not None:
+        return _test_sign_in(p, req, req_id, identity.strip())
+    return proceed(p, req, req_id)
+
+
+@bp.get("/authorize/resume")
+def resume() -> Response:
+    p = provider()
+    req_id = request.args.get("req")
+    req = load_request(p, req_id)
+    if req is None or req_id is None:
+        raise ExpiredRequest("the sign-in request has expired; start again from the portal")
+    g.redirect_target = (req.redirect_uri, req.state)
+    return proceed(p, req, req_id)
+
+
+def _needs_login(p: Provider, req: AuthorizationRequest, session: LoginSession | None) -> bool:
+    if session is None:
+        return True
+    if req.fresh_login:
+        return False
+    # prompt=select_account: a fresh login is how a citizen picks another account.
+    if "login" in req.prompt or "select_account" in req.prompt:
+        return True
+    # OIDC Core §3.1.2.1 max_age: re-authenticate when the last login is older.
+    if req.max_age is not None and p.now() - session.auth_time > req.max_age:
+        return True
+    client = p.clients.get(req.client_id)
+    return bool(req.hint_subject and client
+                and p.subject(client, session.id_number) != req.hint_subject)
+
+
+def _consent_remembered(p: Provider, req: AuthorizationRequest, session: LoginSession) -> bool:
+    stored = p.durable.consent(session.id_number, req.client_id)
+    return stored is not None and req.consent_items <= stored.scopes
+
+
+def proceed(p: Provider, req: AuthorizationRequest, req_id: str) -> Response:
+    """Send the citizen to the next screen, or back to the portal with a code.
+
+    :raises LoginRequired, ConsentRequired: ``prompt=none`` and a screen is needed.
+    :raises AccessDenied: the account's level is below the requested ``acr``.
+    """
+    g.redirect_target = (req.redirect_uri, req.state)
+    session = current_session()
+    if _needs_login(p, req, session):
+        if "none" in req.prompt:
+            raise LoginRequired("the citizen is not signed in")
+        return redirect(url_for("login.login", req=req_id))
+    assert session is not None  # noqa: S101 - _needs_login returned False
+    if citizen_who_may_sign_in(p, session.id_number) is None:
+        raise AccessDenied("the account cannot sign in")
+    # Decree 69/2024: a level-1 account never satisfies a level-2 request; the portal
+    # gets an error, never a weaker token.
+    if req.acr is not None and not acr_satisfies(session.acr, req.acr):
+        raise AccessDenied(f"the account's assurance level is below {req.acr}")
+    if not req.consented and ("consent" in req.prompt or not _consent_remembered(p, req, session)):
+        if "none" in req.prompt:
+            raise ConsentRequired("the citizen has not consented to this request")
+        return redirect(url_for("consent.consent", req=req_id))
+    p.ephemeral.delete(f"authreq:{req_id}")
+    code = issue_code(p, req, session)
+    return redirect_to_client(req.redirect_uri, {"code": code, "state": req.state})
+
+
+def _test_sign_in(p: Provider, req: AuthorizationRequest, req_id: str, id_number: str
+                  ) -> Response:
+    citizen = citizen_who_may_sign_in(p, id_number)
+    if citizen is None or citizen.account is None:
+        raise AccessDenied("test identity cannot sign in")
+    session = start_session(citizen.id_number, citizen.account.level, ("test",))
+    existing = p.durable.consent(session.id_number, req.client_id)
+    scopes = req.consent_items | (existing.scopes if existing else frozenset())
+    p.durable.save_consent(Consent(session.id_number, req.client_id, scopes, p.now()))
+    req.fresh_login = True
+    req.consented = True
+    return proceed(p, req, req_id)

@@ -1,0 +1,78 @@
+"""Discovery (OpenID Connect Discovery 1.0 §3) and the JWKS it names.
+
+Every advertised value is true of this provider; the tests check each one
+against the behaviour.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+
+from eid.oidc.clients import AUTH_METHODS
+from eid.verify import ACR_LEVELS
+from service.i18n import LANGS
+from service.provider import OFFLINE_ACCESS, Provider, provider
+
+__all__ = ["bp", "metadata"]
+
+bp = Blueprint("discovery", __name__)
+
+# Claims of the ID token itself, besides the catalogue's attribute claims.
+_TOKEN_CLAIMS = ("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid",
+                 "at_hash")
+_CACHE = "public, max-age=300"
+
+
+def metadata(p: Provider) -> dict[str, Any]:
+    """The provider's metadata document."""
+    base = p.issuer
+    catalogue_claims = [a.claim for a in p.catalogue.attributes.values()]
+    return {
+        "issuer": base,
+        "authorization_endpoint": f"{base}/authorize",
+        "token_endpoint": f"{base}/token",
+        "userinfo_endpoint": f"{base}/userinfo",
+        "jwks_uri": f"{base}/jwks",
+        "revocation_endpoint": f"{base}/revoke",
+        "introspection_endpoint": f"{base}/introspect",
+        "end_session_endpoint": f"{base}/end-session",
+        "scopes_supported": [*p.catalogue.scopes, OFFLINE_ACCESS],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "subject_types_supported": ["pairwise", "public"],
+        "id_token_signing_alg_values_supported": list(p.keys.algorithms),
+        "acr_values_supported": list(ACR_LEVELS),
+        "claims_supported": list(dict.fromkeys([*_TOKEN_CLAIMS, *catalogue_claims])),
+        "claim_types_supported": ["normal"],
+        "claims_parameter_supported": True,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "authorization_response_iss_parameter_supported": True,
+        "ui_locales_supported": list(LANGS),
+        "display_values_supported": ["page", "popup"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+    }
+
+
+@bp.get("/.well-known/openid-configuration")
+def configuration() -> ResponseReturnValue:
+    response = jsonify(metadata(provider()))
+    response.headers["Cache-Control"] = _CACHE
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/jwks")
+def jwks() -> ResponseReturnValue:
+    response = jsonify(provider().keys.jwks())
+    response.headers["Cache-Control"] = _CACHE
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -1,0 +1,126 @@
+"""The login screen: personal ID number and password, with lockout.
+
+The answer never tells whether an ID number exists: an unknown number is
+checked against a dummy scrypt hash (same cost as a real one) and gets the
+same message; failures count per entered number, known or not, so the
+lockout behaves the same too. Only after the right password is a locked or
+deceased citizen's account refused (the password holder learns nothing new).
+Domain README: the national app locks an account after 5 wrong passwords.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from eid.errors import PopulationError
+from eid.population.model import Citizen
+from eid.population.passwords import verify_password
+from service.authz_request import AuthorizationRequest, load_request, save_request
+from service.csrf import check_csrf
+from service.i18n import choose_lang
+from service.provider import Provider, provider
+from service.sessions import end_session, start_session
+from service.views.authorize import ExpiredRequest
+
+__all__ = ["bp"]
+
+bp = Blueprint("login", __name__)
+log = logging.getLogger("eid.service")
+
+_DIGITS = re.compile(r"\d{1,12}")
+_MAX_INPUT = 64
+
+
+def _key(id_number: str) -> str:
+    return hashlib.sha256(id_number.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _check_password(p: Provider, id_number: str, password: str) -> tuple[Citizen | None, str]:
+    """``(citizen, "")`` on success, else ``(None, reason)``: wrong, locked or unavailable."""
+    key = _key(id_number)
+    locked = p.ephemeral.get(f"lockout:{key}") is not None
+    try:
+        citizen: Citizen | None = p.registry.get(id_number)
+    except PopulationError:  # malformed or unknown number: carry on as if it existed
+        citizen = None
+    account = citizen.account if citizen is not None else None
+    stored = account.password_hash if account is not None else p.dummy_password_hash
+    matches = verify_password(password[:1024], stored)
+    if locked:
+        return None, "locked"
+    if not matches or account is None or citizen is None:
+        failures = p.ephemeral.incr(f"failures:{key}", p.settings.lockout_seconds)
+        if failures >= p.settings.lockout_after:
+            p.ephemeral.put(f"lockout:{key}", {"since": p.now()}, p.settings.lockout_seconds)
+            p.ephemeral.delete(f"failures:{key}")
+            log.warning("login locked for %s s after %s failures (id key %s)",
+                        p.settings.lockout_seconds, failures, key[:12])
+            return None, "locked"
+        return None, "wrong"
+    if account.status != "active" or citizen.is_deceased:
+        return None, "unavailable"
+    p.ephemeral.delete(f"failures:{key}")
+    return citizen, ""
+
+
+def _pending(p: Provider, req_id: str | None) -> AuthorizationRequest | None:
+    if not req_id:
+        return None
+    req = load_request(p, req_id)
+    if req is None:
+        raise ExpiredRequest("the sign-in request has expired; start again from the portal")
+    g.form_action_origin = req.redirect_uri
+    return req
+
+
+def _render(p: Provider, req: AuthorizationRequest | None, req_id: str | None,
+            id_number: str, error: str | None) -> ResponseReturnValue:
+    client = p.clients.get(req.client_id) if req else None
+    return render_template(
+        "login.html", req_id=req_id or "", id_number=id_number, error=error,
+        client=client, minutes=p.settings.lockout_seconds // 60)
+
+
+@bp.get("/login")
+def login() -> ResponseReturnValue:
+    p = provider()
+    req_id = request.args.get("req")
+    req = _pending(p, req_id)
+    choose_lang(req.ui_locales if req else None)
+    hint = (req.login_hint or "") if req else ""
+    # login_hint prefills the ID-number field (OIDC Core §3.1.2.1), digits only.
+    prefill = hint if _DIGITS.fullmatch(hint) else ""
+    return _render(p, req, req_id, prefill, None)
+
+
+@bp.post("/login")
+def login_submit() -> ResponseReturnValue:
+    p = provider()
+    check_csrf()
+    req_id = request.form.get("req") or None
+    req = _pending(p, req_id)
+    choose_lang(req.ui_locales if req else None)
+    id_number = "".join(request.form.get("id_number", "").split())[:_MAX_INPUT]
+    password = request.form.get("password", "")
+    citizen, reason = _check_password(p, id_number, password)
+    if citizen is None or citizen.account is None:
+        return _render(p, req, req_id, id_number, reason)
+    start_session(citizen.id_number, citizen.account.level, ("pwd",))
+    if req is not None and req_id is not None:
+        req.fresh_login = True
+        save_request(p, req, req_id)
+        return redirect(url_for("authorize.resume", req=req_id))
+    # Without a pending request the only destination is "My shared data" (no open redirect).
+    return redirect(url_for("mydata.index"))
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    check_csrf()
+    end_session()
+    return redirect(url_for("login.login", signed_out=1))
