@@ -52,6 +52,7 @@ __all__ = [
     "TemporarilyUnavailable",
     "TokenError",
     "UnauthorizedClient",
+    "UnmetAuthenticationRequirements",
     "UnsupportedGrantType",
     "UnsupportedResponseType",
     "UnsupportedTokenType",
@@ -233,6 +234,16 @@ class InteractionRequired(OAuthError):
     default_code = "interaction_required"
 
 
+class UnmetAuthenticationRequirements(OAuthError):
+    """The account cannot reach the requested assurance level (``acr_values``).
+
+    OpenID Connect Core Unmet Authentication Requirements 1.0 §2: lets a portal
+    tell "your account is below level 2" apart from a refused consent.
+    """
+
+    default_code = "unmet_authentication_requirements"
+
+
 class RequestNotSupported(OAuthError):
     default_code = "request_not_supported"
 
@@ -263,5 +274,6 @@ OAUTH_ERRORS: dict[str, type[OAuthError]] = {
         UnsupportedResponseType, UnsupportedTokenType, InvalidScope, AccessDenied, ServerError,
         TemporarilyUnavailable, LoginRequired, ConsentRequired, InteractionRequired,
         RequestNotSupported, RequestUriNotSupported, InvalidToken, InsufficientScope,
+        UnmetAuthenticationRequirements,
     )
 }

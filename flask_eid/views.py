@@ -77,7 +77,8 @@ def callback() -> Any:
         pending = PendingLogin.from_dict(raw)
         result = _state().rp.complete_login(request.args.to_dict(), pending)
     except OAuthError as exc:
-        return _fail(exc, 403 if exc.code in ("access_denied", "login_required") else 400)
+        refused = ("access_denied", "login_required", "unmet_authentication_requirements")
+        return _fail(exc, 403 if exc.code in refused else 400)
     except TokenError as exc:
         return _fail(exc, 403 if exc.code == "acr_too_low" else 401)
     except EidError as exc:

@@ -49,9 +49,12 @@ def _globals() -> dict[str, Any]:
 
 @blueprint.after_app_request
 def _headers(resp: Response) -> Response:
+    # form-action must admit the login service: logout posts here and is then
+    # redirected there, and browsers check the whole redirect chain.
+    issuer = urllib.parse.urlsplit(current_app.config["EID_ISSUER"])
     resp.headers.setdefault("Content-Security-Policy",
                             "default-src 'self'; style-src 'self'; form-action 'self' "
-                            "http://127.0.0.1:5000; frame-ancestors 'none'")
+                            f"{issuer.scheme}://{issuer.netloc}; frame-ancestors 'none'")
     resp.headers.setdefault("X-Frame-Options", "DENY")
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")
     resp.headers.setdefault("Referrer-Policy", "no-referrer")

@@ -19,7 +19,13 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from eid.errors import AccessDenied, ConsentRequired, InvalidRequest, LoginRequired
+from eid.errors import (
+    AccessDenied,
+    ConsentRequired,
+    InvalidRequest,
+    LoginRequired,
+    UnmetAuthenticationRequirements,
+)
 from eid.storage import Consent
 from eid.verify import acr_satisfies
 from service.authz_request import AuthorizationRequest, load_request, parse_request, save_request
@@ -92,7 +98,8 @@ def proceed(p: Provider, req: AuthorizationRequest, req_id: str) -> Response:
     """Send the citizen to the next screen, or back to the portal with a code.
 
     :raises LoginRequired, ConsentRequired: ``prompt=none`` and a screen is needed.
-    :raises AccessDenied: the account's level is below the requested ``acr``.
+    :raises AccessDenied: the account cannot sign in.
+    :raises UnmetAuthenticationRequirements: its level is below the requested ``acr``.
     """
     g.redirect_target = (req.redirect_uri, req.state)
     session = current_session()
@@ -106,7 +113,8 @@ def proceed(p: Provider, req: AuthorizationRequest, req_id: str) -> Response:
     # Decree 69/2024: a level-1 account never satisfies a level-2 request; the portal
     # gets an error, never a weaker token.
     if req.acr is not None and not acr_satisfies(session.acr, req.acr):
-        raise AccessDenied(f"the account's assurance level is below {req.acr}")
+        raise UnmetAuthenticationRequirements(
+            f"the account's assurance level is below {req.acr}")
     if not req.consented and ("consent" in req.prompt or not _consent_remembered(p, req, session)):
         if "none" in req.prompt:
             raise ConsentRequired("the citizen has not consented to this request")

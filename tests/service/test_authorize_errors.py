@@ -76,14 +76,14 @@ def test_id_token_hint_signed_by_someone_else_is_refused(flow: Flow) -> None:
 
 def test_loa2_request_with_a_loa1_account_is_an_error_never_a_weaker_token(flow: Flow) -> None:
     result = flow.authorize(flow.request(acr_values="LoA2"), LOA1)
-    assert result["error"] == "access_denied"
+    assert result["error"] == "unmet_authentication_requirements"
     assert "code" not in result
 
 
 def test_essential_acr_claim_is_enforced_like_acr_values(flow: Flow) -> None:
     claims = '{"id_token": {"acr": {"essential": true, "values": ["LoA2"]}}}'
     result = flow.authorize(flow.request(claims=claims), LOA1)
-    assert result["error"] == "access_denied"
+    assert result["error"] == "unmet_authentication_requirements"
 
 
 def test_prompt_none_without_consent_is_consent_required(flow: Flow) -> None:

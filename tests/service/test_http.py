@@ -160,9 +160,9 @@ def test_the_eid_relying_party_against_the_service(server: str) -> None:
     rp.revoke(fresh.refresh_token)
 
 
-def test_the_relying_party_gets_access_denied_below_the_level(server: str) -> None:
-    from eid.errors import AccessDenied
+def test_the_relying_party_gets_an_oidc_error_below_the_level(server: str) -> None:
+    from eid.errors import UnmetAuthenticationRequirements
 
     _, complete = _rp_login(server, "074209000303", acr="LoA2")  # a level-1 account
-    with pytest.raises(AccessDenied):
+    with pytest.raises(UnmetAuthenticationRequirements):
         complete()

@@ -1,0 +1,136 @@
+"""A real browser against the real servers: Playwright drives Debian's Chromium.
+
+The login service and the demo portal run in this process on free loopback
+ports (werkzeug, threaded); Playwright never downloads a browser, it uses
+/usr/bin/chromium (installed by `make test`). Every screen a test visits is
+kept as a PNG under ``artifacts/screens/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eid.oidc import KeyStore
+from eid.storage import SqliteDurableStore
+from tests.servers import free_port, require_binary
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts" / "screens"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+class _Server:
+    def __init__(self, app: Any, port: int) -> None:
+        from werkzeug.serving import make_server
+
+        self._server = make_server("127.0.0.1", port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+
+
+@dataclass
+class Stack:
+    """The running login service and portal."""
+
+    issuer: str
+    portal: str
+    service_app: Any
+    portal_app: Any
+
+
+@pytest.fixture(scope="session")
+def browser_keys_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("browser-keys") / "template.sqlite"
+    store = SqliteDurableStore(path)
+    KeyStore(store)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def stack(tmp_path: Path, browser_keys_db: Path) -> Iterator[Stack]:
+    """A fresh login service and portal for each test (no state shared between tests)."""
+    from service import create_app
+    from service.config import Settings
+    from service.portal import create_portal_app
+
+    service_port, portal_port = free_port(), free_port()
+    issuer = f"http://127.0.0.1:{service_port}"
+    portal = f"http://127.0.0.1:{portal_port}"
+    # The demo portal's registration, pointed at this run's portal port.
+    clients = json.loads((ROOT / "fixtures" / "clients.json").read_text(encoding="utf-8"))
+    for client in clients["clients"]:
+        if client["client_id"] == "cong-dvc-hcm":
+            client["redirect_uris"] = [portal + "/auth/callback"]
+            client["post_logout_redirect_uris"] = [portal + "/"]
+    clients_file = tmp_path / "clients.json"
+    clients_file.write_text(json.dumps(clients), encoding="utf-8")
+    db = tmp_path / "eid.sqlite"
+    shutil.copy(browser_keys_db, db)
+    settings = Settings(issuer=issuer, instance=tmp_path, durable_path=str(db),
+                        clients_file=clients_file)
+    service_app = create_app({"EID_SETTINGS": settings})
+    portal_app = create_portal_app({
+        "SECRET_KEY": "browser-test-portal-key-0123456789", "EID_ISSUER": issuer,
+        "EID_PUBLIC_URL": portal, "EID_REDIRECT_URI": portal + "/auth/callback",
+        "EID_POST_LOGOUT_REDIRECT_URI": portal + "/",
+        "FILINGS_DB": str(tmp_path / "filings.sqlite")})
+    servers = [_Server(service_app, service_port), _Server(portal_app, portal_port)]
+    yield Stack(issuer, portal, service_app, portal_app)
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    executable = require_binary("chromium", "chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - installed by make test
+        pytest.fail("playwright is not installed: run make test")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+Shot = Callable[[str], Path]
+
+
+@pytest.fixture
+def page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = chromium.new_context(locale="vi-VN", viewport={"width": 1100, "height": 900})
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def shot(page: Any, request: pytest.FixtureRequest) -> Shot:
+    """``shot("consent")`` saves the current screen as artifacts/screens/<test>-<n>-consent.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    test = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    count = [0]
+
+    def take(name: str) -> Path:
+        count[0] += 1
+        path = ARTIFACTS / f"{test}-{count[0]:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
