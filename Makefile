@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/eid serve --host 127.0.0.1 --port 5000
+	$(BIN)/eid up --host 127.0.0.1 --service-port 5000 --portal-port 5001
 
 test: lint typecheck pytest
 

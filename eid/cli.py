@@ -28,6 +28,7 @@ _COMMAND_MODULES = (
     "eid.testing.cli",
     "service.cli",  # `eid serve`; lives in service/ because eid/ never imports Flask
     "service.portal.cli",  # `eid portal`, the demo provincial portal
+    "service.stack",  # `eid up`: both together, what `make run` starts
 )
 # The service commands need the optional ``service`` extra (Flask, Authlib,
 # redis); without it the library's own commands still work.
