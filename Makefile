@@ -46,6 +46,7 @@ system-deps:
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.verify
+	$(BIN)/python -m bench.prefill
 	$(BIN)/python -m bench.population
 
 clean:
