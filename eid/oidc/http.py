@@ -1,22 +1,22 @@
 """A small, strict HTTP client for the relying party (JSON over https).
 
-Separate connect and read timeouts, a response size cap, no redirects (an
+The transport is the verifier's (:func:`eid.verify.remote.http_send`):
+separate connect and read timeouts, a response size cap, no redirects (an
 OAuth endpoint that redirects is misconfigured or hostile), https required
-except to loopback. Built on the standard library so the library adds no
-HTTP dependency.
+except to loopback; standard library only, so the library adds no HTTP
+dependency.
 """
 
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from eid.errors import ConfigurationError, LoginError
-from eid.verify.remote import check_url
+from eid.errors import ConfigurationError, KeySourceError, LoginError
+from eid.verify.remote import http_send
 
 __all__ = ["HttpClient", "HttpResponse", "StdlibHttpClient", "basic_auth"]
 
@@ -54,7 +54,7 @@ def basic_auth(client_id: str, secret: str) -> str:
 
 
 class StdlibHttpClient:
-    """:class:`HttpClient` on ``http.client`` with timeouts and a size cap."""
+    """:class:`HttpClient` on the verifier's strict transport (``http.client``)."""
 
     def __init__(self, *, connect_timeout: float = 3, read_timeout: float = 10,
                  max_bytes: int = 1024 * 1024) -> None:
@@ -64,32 +64,18 @@ class StdlibHttpClient:
                 form: dict[str, str] | None = None) -> HttpResponse:
         """Send one request.
 
-        :raises LoginError: ``insecure_url``/``invalid_url``, ``http_failed`` or
+        :raises LoginError: ``insecure_url``/``invalid_url``, ``fetch_failed`` or
             ``response_too_large``.
         """
-        try:
-            parts = check_url(url)
-        except ConfigurationError as exc:
-            raise LoginError(exc.message, code=exc.code) from exc
-        cls = (http.client.HTTPSConnection if parts.scheme == "https"
-               else http.client.HTTPConnection)
-        conn = cls(parts.hostname or "", parts.port, timeout=self._connect)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        body = urllib.parse.urlencode(form).encode() if form is not None else None
-        all_headers = {"Accept": "application/json", **(headers or {})}
-        if body is not None:
+        all_headers = dict(headers or {})
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form).encode()
             all_headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
-            conn.connect()
-            if conn.sock is not None:
-                conn.sock.settimeout(self._read)
-            conn.request(method, target, body=body, headers=all_headers)
-            resp = conn.getresponse()
-            data = resp.read(self._max + 1)
-            if len(data) > self._max:
-                raise LoginError(f"{method} {url}: response too large", code="response_too_large")
-            return HttpResponse(resp.status, {k.lower(): v for k, v in resp.getheaders()}, data)
-        except (OSError, http.client.HTTPException) as exc:
-            raise LoginError(f"{method} {url} failed: {exc}", code="http_failed") from exc
-        finally:
-            conn.close()
+            status, got, data = http_send(method, url, headers=all_headers, body=body,
+                                          connect_timeout=self._connect,
+                                          read_timeout=self._read, max_bytes=self._max)
+        except (ConfigurationError, KeySourceError) as exc:
+            raise LoginError(exc.message, code=exc.code) from exc
+        return HttpResponse(status, got, data)

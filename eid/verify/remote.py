@@ -24,7 +24,7 @@ from typing import Any, Final
 from eid.errors import ConfigurationError, KeySourceError
 from eid.verify.keys import KeySet
 
-__all__ = ["FetchResult", "RemoteKeySource", "http_fetch"]
+__all__ = ["FetchResult", "RemoteKeySource", "check_url", "http_fetch", "http_send"]
 
 _MAX_AGE: Final = re.compile(r"(?:^|,)\s*max-age\s*=\s*\"?(\d{1,10})\"?\s*(?:,|$)", re.I)
 _NO_CACHE: Final = re.compile(r"(?:^|,)\s*(?:no-cache|no-store)\s*(?:,|$)", re.I)
@@ -61,41 +61,56 @@ def check_url(url: str) -> urllib.parse.SplitResult:
     return parts
 
 
-def http_fetch(
-    url: str, *, connect_timeout: float, read_timeout: float, max_bytes: int
-) -> FetchResult:
-    """GET ``url`` with separate timeouts and a size cap; redirects are not followed.
+def http_send(
+    method: str, url: str, *, headers: dict[str, str] | None = None, body: bytes | None = None,
+    connect_timeout: float, read_timeout: float, max_bytes: int,
+) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP exchange with separate timeouts and a size cap; redirects are not followed.
 
+    Returns the status, the headers (lower-cased names) and the body.
+
+    :raises ConfigurationError: ``invalid_url`` or ``insecure_url``.
     :raises KeySourceError: ``fetch_failed`` or ``response_too_large``.
     """
     parts = check_url(url)
     conn_cls = (http.client.HTTPSConnection if parts.scheme == "https"
                 else http.client.HTTPConnection)
     conn = conn_cls(parts.hostname or "", parts.port, timeout=connect_timeout)
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         conn.connect()
         if conn.sock is not None:
             conn.sock.settimeout(read_timeout)
-        conn.request("GET", path, headers={"Accept": "application/json"})
+        conn.request(method, path, body=body, headers={"Accept": "application/json",
+                                                       **(headers or {})})
         resp = conn.getresponse()
-        if resp.status != 200:
-            raise KeySourceError(f"GET {url} answered HTTP {resp.status}", code="fetch_failed")
         length = resp.getheader("Content-Length")
         if length and length.isdigit() and int(length) > max_bytes:
-            raise KeySourceError(f"GET {url}: response exceeds {max_bytes} bytes",
+            raise KeySourceError(f"{method} {url}: response exceeds {max_bytes} bytes",
                                  code="response_too_large")
-        body = resp.read(max_bytes + 1)
-        if len(body) > max_bytes:
-            raise KeySourceError(f"GET {url}: response exceeds {max_bytes} bytes",
+        data = resp.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise KeySourceError(f"{method} {url}: response exceeds {max_bytes} bytes",
                                  code="response_too_large")
-        return FetchResult(body, resp.getheader("Cache-Control"))
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
     except (OSError, http.client.HTTPException) as exc:
-        raise KeySourceError(f"GET {url} failed: {exc}", code="fetch_failed") from exc
+        raise KeySourceError(f"{method} {url} failed: {exc}", code="fetch_failed") from exc
     finally:
         conn.close()
+
+
+def http_fetch(
+    url: str, *, connect_timeout: float, read_timeout: float, max_bytes: int
+) -> FetchResult:
+    """GET a key set or discovery document (only a 200 answer counts).
+
+    :raises KeySourceError: ``fetch_failed`` or ``response_too_large``.
+    """
+    status, headers, body = http_send("GET", url, connect_timeout=connect_timeout,
+                                      read_timeout=read_timeout, max_bytes=max_bytes)
+    if status != 200:
+        raise KeySourceError(f"GET {url} answered HTTP {status}", code="fetch_failed")
+    return FetchResult(body, headers.get("cache-control"))
 
 
 Fetcher = Callable[[str], FetchResult]
