@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from eid.oidc.clients import AUTH_METHODS, Client, ClientRegistry, hash_client_secret, load_clients
 from eid.oidc.discovery import ProviderMetadata
+from eid.oidc.dpop import DpopKey
 from eid.oidc.http import HttpClient, HttpResponse, StdlibHttpClient
 from eid.oidc.keystore import DEFAULT_ALGS, KeyStore
 from eid.oidc.pkce import check_challenge, make_pkce, s256, verify_pkce
@@ -22,6 +23,7 @@ __all__ = [
     "DEFAULT_ALGS",
     "Client",
     "ClientRegistry",
+    "DpopKey",
     "HttpClient",
     "HttpResponse",
     "KeyStore",

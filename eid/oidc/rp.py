@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from eid.errors import OAUTH_ERRORS, ConfigurationError, LoginError, OAuthError
 from eid.oidc.discovery import ProviderMetadata
+from eid.oidc.dpop import DpopKey
 from eid.oidc.http import HttpClient, HttpResponse, StdlibHttpClient, basic_auth
 from eid.oidc.pkce import make_pkce
 from eid.oidc.session import LoginResult, PendingLogin, TokenSet
@@ -52,14 +53,17 @@ class RelyingParty:
     :param keys: the provider's keys; by default fetched through discovery.
     :param use_par: push authorization requests (RFC 9126) even when the
         provider does not require it.
+    :param dpop: sender-constrain tokens with DPoP (RFC 9449): ``True`` for a
+        fresh key, or a :class:`DpopKey`.
     """
 
     def __init__(
         self, *, issuer: str, client_id: str, client_secret: str, redirect_uri: str,
         scopes: tuple[str, ...] = ("openid", "profile"),
         auth_method: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic",
-        use_par: bool = False, leeway: float = 60, http: HttpClient | None = None,
-        keys: Jwks | None = None, clock: Callable[[], float] = time.time,
+        use_par: bool = False, dpop: DpopKey | bool = False, leeway: float = 60,
+        http: HttpClient | None = None, keys: Jwks | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if "openid" not in scopes:
             raise ConfigurationError("scopes must include 'openid'", code="invalid_argument")
@@ -73,6 +77,9 @@ class RelyingParty:
         self._http = http or StdlibHttpClient()
         self.metadata = ProviderMetadata(issuer, self._http)
         self._keys = keys
+        # RFC 9449: bind tokens to a key this portal holds (True: a fresh ES256 key).
+        self._dpop = DpopKey(clock=clock) if dpop is True else (dpop or None)
+        self._dpop_nonces: dict[str, str] = {}
 
     # --- keys -------------------------------------------------------------------------
     def _fetch(self, url: str) -> FetchResult:
@@ -181,8 +188,12 @@ class RelyingParty:
         """
         if not self.metadata.get("userinfo_endpoint"):
             return {}
-        resp = self._http.request("GET", self.metadata.endpoint("userinfo_endpoint"),
-                                  headers={"Authorization": f"Bearer {access_token}"})
+        url = self.metadata.endpoint("userinfo_endpoint")
+        if self._dpop is None:
+            resp = self._http.request("GET", url,
+                                      headers={"Authorization": f"Bearer {access_token}"})
+        else:
+            resp = self._with_dpop("GET", url, None, access_token=access_token)
         body = self._ok_json(resp)
         if body.get("sub") != subject:
             raise LoginError("userinfo is about another subject", code="userinfo_sub_mismatch")
@@ -239,8 +250,35 @@ class RelyingParty:
             headers["Authorization"] = basic_auth(self.client_id, self._secret)
         else:
             body.update(client_id=self.client_id, client_secret=self._secret)
-        return self._http.request("POST", self.metadata.endpoint(endpoint), headers=headers,
-                                  form=body)
+        url = self.metadata.endpoint(endpoint)
+        if self._dpop is not None and endpoint in ("token_endpoint",
+                                                   "pushed_authorization_request_endpoint"):
+            return self._with_dpop("POST", url, body, headers=headers)
+        return self._http.request("POST", url, headers=headers, form=body)
+
+    def _with_dpop(self, method: str, url: str, form: dict[str, str] | None, *,
+                   headers: dict[str, str] | None = None, access_token: str | None = None
+                   ) -> HttpResponse:
+        """Send with a DPoP proof; retry once with the server's nonce (RFC 9449 §8, §9)."""
+        assert self._dpop is not None  # noqa: S101 - callers check
+        origin = urllib.parse.urlsplit(url).netloc
+        resp = None
+        for _ in range(2):
+            extra = dict(headers or {})
+            extra["DPoP"] = self._dpop.proof(method, url, access_token=access_token,
+                                             nonce=self._dpop_nonces.get(origin))
+            if access_token is not None:
+                extra["Authorization"] = f"DPoP {access_token}"
+            resp = self._http.request(method, url, headers=extra, form=form)
+            nonce = resp.headers.get("dpop-nonce")
+            if nonce:
+                self._dpop_nonces[origin] = nonce
+            challenge = resp.headers.get("www-authenticate", "") + resp.body.decode(
+                "utf-8", "replace")[:200]
+            if not (nonce and resp.status in (400, 401) and "use_dpop_nonce" in challenge):
+                break
+        assert resp is not None  # noqa: S101 - the loop ran
+        return resp
 
     def _token_request(self, form: dict[str, str]) -> TokenSet:
         body = self._ok_json(self._post("token_endpoint", form))

@@ -19,10 +19,20 @@ const provider = new Provider(issuer, {
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: 'ES256',
+  }, {
+    // The same portal registered to require DPoP-bound tokens (RFC 9449 §5.2).
+    client_id: 'interop-portal-dpop',
+    client_secret: 'interop-portal-secret-0123456789',
+    redirect_uris: [process.env.REDIRECT_URI],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'ES256',
+    dpop_bound_access_tokens: true,
   }],
   pkce: { required: () => true },
   claims: { openid: ['sub'], profile: ['name', 'birthdate', 'gender'] },
-  features: { devInteractions: { enabled: true } },
+  features: { devInteractions: { enabled: true } },  // DPoP is always on in v9
   async findAccount(ctx, id) {
     return {
       accountId: id,

@@ -20,6 +20,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,9 +117,10 @@ def _login(browser: Browser, url: str, redirect: str, issuer: str, *, abort: boo
     return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(target).query))
 
 
-def _rp(issuer: str, redirect: str) -> RelyingParty:
-    return RelyingParty(issuer=issuer, client_id=CLIENT_ID, client_secret=SECRET,
-                        redirect_uri=redirect, scopes=("openid", "profile"))
+def _rp(issuer: str, redirect: str, **kw: Any) -> RelyingParty:
+    args: dict[str, Any] = {"issuer": issuer, "client_id": CLIENT_ID, "client_secret": SECRET,
+                            "redirect_uri": redirect, "scopes": ("openid", "profile")}
+    return RelyingParty(**{**args, **kw})
 
 
 def test_code_flow_with_pkce_against_oidc_provider(provider: tuple[str, str]) -> None:
@@ -141,3 +143,23 @@ def test_denied_consent_comes_back_as_access_denied(provider: tuple[str, str]) -
     params = _login(Browser(), url, redirect, issuer, abort=True)
     with pytest.raises(AccessDenied):
         rp.complete_login(params, pending)
+
+
+def test_dpop_bound_tokens_against_oidc_provider(provider: tuple[str, str]) -> None:
+    # RFC 9449: this client is registered for DPoP-bound access tokens only.
+    issuer, redirect = provider
+    rp = _rp(issuer, redirect, client_id="interop-portal-dpop", dpop=True)
+    url, pending = rp.start_login()
+    result = rp.complete_login(_login(Browser(), url, redirect, issuer), pending)
+    assert result.tokens.token_type == "DPoP"
+    assert result.userinfo["name"] == "Nguyễn Văn Hùng"  # userinfo accepted the DPoP proof
+
+
+def test_without_dpop_a_dpop_only_client_is_refused(provider: tuple[str, str]) -> None:
+    from eid.errors import OAuthError
+
+    issuer, redirect = provider
+    rp = _rp(issuer, redirect, client_id="interop-portal-dpop")
+    url, pending = rp.start_login()
+    with pytest.raises(OAuthError):
+        rp.complete_login(_login(Browser(), url, redirect, issuer), pending)
