@@ -24,7 +24,7 @@ run: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check eid flask_eid service tests bench
+	$(BIN)/ruff check eid flask_eid service tests bench examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy eid flask_eid

@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "eid.population.cli",
     "eid.testing.cli",
     "service.cli",  # `eid serve`; lives in service/ because eid/ never imports Flask
+    "service.mock_cli",  # `eid mock`, the login service with test controls
     "service.portal.cli",  # `eid portal`, the demo provincial portal
     "service.stack",  # `eid up`: both together, what `make run` starts
 )

@@ -51,6 +51,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     for module in (discovery, authorize, login, consent, mydata, logout, api):
         app.register_blueprint(module.bp)
+    if settings.mock:
+        # The mock's picker and test-control API; never part of the normal service.
+        from service.views import mock
+
+        app.register_blueprint(mock.control)
+        app.register_blueprint(mock.picker)
     register_error_handlers(app)
     app.jinja_env.globals.update(
         t=translate, lang=lang, csrf_token=csrf_token, csrf_field=CSRF_FIELD,

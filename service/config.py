@@ -41,6 +41,12 @@ class Settings:
     lockout_after: int = 5  # domain README: the app locks after 5 wrong passwords
     lockout_seconds: int = 900
     durable_path: str | None = None  # ":memory:" in tests; default instance/eid.sqlite
+    # The mock login service (`eid mock`, the pytest fixture eid_mock_service): the
+    # identity picker, the /__mock__ test-control API, silent logins as ``persona``.
+    mock: bool = False
+    persona: str | None = None  # ID number: every login is silently this citizen
+    # More redirect URIs for the test client, so a portal under test can use its own callback.
+    test_redirect_uris: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.issuer)
@@ -55,6 +61,17 @@ class Settings:
                      "session_ttl", "request_ttl", "lockout_after", "lockout_seconds"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name} must be positive", code="invalid_setting")
+        # The mock is test mode plus test controls; never a way to weaken the real service.
+        if self.mock and not self.test_mode:
+            raise ConfigurationError("the mock needs test mode", code="invalid_setting")
+        if (self.persona is not None or self.test_redirect_uris) and not self.mock:
+            raise ConfigurationError("a persona and extra redirect URIs are only for the mock",
+                                     code="invalid_setting")
+        for uri in self.test_redirect_uris:
+            target = urlsplit(uri)
+            # RFC 6749 §3.1.2: an absolute URI without a fragment.
+            if target.scheme not in ("http", "https") or not target.hostname or target.fragment:
+                raise ConfigurationError(f"not a redirect URI: {uri!r}", code="invalid_setting")
 
     @property
     def secure_cookies(self) -> bool:

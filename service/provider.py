@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flask import current_app
@@ -23,6 +23,7 @@ from eid.prefill.catalogue import Catalogue
 from eid.prefill.loader import default_catalogue
 from eid.storage import EphemeralStore, MemoryStore, SqliteDurableStore, ephemeral_store_from_url
 from service.config import Settings
+from service.mock import MockControls
 
 __all__ = ["OFFLINE_ACCESS", "Provider", "build_provider", "provider"]
 
@@ -48,6 +49,7 @@ class Provider:
     # A real scrypt hash of a random password: an unknown ID number costs what a
     # known one does, so timing does not tell whether the number exists.
     dummy_password_hash: str
+    mock: MockControls | None = None  # the mock's test controls (Settings.mock only)
 
     @property
     def issuer(self) -> str:
@@ -96,9 +98,15 @@ def build_provider(settings: Settings) -> Provider:
     known = frozenset(catalogue.scopes) | {OFFLINE_ACCESS}
     clients = load_clients(settings.clients_file, known_scopes=known)
     if settings.test_mode:
-        test = load_clients(settings.test_clients_file, known_scopes=known)
+        test = [replace(c, redirect_uris=(*c.redirect_uris, *settings.test_redirect_uris))
+                for c in load_clients(settings.test_clients_file, known_scopes=known)]
         clients = clients.with_clients(*test)
         log.warning("EID_TEST_MODE=1: test client registered and X-Eid-Test-Identity honoured")
+    registry = _registry(settings.registry)
+    mock = MockControls(settings.persona, registry) if settings.mock else None
+    if mock is not None:
+        log.warning("MOCK login service: identity picker and /__mock__ test controls enabled%s",
+                    f"; every login is silently {settings.persona}" if settings.persona else "")
     return Provider(
         settings=settings,
         ephemeral=ephemeral,
@@ -106,10 +114,11 @@ def build_provider(settings: Settings) -> Provider:
         keys=KeyStore(durable),
         clients=clients,
         catalogue=catalogue,
-        registry=_registry(settings.registry),
+        registry=registry,
         pairwise_secret=durable.instance_secret("pairwise"),
         session_secret=durable.instance_secret("session"),
         dummy_password_hash=hash_password(secrets.token_urlsafe(16)),
+        mock=mock,
     )
 
 

@@ -149,17 +149,20 @@ def refresh(p: Provider, client: Client, token: str, scope: str | None) -> dict[
     if not grant.live(now) or grant.refresh_hash is None:
         raise InvalidGrant("refresh token revoked or expired")
     new_token = f"{grant.grant_id}.{secrets.token_urlsafe(32)}"
-    if not p.durable.rotate_refresh(grant.grant_id, _h(token), _h(new_token)):
-        # RFC 9700 §4.14.2: a rotated-out token used again means it leaked.
-        p.durable.revoke_grant(grant.grant_id, now)
-        log.warning("refresh token reuse by %s: grant revoked", client.client_id)
-        raise InvalidGrant("refresh token reuse detected; the grant is revoked")
+    # The scope is checked before rotating: a refused request must leave the client's token
+    # usable (rotating first would make its next, legitimate use look like a replay).
+    current = grant.refresh_hash == _h(token)
     scopes = grant.scopes
-    if scope:
+    if scope and current:
         asked = frozenset(scope.split())
         if not asked <= grant.scopes:
             raise InvalidScope("requested scope exceeds the grant")
         scopes = asked | ({"openid"} & grant.scopes)
+    if not current or not p.durable.rotate_refresh(grant.grant_id, _h(token), _h(new_token)):
+        # RFC 9700 §4.14.2: a rotated-out token used again means it leaked.
+        p.durable.revoke_grant(grant.grant_id, now)
+        log.warning("refresh token reuse by %s: grant revoked", client.client_id)
+        raise InvalidGrant("refresh token reuse detected; the grant is revoked")
     if citizen_who_may_sign_in(p, grant.subject) is None:
         p.durable.revoke_grant(grant.grant_id, now)
         raise InvalidGrant("the account can no longer sign in")
@@ -202,6 +205,8 @@ def _id_token(p: Provider, client: Client, grant: Grant, nonce: str | None, acce
     if wanted:
         citizen = p.registry.get(grant.subject)
         claims.update(requested_claims(p, citizen, wanted))
+    if p.mock is not None:  # the mock may inject a named fault into this token
+        return p.mock.sign_id_token(claims, key)
     return sign_token(claims, key)
 
 

@@ -237,6 +237,12 @@ class SqliteDurableStore:
             row = db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
         return bytes(row[0])
 
+    def forget_consents_and_grants(self) -> None:
+        """Delete every consent and grant; keys and secrets stay (the mock's reset)."""
+        with self._tx() as db:
+            db.execute("DELETE FROM consents")
+            db.execute("DELETE FROM grants")
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

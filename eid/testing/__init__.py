@@ -4,15 +4,42 @@
 * :data:`TOKEN_FAULTS` – named faults to inject into tokens, each with the code a
   correct relying party rejects it with;
 * :class:`JwksServer` – discovery + JWKS on a loopback port, slowed or failed on demand;
+* :class:`MockService` – drives a running mock login service (``eid mock``, or the
+  ``eid_mock_service`` fixture): logins as any fixture citizen, injected errors and
+  token faults, key rotation, reset;
 * the pytest plugin :mod:`eid.testing.plugin` (fixtures ``eid_identities``,
-  ``eid_issuer``, ``eid_mint``, ``eid_jwks_server``).
+  ``eid_issuer``, ``eid_mint``, ``eid_jwks_server``, ``eid_mock_service``).
 """
 
 from __future__ import annotations
 
-from eid.testing.faults import TOKEN_FAULTS, TokenFault, apply_token_fault, check_fault
-from eid.testing.issuer import TestIssuer
-from eid.testing.jwks_server import JwksServer
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["TOKEN_FAULTS", "JwksServer", "TestIssuer", "TokenFault", "apply_token_fault",
-           "check_fault"]
+# Loaded on first use: the pytest plugin (a submodule) is imported in every pytest
+# run of a project that installs eid, and importing it imports this package.
+if TYPE_CHECKING:
+    from eid.testing.faults import (
+        TOKEN_FAULTS,
+        TokenFault,
+        apply_token_fault,
+        check_fault,
+        sign_with_fault,
+    )
+    from eid.testing.issuer import TestIssuer
+    from eid.testing.jwks_server import JwksServer
+    from eid.testing.mock_service import MockService
+
+__all__ = ["TOKEN_FAULTS", "JwksServer", "MockService", "TestIssuer", "TokenFault",
+           "apply_token_fault", "check_fault", "sign_with_fault"]
+
+_HOMES = {"TOKEN_FAULTS": "faults", "TokenFault": "faults", "apply_token_fault": "faults",
+          "check_fault": "faults", "sign_with_fault": "faults", "TestIssuer": "issuer",
+          "JwksServer": "jwks_server", "MockService": "mock_service"}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'eid.testing' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"eid.testing.{home}"), name)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from eid.errors import ConfigurationError
+from eid.signing import SigningKey, sign_token
 from eid.verify._codec import b64url_decode, b64url_encode
 
-__all__ = ["TOKEN_FAULTS", "TokenFault", "apply_token_fault", "check_fault"]
+__all__ = ["TOKEN_FAULTS", "TokenFault", "apply_token_fault", "check_fault", "sign_with_fault"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class TokenFault:
     expected_code: str
     claims: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     token: Callable[[str], str] | None = None
+    typ: str = "JWT"  # the header's typ when signing
 
 
 def _flip_signature(token: str) -> str:
@@ -70,7 +72,7 @@ TOKEN_FAULTS: Final[dict[str, TokenFault]] = {f.name: f for f in (
                claims=lambda c: {**c, "acr": "LoA1"}),
     TokenFault("missing_sub", "no sub claim", "invalid_subject",
                claims=lambda c: {k: v for k, v in c.items() if k != "sub"}),
-    TokenFault("wrong_typ", "typ at+jwt (an access token)", "wrong_token_type"),
+    TokenFault("wrong_typ", "typ at+jwt (an access token)", "wrong_token_type", typ="at+jwt"),
 )}
 
 
@@ -87,6 +89,15 @@ def check_fault(name: str | None) -> TokenFault | None:
             f"unknown fault {name!r}; known: {', '.join(sorted(TOKEN_FAULTS))}",
             code="unknown_fault")
     return fault
+
+
+def sign_with_fault(claims: dict[str, Any], key: SigningKey, fault: TokenFault | None) -> str:
+    """Sign ``claims`` with ``key``, injecting ``fault`` (claims, header ``typ``, token)."""
+    if fault is None:
+        return sign_token(claims, key)
+    if fault.claims is not None:
+        claims = fault.claims(claims)
+    return apply_token_fault(fault, sign_token(claims, key, typ=fault.typ))
 
 
 def apply_token_fault(fault: TokenFault, token: str) -> str:

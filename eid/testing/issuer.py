@@ -20,7 +20,7 @@ from eid.population.model import Citizen
 from eid.population.registry import Registry
 from eid.prefill import claims_for
 from eid.signing import SigningKey, public_jwks, sign_token
-from eid.testing.faults import apply_token_fault, check_fault
+from eid.testing.faults import check_fault, sign_with_fault
 from eid.verify import ALGORITHMS, BACKCHANNEL_LOGOUT_EVENT, KeySet, token_hash
 
 __all__ = ["TestIssuer"]
@@ -123,11 +123,7 @@ class TestIssuer:
             body["at_hash"] = token_hash(access_token, ALGORITHMS[self._current.alg])
         body.update(claims or {})
         body.setdefault("sub", "test-subject")
-        if injected is not None and injected.claims is not None:
-            body = injected.claims(body)
-        typ = "at+jwt" if injected is not None and injected.name == "wrong_typ" else "JWT"
-        token = sign_token(body, self._current, typ=typ)
-        return apply_token_fault(injected, token) if injected is not None else token
+        return sign_with_fault(body, self._current, injected)
 
     def access_token(self, persona: str | Citizen | None = None, *, audience: str,
                      scopes: Iterable[str] = ("openid",), lifetime: int = 300,

@@ -12,6 +12,9 @@ Implemented on ``eid`` rather than Authlib's authorization server; see
 Test mode (``EID_TEST_MODE=1`` only): a request carrying
 ``X-Eid-Test-Identity: <ID number>`` signs that citizen in and approves the
 requested scopes without any screen. Without test mode the header is ignored.
+The mock (:mod:`service.mock`) may end a request with an injected error, and
+with a persona signs every request in silently as that citizen (the header,
+when present, wins).
 """
 
 from __future__ import annotations
@@ -55,10 +58,16 @@ def authorize() -> Response:
     params = {k: v for k, v in (request.form if request.method == "POST" else request.args).items()}
     choose_lang(params.get("ui_locales"))  # error pages too are in the asked language
     req = parse_request(p, params)
+    if p.mock is not None:
+        # After parse_request: the client and redirect URI are trusted, so the
+        # injected error goes back to the portal with state and iss.
+        p.mock.raise_injected_error()
     req_id = save_request(p, req)
     identity = request.headers.get(TEST_IDENTITY_HEADER)
     if p.settings.test_mode and identity is not None:
         return _test_sign_in(p, req, req_id, identity.strip())
+    if p.mock is not None and p.mock.persona is not None:
+        return _test_sign_in(p, req, req_id, p.mock.persona)
     return proceed(p, req, req_id)
 
 

@@ -66,3 +66,17 @@ def test_english_portal(page: Any, shot: Shot, stack: Stack) -> None:
     page.goto(stack.portal + "/lang/en?next=/")
     shot("portal-en")
     assert "Log in with your electronic identity (VNeID)" in page.content()
+
+
+def test_logout_ends_both_sessions(page: Any, shot: Shot, stack: Stack) -> None:
+    page.goto(stack.portal + "/procedures/ct01")
+    log_in(page, shot, HUNG, HUNG_PASSWORD)
+    page.click("form#consent-form button[value=approve]")
+    page.wait_for_selector("form#filing")
+    page.click("header form.inline button")  # Đăng xuất
+    page.wait_for_url(lambda url: url.startswith(stack.portal + "/"))
+    shot("signed-out")
+    assert page.locator("#login").count() == 1  # the portal's session is over
+    page.goto(stack.portal + "/procedures/ct01")
+    page.wait_for_selector("form#login-form")  # and so is the login service's
+    shot("login-again")

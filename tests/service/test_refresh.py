@@ -54,6 +54,12 @@ def test_refresh_with_narrower_scope_and_wider_scope(flow: Flow) -> None:
     assert narrower.json["scope"] == "openid"
     wider = _refresh(flow, narrower.json["refresh_token"], scope="openid residence")
     assert wider.json["error"] == "invalid_scope"
+    # The refused request did not rotate the token: using it again is no replay.
+    assert _refresh(flow, narrower.json["refresh_token"]).status_code == 200
+    # Now rotated out, it is a replay whatever scope it asks for: the grant dies.
+    replay = _refresh(flow, narrower.json["refresh_token"], scope="openid residence")
+    assert replay.json["error"] == "invalid_grant"
+    assert flow.introspect(narrower.json["access_token"]) == {"active": False}
 
 
 def test_refresh_token_of_another_client_is_refused(flow: Flow) -> None:

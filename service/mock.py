@@ -1,0 +1,151 @@
+"""The mock login service: test mode plus test controls, for portal teams' tests.
+
+Built only when ``Settings.mock`` is set (``eid mock``, the pytest fixture
+``eid_mock_service``); the normal service has none of it. The controls:
+
+* the next authorization request ends with an injected OAuth error, redirected
+  to the portal with ``state`` and ``iss`` like any other (RFC 6749 §4.1.2.1);
+* the next ID token carries a named fault from :data:`eid.testing.TOKEN_FAULTS`;
+* ``persona``: every authorization request signs that citizen in silently
+  (as Singapore's MockPass does) unless ``X-Eid-Test-Identity`` names another.
+
+Pending injections live in this process (the mock is one process); each is
+used once, by the first request that can carry it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
+
+from eid.errors import OAUTH_ERRORS, ConfigurationError, NotFoundError, OAuthError, PopulationError
+from eid.population.registry import Registry
+from eid.signing import SigningKey
+from eid.testing.faults import TOKEN_FAULTS, check_fault, sign_with_fault
+
+if TYPE_CHECKING:
+    from werkzeug.serving import BaseWSGIServer
+
+    from service.config import Settings
+
+__all__ = ["INJECTABLE_ERRORS", "BackgroundServer", "MockControls"]
+
+#: Errors an authorization request may end with (each one redirectable to the portal).
+INJECTABLE_ERRORS: Final = (
+    "access_denied", "login_required", "consent_required", "interaction_required",
+    "unmet_authentication_requirements", "temporarily_unavailable", "server_error",
+)
+
+
+class MockControls:
+    """What the test-control API changes: the persona and the pending injections.
+
+    :raises ConfigurationError: ``unknown_persona`` when ``persona`` is not a
+        citizen of ``registry`` whose account can sign in.
+    """
+
+    def __init__(self, persona: str | None, registry: Registry) -> None:
+        if persona is not None:
+            try:
+                citizen = registry.get(persona)
+            except (NotFoundError, PopulationError) as exc:
+                raise ConfigurationError(f"persona {persona!r} is not in the identities: {exc}",
+                                         code="unknown_persona") from exc
+            account = citizen.account
+            if account is None or account.status != "active" or citizen.is_deceased:
+                raise ConfigurationError(
+                    f"persona {persona!r} ({citizen.full_name}) has no account that can sign in",
+                    code="unknown_persona")
+        self.persona = persona
+        self._lock = threading.Lock()
+        self._error: str | None = None
+        self._fault: str | None = None
+
+    def inject_error(self, code: str) -> None:
+        """End the next authorization request with OAuth error ``code``.
+
+        :raises ConfigurationError: ``unknown_error`` listing the injectable codes.
+        """
+        if code not in INJECTABLE_ERRORS:
+            raise ConfigurationError(
+                f"cannot inject {code!r}; choose one of: {', '.join(INJECTABLE_ERRORS)}",
+                code="unknown_error")
+        with self._lock:
+            self._error = code
+
+    def inject_token_fault(self, name: str) -> None:
+        """Give the next ID token fault ``name``.
+
+        :raises ConfigurationError: ``unknown_fault`` listing the known names.
+        """
+        check_fault(name)
+        with self._lock:
+            self._fault = name
+
+    def raise_injected_error(self) -> None:
+        """Raise the pending authorization error, if any (once).
+
+        :raises OAuthError: the injected error.
+        """
+        with self._lock:
+            code, self._error = self._error, None
+        if code is not None:
+            cls: Callable[..., OAuthError] = OAUTH_ERRORS.get(code, OAuthError)
+            raise cls("injected by the mock's test-control API", code=code)
+
+    def sign_id_token(self, claims: dict[str, Any], key: SigningKey) -> str:
+        """Sign an ID token, with the pending fault if there is one (used once)."""
+        with self._lock:
+            name, self._fault = self._fault, None
+        return sign_with_fault(claims, key, TOKEN_FAULTS[name] if name else None)
+
+    def reset(self) -> None:
+        """Drop the pending injections (the persona stays: it is how the mock was started)."""
+        with self._lock:
+            self._error = self._fault = None
+
+    def pending(self) -> dict[str, str | None]:
+        """The injections waiting for their request."""
+        with self._lock:
+            return {"error": self._error, "token_fault": self._fault}
+
+
+class BackgroundServer:
+    """The login service on a loopback port, in a daemon thread (werkzeug, threaded).
+
+    ``settings_for(url)`` builds the settings once the port is known, so the
+    issuer is the served URL (OIDC Discovery §4.3).
+
+    :raises EidError: the settings or data files are invalid.
+    """
+
+    def __init__(self, settings_for: Callable[[str], Settings], *, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        from werkzeug.serving import make_server
+
+        from service.app import create_app
+
+        app_box: list[Any] = []
+
+        def dispatch(environ: Any, start_response: Any) -> Any:
+            return app_box[0](environ, start_response)
+
+        self._server: BaseWSGIServer = make_server(host, port, dispatch, threaded=True)
+        self.url = f"http://{host}:{self._server.port}"
+        try:
+            self.app = create_app({"EID_SETTINGS": settings_for(self.url)})
+        except BaseException:
+            self._server.server_close()
+            raise
+        app_box.append(self.app)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+                                        name=f"eid-mock-{self._server.port}")
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and close the stores."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+        self.app.extensions["eid"].durable.close()

@@ -1,0 +1,176 @@
+"""The mock's own routes (registered only when ``Settings.mock`` is set).
+
+Test-control API, JSON, loopback callers only, ``Content-Type: application/json``
+required on POST (a cross-site page cannot send that without a CORS preflight,
+which is never answered):
+
+* ``POST /__mock__/next-error`` ``{"error": "access_denied"}`` and/or
+  ``{"token_fault": "expired"}`` – the next authorization request ends with that
+  error; the next ID token carries that fault;
+* ``POST /__mock__/rotate-keys`` ``{"alg": "ES256"}`` (optional) – rotate signing keys;
+* ``POST /__mock__/reset`` – forget sessions, pending requests, codes, tokens,
+  consents, grants and pending injections (keys stay);
+* ``GET /__mock__/state`` – persona, pending injections, key ids, the test client.
+
+The identity picker: the login page lists the fixture citizens; ``POST
+/login/pick`` signs the chosen one in (no password) and carries on to consent.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from eid.errors import ConfigurationError
+from eid.testing.faults import TOKEN_FAULTS
+from service.authz_request import save_request
+from service.csrf import check_csrf
+from service.i18n import choose_lang
+from service.mock import INJECTABLE_ERRORS, MockControls
+from service.provider import Provider, provider
+from service.sessions import start_session
+from service.tokens import citizen_who_may_sign_in
+from service.views.authorize import TEST_IDENTITY_HEADER
+from service.views.login import _pending, _render
+
+__all__ = ["control", "picker"]
+
+control = Blueprint("mock", __name__, url_prefix="/__mock__")
+picker = Blueprint("mock_picker", __name__)
+
+_PICKER_LIMIT = 500  # a generated registry is far too big for a list of buttons
+_TEST_CLIENT_ID = "eid-test-client"
+_TEST_CLIENT_SECRET = "eid-test-secret"  # noqa: S105 - published on purpose (service/README.md)
+
+
+def _controls(p: Provider) -> MockControls:
+    assert p.mock is not None  # noqa: S101 - these routes exist only on the mock
+    return p.mock
+
+
+def _json_error(description: str, status: int = 400) -> Response:
+    response = jsonify(error="invalid_request", error_description=description)
+    response.status_code = status
+    return response
+
+
+@control.before_request
+def _loopback_only() -> ResponseReturnValue | None:
+    try:
+        loopback = ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        return _json_error("the test-control API answers loopback callers only", 403)
+    if request.method == "POST" and not request.is_json:
+        return _json_error("send Content-Type: application/json (a body of {} will do)", 415)
+    return None
+
+
+@control.after_request
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+@control.post("/next-error")
+def next_error() -> ResponseReturnValue:
+    controls = _controls(provider())
+    body = _body()
+    error, fault = body.get("error"), body.get("token_fault")
+    if error is None and fault is None:
+        return _json_error('send {"error": CODE} and/or {"token_fault": NAME}')
+    try:
+        if error is not None:
+            controls.inject_error(str(error))
+        if fault is not None:
+            controls.inject_token_fault(str(fault))
+    except ConfigurationError as exc:
+        return _json_error(exc.message)
+    return jsonify(pending=controls.pending())
+
+
+@control.post("/rotate-keys")
+def rotate_keys() -> ResponseReturnValue:
+    p = provider()
+    alg = _body().get("alg")
+    if alg is not None and alg not in p.keys.algorithms:
+        return _json_error(f"alg must be one of {', '.join(p.keys.algorithms)}")
+    p.keys.rotate(alg)
+    return jsonify(kids=_kids(p))
+
+
+@control.post("/reset")
+def reset() -> ResponseReturnValue:
+    p = provider()
+    p.ephemeral.clear()
+    p.durable.forget_consents_and_grants()
+    _controls(p).reset()
+    return jsonify(reset=True, pending=_controls(p).pending())
+
+
+@control.get("/state")
+def state() -> ResponseReturnValue:
+    p = provider()
+    controls = _controls(p)
+    client = p.clients.get(_TEST_CLIENT_ID)
+    test_client = {"client_id": _TEST_CLIENT_ID, "client_secret": _TEST_CLIENT_SECRET,
+                   "redirect_uris": list(client.redirect_uris) if client else []}
+    return jsonify(
+        issuer=p.issuer, persona=controls.persona, pending=controls.pending(), kids=_kids(p),
+        test_client=test_client, test_identity_header=TEST_IDENTITY_HEADER,
+        injectable_errors=list(INJECTABLE_ERRORS), token_faults=sorted(TOKEN_FAULTS))
+
+
+def _kids(p: Provider) -> list[str]:
+    return [str(k["kid"]) for k in p.keys.jwks()["keys"]]
+
+
+# --- the identity picker ------------------------------------------------------------------
+def personas(p: Provider) -> list[dict[str, str | None]]:
+    """The citizens the picker lists: name, ID number, level and account status."""
+    rows: list[dict[str, str | None]] = []
+    for citizen in p.registry.iter_citizens():
+        account = citizen.account
+        status = "none" if account is None else \
+            "deceased" if citizen.is_deceased else \
+            "active" if account.status == "active" else "locked"
+        rows.append({"id_number": citizen.id_number, "name": citizen.full_name,
+                     "level": account.level if account else None, "status": status})
+        if len(rows) >= _PICKER_LIMIT:
+            break
+    return rows
+
+
+@picker.app_context_processor
+def _picker_context() -> dict[str, Any]:
+    if request.endpoint not in ("login.login", "login.login_submit", "mock_picker.pick"):
+        return {}
+    return {"mock_personas": personas(provider())}
+
+
+@picker.post("/login/pick")
+def pick() -> ResponseReturnValue:
+    p = provider()
+    check_csrf()
+    req_id = request.form.get("req") or None
+    req = _pending(p, req_id)
+    choose_lang(req.ui_locales if req else None)
+    id_number = request.form.get("id_number", "").strip()
+    citizen = citizen_who_may_sign_in(p, id_number)
+    if citizen is None or citizen.account is None:
+        return _render(p, req, req_id, id_number, "unavailable")
+    start_session(citizen.id_number, citizen.account.level, ("test",))
+    if req is not None and req_id is not None:
+        req.fresh_login = True
+        save_request(p, req, req_id)
+        return redirect(url_for("authorize.resume", req=req_id))
+    return redirect(url_for("mydata.index"))
