@@ -69,6 +69,14 @@ class AuthorizationRequest:
     consented: bool = False
 
     @property
+    def required_subjects(self) -> frozenset[str]:
+        """Subjects this request names: the ``id_token_hint``'s, and a ``sub`` value asked
+        for in the ``claims`` parameter (OIDC Core §3.1.2.1, §5.5.1)."""
+        wanted = self.claims.get("id_token", {}).get("sub")
+        value = wanted.get("value") if isinstance(wanted, dict) else None
+        return frozenset(s for s in (self.hint_subject, value) if isinstance(s, str) and s)
+
+    @property
     def consent_items(self) -> frozenset[str]:
         """What a remembered consent must cover: scopes, and extra claims as ``claim:<name>``."""
         return frozenset(self.scopes) | {f"claim:{c}" for c in self.extra_claims}
@@ -106,6 +114,11 @@ def _client_and_redirect(p: Provider, params: Mapping[str, str]) -> tuple[Client
     return client, redirect_uri
 
 
+# Claims about the authentication itself, not citizen data: kept for their rules
+# (acr: the level, §5.5.1.1; sub: which citizen, §5.5.1), never consented to.
+_PROTOCOL = frozenset({"acr", "sub"})
+
+
 def _claims_request(p: Provider, client: Client, raw: str | None
                     ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """OIDC Core §5.5: the ``claims`` parameter, kept to claims this client may ask for."""
@@ -126,8 +139,8 @@ def _claims_request(p: Provider, client: Client, raw: str | None
         members = doc.get(target) or {}
         kept[target] = {name: spec if isinstance(spec, dict) else None
                         for name, spec in members.items()
-                        if isinstance(name, str) and (name in allowed or name == "acr")}
-    extra = sorted({n for t in kept.values() for n in t if n != "acr"})
+                        if isinstance(name, str) and (name in allowed or name in _PROTOCOL)}
+    extra = sorted({n for t in kept.values() for n in t if n not in _PROTOCOL})
     return kept, extra
 
 

@@ -93,9 +93,14 @@ def _needs_login(p: Provider, req: AuthorizationRequest, session: LoginSession |
     # OIDC Core §3.1.2.1 max_age: re-authenticate when the last login is older.
     if req.max_age is not None and p.now() - session.auth_time > req.max_age:
         return True
+    return not _is_required_subject(p, req, session)
+
+
+def _is_required_subject(p: Provider, req: AuthorizationRequest, session: LoginSession) -> bool:
     client = p.clients.get(req.client_id)
-    return bool(req.hint_subject and client
-                and p.subject(client, session.id_number) != req.hint_subject)
+    if not req.required_subjects or client is None:
+        return True
+    return req.required_subjects == {p.subject(client, session.id_number)}
 
 
 def _consent_remembered(p: Provider, req: AuthorizationRequest, session: LoginSession) -> bool:
@@ -117,6 +122,10 @@ def proceed(p: Provider, req: AuthorizationRequest, req_id: str) -> Response:
             raise LoginRequired("the citizen is not signed in")
         return redirect(url_for("login.login", req=req_id))
     assert session is not None  # noqa: S101 - _needs_login returned False
+    # OIDC Core §5.5.1 (and §3.1.2.1 for id_token_hint): never a token for another
+    # citizen than the one the request names, even after a fresh login.
+    if not _is_required_subject(p, req, session):
+        raise LoginRequired("the signed-in citizen is not the one this request names")
     if citizen_who_may_sign_in(p, session.id_number) is None:
         raise AccessDenied("the account cannot sign in")
     # Decree 69/2024: a level-1 account never satisfies a level-2 request; the portal

@@ -114,3 +114,38 @@ def test_a_pending_request_belongs_to_the_browser_that_started_it(flow: Flow) ->
     for path in ("/login", "/consent", "/authorize/resume"):
         r = victim.browser.get(path, query_string={"req": auth.req_id})
         assert r.status_code == 400 and r.location is None
+
+
+def _sub_claims(sub: str) -> str:
+    import json
+
+    return json.dumps({"id_token": {"sub": {"value": sub}}})
+
+
+def test_claims_naming_the_citizens_own_sub_succeeds(flow: Flow) -> None:
+    sub = _signed_in_sub(flow)
+    result = flow.authorize(flow.request(claims=_sub_claims(sub)))
+    assert "code" in result
+
+
+def test_claims_naming_another_sub_never_gets_that_citizens_token(flow: Flow) -> None:
+    # OIDC Core §5.5.1: the server MUST NOT reply with a token for a different user.
+    flow.authorize(flow.request())  # the level-2 citizen is signed in
+    auth = flow.request(claims=_sub_claims("someone-else-entirely"))
+    r = flow.start(auth)
+    assert r.location.startswith("/login")  # a fresh login is required first
+    result = flow.authorize(auth)  # ... and logging in as the same citizen does not help
+    assert result["error"] == "login_required"
+    assert "code" not in result
+
+
+def test_prompt_none_with_another_sub_is_login_required(flow: Flow) -> None:
+    flow.authorize(flow.request())
+    r = flow.start(flow.request(prompt="none", claims=_sub_claims("someone-else-entirely")))
+    assert query(r.location)["error"] == "login_required"
+
+
+def _signed_in_sub(flow: Flow) -> str:
+    auth = flow.request()
+    flow.authorize(auth)
+    return str(flow.verify(flow.redeem(auth).get_json()["id_token"])["sub"])
