@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +63,34 @@ def redis_server() -> Iterator[str]:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def wait_until_serving(url: str, proc: subprocess.Popen[bytes], what: str,
+                       timeout: float = 60) -> bytes:
+    """Poll ``url`` until it answers 200 (returns the body); fail with the process output
+    if ``proc`` exits or ``timeout`` passes first."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                return bytes(resp.read())
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                pytest.fail(f"{what} did not start: {output[-2000:]}")
+            time.sleep(0.2)
+
+
+def signing_keys_template(path: Path) -> Path:
+    """A SQLite file holding freshly generated provider keys, to copy per test
+    (RSA key generation is slow; copying a file is not)."""
+    from eid.oidc import KeyStore
+    from eid.storage import SqliteDurableStore
+
+    store = SqliteDurableStore(path)
+    KeyStore(store)
+    store.close()
+    return path

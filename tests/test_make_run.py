@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
-from tests.servers import free_port
+from tests.servers import free_port, wait_until_serving
 
 
 def test_eid_up_serves_the_login_service_and_the_portal(tmp_path: Path) -> None:
@@ -19,16 +18,7 @@ def test_eid_up_serves_the_login_service_and_the_portal(tmp_path: Path) -> None:
          "--portal-port", str(portal)],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{portal}/", timeout=2) as r:
-                    page = r.read().decode()
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-                assert time.monotonic() < deadline, "eid up did not start"
-                time.sleep(0.3)
+        page = wait_until_serving(f"http://127.0.0.1:{portal}/", proc, "eid up").decode()
         assert "VNeID" in page
         url = f"http://127.0.0.1:{service}/.well-known/openid-configuration"
         with urllib.request.urlopen(url, timeout=5) as r:

@@ -19,9 +19,7 @@ from typing import Any
 
 import pytest
 
-from eid.oidc import KeyStore
-from eid.storage import SqliteDurableStore
-from tests.servers import free_port, require_binary
+from tests.servers import free_port, require_binary, signing_keys_template
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screens"
@@ -54,11 +52,7 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def browser_keys_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("browser-keys") / "template.sqlite"
-    store = SqliteDurableStore(path)
-    KeyStore(store)
-    store.close()
-    return path
+    return signing_keys_template(tmp_path_factory.mktemp("browser-keys") / "template.sqlite")
 
 
 @pytest.fixture

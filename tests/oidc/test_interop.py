@@ -14,7 +14,6 @@ import http.cookiejar
 import os
 import re
 import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -26,7 +25,7 @@ import pytest
 
 from eid.errors import AccessDenied
 from eid.oidc import RelyingParty
-from tests.servers import free_port, require_binary
+from tests.servers import free_port, require_binary, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 INTEROP = ROOT / "tests" / "interop"
@@ -48,16 +47,7 @@ def provider() -> Iterator[tuple[str, str]]:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     issuer = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(issuer + "/.well-known/openid-configuration", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    out = proc.stdout.read().decode() if proc.stdout else ""
-                    pytest.fail(f"oidc-provider did not start: {out[-2000:]}")
-                time.sleep(0.2)
+        wait_until_serving(issuer + "/.well-known/openid-configuration", proc, "oidc-provider")
         yield issuer, redirect
     finally:
         proc.terminate()

@@ -14,20 +14,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from eid.oidc import KeyStore
-from eid.storage import SqliteDurableStore
 from service import create_app
 from service.config import Settings
+from tests.servers import signing_keys_template
 from tests.service.flow import Flow
 
 
 @pytest.fixture(scope="session")
 def keys_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("keys") / "template.sqlite"
-    store = SqliteDurableStore(path)
-    KeyStore(store)
-    store.close()
-    return path
+    return signing_keys_template(tmp_path_factory.mktemp("keys") / "template.sqlite")
 
 
 @pytest.fixture

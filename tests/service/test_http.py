@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,7 +18,7 @@ import pytest
 
 from eid.oidc import make_pkce
 from eid.verify import verify_id_token
-from tests.servers import free_port
+from tests.servers import free_port, wait_until_serving
 from tests.service.flow import HCM, LOA2, TEST_CLIENT, csrf_of
 
 
@@ -43,18 +42,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/.well-known/openid-configuration",
-                                            timeout=1) as r:
-                    assert json.load(r)["issuer"] == base
-                    break
-            except (OSError, urllib.error.URLError):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    output = proc.stdout.read().decode() if proc.stdout else ""
-                    pytest.fail(f"eid serve did not start: {output}")
-                time.sleep(0.1)
+        discovery = wait_until_serving(f"{base}/.well-known/openid-configuration", proc,
+                                       "eid serve")
+        assert json.loads(discovery)["issuer"] == base
         yield base
     finally:
         proc.terminate()
