@@ -29,6 +29,7 @@ from eid.oidc.dpop import DpopKey
 from eid.oidc.http import HttpClient, HttpResponse, StdlibHttpClient, basic_auth
 from eid.oidc.pkce import make_pkce
 from eid.oidc.session import LoginResult, PendingLogin, TokenSet
+from eid.signing import SigningKey, sign_token
 from eid.verify import (
     ACR_LEVELS,
     FetchResult,
@@ -39,7 +40,10 @@ from eid.verify import (
 )
 from eid.verify.jws import Jwks
 
-__all__ = ["RelyingParty"]
+__all__ = ["AuthMethod", "RelyingParty"]
+
+AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt"]
+_JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 #: How long a started login may take before its callback is refused.
 PENDING_LIFETIME = 600
@@ -53,26 +57,35 @@ class RelyingParty:
     :param keys: the provider's keys; by default fetched through discovery.
     :param use_par: push authorization requests (RFC 9126) even when the
         provider does not require it.
+    :param client_secret: for ``client_secret_basic`` (default) or ``client_secret_post``.
+    :param private_key: instead of a secret, for ``private_key_jwt`` (OIDC Core §9).
     :param dpop: sender-constrain tokens with DPoP (RFC 9449): ``True`` for a
         fresh key, or a :class:`DpopKey`.
     """
 
     def __init__(
-        self, *, issuer: str, client_id: str, client_secret: str, redirect_uri: str,
+        self, *, issuer: str, client_id: str, redirect_uri: str,
+        client_secret: str | None = None, private_key: SigningKey | None = None,
         scopes: tuple[str, ...] = ("openid", "profile"),
-        auth_method: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic",
+        auth_method: AuthMethod | None = None,
         use_par: bool = False, dpop: DpopKey | bool = False, leeway: float = 60,
         http: HttpClient | None = None, keys: Jwks | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if "openid" not in scopes:
             raise ConfigurationError("scopes must include 'openid'", code="invalid_argument")
-        if not client_id or not client_secret:
-            raise ConfigurationError("client_id and client_secret are required",
+        if not client_id or (not client_secret) == (private_key is None):
+            raise ConfigurationError("client_id and exactly one of client_secret or "
+                                     "private_key are required", code="invalid_argument")
+        auth_method = auth_method or ("private_key_jwt" if private_key
+                                      else "client_secret_basic")
+        if (auth_method == "private_key_jwt") != (private_key is not None):
+            raise ConfigurationError(f"{auth_method} does not fit the credential given",
                                      code="invalid_argument")
         self.issuer, self.client_id, self.redirect_uri = issuer, client_id, redirect_uri
         self.scopes = scopes
-        self._secret, self._auth_method = client_secret, auth_method
+        self._secret, self._private_key = client_secret or "", private_key
+        self._auth_method: AuthMethod = auth_method
         self._use_par, self._leeway, self._clock = use_par, leeway, clock
         self._http = http or StdlibHttpClient()
         self.metadata = ProviderMetadata(issuer, self._http)
@@ -246,15 +259,27 @@ class RelyingParty:
     def _post(self, endpoint: str, form: dict[str, str]) -> HttpResponse:
         headers: dict[str, str] = {}
         body = dict(form)
+        url = self.metadata.endpoint(endpoint)
         if self._auth_method == "client_secret_basic":
             headers["Authorization"] = basic_auth(self.client_id, self._secret)
-        else:
+        elif self._auth_method == "client_secret_post":
             body.update(client_id=self.client_id, client_secret=self._secret)
-        url = self.metadata.endpoint(endpoint)
+        else:
+            body.update(client_id=self.client_id, client_assertion_type=_JWT_BEARER,
+                        client_assertion=self._client_assertion())
         if self._dpop is not None and endpoint in ("token_endpoint",
                                                    "pushed_authorization_request_endpoint"):
             return self._with_dpop("POST", url, body, headers=headers)
         return self._http.request("POST", url, headers=headers, form=body)
+
+    def _client_assertion(self) -> str:
+        # OIDC Core §9 private_key_jwt (RFC 7523 §3): iss = sub = client_id, aud = the
+        # issuer (RFC 7523 allows it; accepted at every endpoint), single use by jti.
+        assert self._private_key is not None  # noqa: S101 - checked in __init__
+        now = int(self._clock())
+        claims = {"iss": self.client_id, "sub": self.client_id, "aud": self.issuer,
+                  "jti": secrets.token_urlsafe(24), "iat": now, "exp": now + 60}
+        return sign_token(claims, self._private_key, typ=None)
 
     def _with_dpop(self, method: str, url: str, form: dict[str, str] | None, *,
                    headers: dict[str, str] | None = None, access_token: str | None = None

@@ -6,8 +6,10 @@ import Provider from 'oidc-provider';
 
 const port = Number(process.env.PORT);
 const issuer = `http://127.0.0.1:${port}`;
-const keys = JSON.parse(readFileSync(process.env.EID_KEYS, 'utf8')).keys
-  .filter((k) => k.kid === 'ec-p256' || k.kid === 'rsa-2048');
+const all = JSON.parse(readFileSync(process.env.EID_KEYS, 'utf8')).keys;
+const keys = all.filter((k) => k.kid === 'ec-p256' || k.kid === 'rsa-2048');
+// The portal's own key for private_key_jwt: only its public half is registered.
+const { d, ...portalKey } = all.find((k) => k.kid === 'ec-p256-b');
 
 const provider = new Provider(issuer, {
   jwks: { keys },
@@ -29,6 +31,16 @@ const provider = new Provider(issuer, {
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: 'ES256',
     dpop_bound_access_tokens: true,
+  }, {
+    // A portal that authenticates with a private key instead of a secret (OIDC Core §9).
+    client_id: 'interop-portal-pkjwt',
+    redirect_uris: [process.env.REDIRECT_URI],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: 'ES256',
+    jwks: { keys: [portalKey] },
+    id_token_signed_response_alg: 'ES256',
   }],
   pkce: { required: () => true },
   claims: { openid: ['sub'], profile: ['name', 'birthdate', 'gender'] },

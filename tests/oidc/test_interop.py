@@ -153,3 +153,16 @@ def test_without_dpop_a_dpop_only_client_is_refused(provider: tuple[str, str]) -
     url, pending = rp.start_login()
     with pytest.raises(OAuthError):
         rp.complete_login(_login(Browser(), url, redirect, issuer), pending)
+
+
+def test_private_key_jwt_against_oidc_provider(provider: tuple[str, str]) -> None:
+    # OIDC Core §9: the portal proves itself with a signed assertion, not a secret.
+    from eid.signing import load_signing_keys
+
+    issuer, redirect = provider
+    key = load_signing_keys(ROOT / "fixtures" / "keys" / "test-signing-keys.json")["ec-p256-b"]
+    rp = RelyingParty(issuer=issuer, client_id="interop-portal-pkjwt", private_key=key,
+                      redirect_uri=redirect, scopes=("openid", "profile"))
+    url, pending = rp.start_login()
+    result = rp.complete_login(_login(Browser(), url, redirect, issuer), pending)
+    assert result.userinfo["name"] == "Nguyễn Văn Hùng"

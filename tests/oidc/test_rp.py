@@ -11,6 +11,7 @@ import pytest
 from eid.errors import (
     AccessDenied,
     ConfigurationError,
+    InvalidClient,
     InvalidGrant,
     LoginError,
     LoginRequired,
@@ -216,7 +217,8 @@ def test_logout_url(provider: FakeProvider) -> None:
 
 @pytest.mark.parametrize(
     ("kw", "code"),
-    [({"scopes": ("profile",)}, "invalid_argument"), ({"client_secret": ""}, "invalid_argument")],
+    [({"scopes": ("profile",)}, "invalid_argument"), ({"client_secret": ""}, "invalid_argument"),
+     ({"auth_method": "private_key_jwt"}, "invalid_argument")],
 )
 def test_configuration_errors(kw: dict[str, Any], code: str, provider: FakeProvider) -> None:
     with pytest.raises(ConfigurationError) as err:
@@ -227,3 +229,34 @@ def test_configuration_errors(kw: dict[str, Any], code: str, provider: FakeProvi
 def test_unknown_acr_is_a_configuration_error(provider: FakeProvider) -> None:
     with pytest.raises(ConfigurationError):
         make_rp(provider).start_login(acr="LoA3")
+
+
+def test_private_key_jwt_assertion(provider: FakeProvider,
+                                   signing_keys: dict[str, SigningKey]) -> None:
+    import json
+
+    from eid.verify import KeySet, verify_jws
+
+    key = signing_keys["ec-p256-b"]
+    rp = make_rp(provider, client_secret=None, private_key=key)
+    seen: dict[str, str] = {}
+    original = provider.request
+
+    def spy(method: str, url: str, **kw: Any) -> Any:
+        if url.endswith("/token"):
+            seen.update(kw.get("form") or {})
+        return original(method, url, **kw)
+
+    provider.request = spy  # type: ignore[method-assign]
+    url, pending = rp.start_login()
+    with pytest.raises(InvalidClient):  # the fake provider registers no client keys
+        rp.complete_login(provider.authorize(url), pending)
+    assert seen["client_assertion_type"] == (
+        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    assert "client_secret" not in seen
+    _, payload = verify_jws(seen["client_assertion"], KeySet.from_jwks(
+        {"keys": [key.public_jwk]}))
+    claims = json.loads(payload)
+    assert claims["iss"] == claims["sub"] == CLIENT_ID
+    assert claims["aud"] == ISSUER
+    assert claims["exp"] - claims["iat"] == 60
