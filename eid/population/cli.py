@@ -32,6 +32,17 @@ __all__ = ["describe", "register"]
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 3
 
 
+def _positive(text: str) -> int:
+    # A usage error (exit 2, argparse's), not a failed search.
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError("must be between 1 and 1000")
+    return value
+
+
 def register(subparsers: Any) -> None:
     """Add the ``citizens`` and ``population`` commands to the ``eid`` parser."""
     citizens = subparsers.add_parser("citizens", help="look up citizens in a registry")
@@ -48,7 +59,8 @@ def register(subparsers: Any) -> None:
     search = sub.add_parser("search", parents=[common], help="citizens by name and birth date")
     search.add_argument("name", help='e.g. "Nguyen Van An" (diacritics, case, spaces ignored)')
     search.add_argument("--born", type=_date, metavar="DATE", help="YYYY, YYYY-MM or YYYY-MM-DD")
-    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--limit", type=_positive, default=20,
+                        help="at most this many results (1-1000, default 20)")
     search.set_defaults(func=_search)
 
     check = sub.add_parser("check-id", help="what a personal ID number encodes, or why it is bad")

@@ -129,3 +129,12 @@ def test_registry_from_environment(
     monkeypatch.setenv("EID_REGISTRY", str(tmp_path / "missing.sqlite"))
     assert main(["citizens", "show", HEAD]) == 1
     assert "registry_missing" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "1001", "many"])
+def test_search_limit_out_of_range_is_a_usage_error(limit: str) -> None:
+    from eid.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["citizens", "search", "Nguyen Van Hung", "--limit", limit])
+    assert exc.value.code == 2
