@@ -5,13 +5,14 @@ stable snake_case string to branch on, log, or show (never parse the message).
 
     EidError
     ├── ConfigurationError     the caller's mistake (bad argument, bad settings)
-    ├── TokenError             a token failed a rule (``code`` names the rule)
+    ├── TokenError             a token failed a rule (``code``: a :class:`TokenFailure`)
     ├── KeySourceError         a key set could not be fetched or is malformed
+    ├── DataError              a data file (identities, clients, scopes, forms,
+    │                          procedures) failed validation (``source``, ``field``)
     ├── PopulationError        citizen data
     │   ├── IdNumberError      a personal ID number is malformed
     │   ├── DocumentError      a card's MRZ or QR payload is malformed (``field``)
-    │   ├── NotFoundError      no such citizen
-    │   └── DataError          a data file failed validation (``source``, ``field``)
+    │   └── NotFoundError      no such citizen
     ├── StorageError           a store failed (connection, corruption)
     ├── LoginError             the relying party could not complete a login
     └── OAuthError             an OAuth 2.0 / OpenID Connect protocol error: one class
@@ -21,6 +22,8 @@ stable snake_case string to branch on, log, or show (never parse the message).
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 __all__ = [
     "OAUTH_ERRORS",
@@ -51,6 +54,7 @@ __all__ = [
     "StorageError",
     "TemporarilyUnavailable",
     "TokenError",
+    "TokenFailure",
     "UnauthorizedClient",
     "UnmetAuthenticationRequirements",
     "UnsupportedGrantType",
@@ -79,16 +83,95 @@ class ConfigurationError(EidError):
     default_code = "invalid_configuration"
 
 
-class TokenError(EidError):
-    """A token is not acceptable; ``code`` names the rule it failed."""
+class TokenFailure(StrEnum):
+    """Every rule a token can fail: the published values of :attr:`TokenError.code`.
 
-    default_code = "invalid_token"
+    Members are strings (``TokenFailure.EXPIRED == "expired"``), so a portal can
+    match on either; the testing kit's faults name the member they earn. The
+    README lists them with their meaning.
+    """
+
+    # Format (RFC 7515 §5.2, RFC 8725 §3.1)
+    TOO_LARGE = "too_large"
+    NOT_A_STRING = "not_a_string"
+    MALFORMED = "malformed"
+    JWE_NOT_SUPPORTED = "jwe_not_supported"
+    BAD_BASE64 = "bad_base64"
+    BAD_JSON = "bad_json"
+    TOO_DEEP = "too_deep"
+    # Header (RFC 7515 §4.1, RFC 8725 §2.1 and §3.11)
+    BAD_HEADER = "bad_header"
+    ALG_NONE = "alg_none"
+    UNSUPPORTED_ALGORITHM = "unsupported_algorithm"
+    CRIT_UNSUPPORTED = "crit_unsupported"
+    B64_UNSUPPORTED = "b64_unsupported"
+    NESTED_TOKEN = "nested_token"  # noqa: S105 (a code, not a secret)
+    WRONG_TOKEN_TYPE = "wrong_token_type"  # noqa: S105
+    # Key and signature
+    UNKNOWN_KID = "unknown_kid"
+    KEY_REJECTED = "key_rejected"
+    KEY_MISMATCH = "key_mismatch"
+    NO_MATCHING_KEY = "no_matching_key"
+    AMBIGUOUS_KEY = "ambiguous_key"
+    BAD_SIGNATURE = "bad_signature"
+    # Claims (OIDC Core 3.1.3.7, Back-Channel Logout 1.0 §2.6)
+    INVALID_CLAIM = "invalid_claim"
+    MISSING_CLAIM = "missing_claim"
+    INVALID_ISSUER = "invalid_issuer"
+    INVALID_AUDIENCE = "invalid_audience"
+    INVALID_AZP = "invalid_azp"
+    INVALID_SUBJECT = "invalid_subject"
+    MISSING_SUBJECT = "missing_subject"
+    EXPIRED = "expired"
+    ISSUED_IN_FUTURE = "issued_in_future"
+    NOT_YET_VALID = "not_yet_valid"
+    AUTH_TOO_OLD = "auth_too_old"
+    NONCE_MISMATCH = "nonce_mismatch"
+    NONCE_FORBIDDEN = "nonce_forbidden"
+    AT_HASH_MISMATCH = "at_hash_mismatch"
+    C_HASH_MISMATCH = "c_hash_mismatch"
+    ACR_TOO_LOW = "acr_too_low"
+    INVALID_EVENT = "invalid_event"
+    #: Only a :class:`TokenError` raised without a code (the library always names one).
+    TOKEN_REJECTED = "token_rejected"  # noqa: S105
+
+
+class TokenError(EidError):
+    """A token is not acceptable; ``code`` names the rule it failed (a :class:`TokenFailure`).
+
+    :raises ValueError: when constructed with a code that is not a :class:`TokenFailure`
+        (keeps the published enumeration complete: the property tests catch any stray code).
+    """
+
+    default_code = TokenFailure.TOKEN_REJECTED
+
+    def __init__(self, message: str, *, code: TokenFailure | str | None = None) -> None:
+        failure = TokenFailure(code or self.default_code)
+        super().__init__(message, code=failure)
+        self.code: TokenFailure = failure
 
 
 class KeySourceError(EidError):
     """A key set is malformed or could not be fetched."""
 
     default_code = "key_source_error"
+
+
+class DataError(EidError):
+    """A data file (identities, clients, scopes, forms, procedures) failed validation.
+
+    Not a :class:`PopulationError`: most data files are not citizen data.
+    """
+
+    default_code = "invalid_data"
+
+    def __init__(
+        self, message: str, *, source: str, field: str | None = None, code: str | None = None
+    ) -> None:
+        where = f"{source}: {field}: " if field else f"{source}: "
+        super().__init__(where + message, code=code)
+        self.source = source
+        self.field = field
 
 
 class PopulationError(EidError):
@@ -119,20 +202,6 @@ class NotFoundError(PopulationError):
     default_code = "not_found"
 
 
-class DataError(PopulationError):
-    """A data file (fixtures, forms, clients) failed validation when loaded."""
-
-    default_code = "invalid_data"
-
-    def __init__(
-        self, message: str, *, source: str, field: str | None = None, code: str | None = None
-    ) -> None:
-        where = f"{source}: {field}: " if field else f"{source}: "
-        super().__init__(where + message, code=code)
-        self.source = source
-        self.field = field
-
-
 class StorageError(EidError):
     """A storage backend failed."""
 
@@ -157,7 +226,9 @@ class OAuthError(EidError):
     client or the redirect URI itself is in doubt, RFC 6749 §4.1.2.1).
     """
 
-    default_code = "server_error"
+    # The base is never raised bare: a provider's unknown error code arrives as
+    # ``OAuthError(description, code=...)``; every standard code has its class.
+    default_code = "oauth_error"
     status = 400
     redirectable = True
 
@@ -177,9 +248,13 @@ class InvalidClient(OAuthError):
 
 
 class InvalidRedirectUri(OAuthError):
-    """Unknown client or unregistered redirect URI: shown on an error page, never redirected."""
+    """Unknown client or unregistered redirect URI: shown on an error page, never redirected.
 
-    default_code = "invalid_request"
+    Its own code (the name RFC 7591 §3.2.2 gives the condition) so a log or a
+    test tells it apart from a malformed request; it never reaches a client.
+    """
+
+    default_code = "invalid_redirect_uri"
     redirectable = False
 
 

@@ -104,10 +104,16 @@ def load_request(p: Provider, req_id: object) -> AuthorizationRequest | None:
 
 
 def _client_and_redirect(p: Provider, params: Mapping[str, str]) -> tuple[Client, str]:
-    client = p.clients.get(params.get("client_id"))
+    # RFC 6749 §4.1.2.1: none of these may be redirected; the page names which it is.
+    client_id = params.get("client_id")
+    if not client_id:
+        raise InvalidRedirectUri("client_id is missing", code="invalid_request")
+    client = p.clients.get(client_id)
     if client is None:
-        raise InvalidRedirectUri("unknown client_id")
+        raise InvalidRedirectUri("unknown client_id", code="invalid_client")
     redirect_uri = params.get("redirect_uri", "")
+    if not redirect_uri:
+        raise InvalidRedirectUri("redirect_uri is missing", code="invalid_request")
     # RFC 9700 §4.1.3: exact string match, no normalisation, no wildcards.
     if redirect_uri not in client.redirect_uris:
         raise InvalidRedirectUri("redirect_uri is not registered for this client")

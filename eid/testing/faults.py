@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from eid.errors import ConfigurationError
+from eid.errors import TokenFailure as F
 from eid.signing import SigningKey, sign_token
 from eid.verify._codec import b64url_decode, b64url_encode
 
@@ -25,7 +26,7 @@ class TokenFault:
 
     name: str
     description: str
-    expected_code: str
+    expected_code: F
     claims: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     token: Callable[[str], str] | None = None
     typ: str = "JWT"  # the header's typ when signing
@@ -52,27 +53,27 @@ def _shift(claims: dict[str, Any], **deltas: int) -> dict[str, Any]:
 
 
 TOKEN_FAULTS: Final[dict[str, TokenFault]] = {f.name: f for f in (
-    TokenFault("wrong_iss", "iss is another issuer", "invalid_issuer",
+    TokenFault("wrong_iss", "iss is another issuer", F.INVALID_ISSUER,
                claims=lambda c: {**c, "iss": c["iss"] + ".impostor"}),
-    TokenFault("wrong_aud", "aud is another client", "invalid_audience",
+    TokenFault("wrong_aud", "aud is another client", F.INVALID_AUDIENCE,
                claims=lambda c: {**c, "aud": "another-portal"}),
-    TokenFault("bad_signature", "one bit of the signature flipped", "bad_signature",
+    TokenFault("bad_signature", "one bit of the signature flipped", F.BAD_SIGNATURE,
                token=_flip_signature),
-    TokenFault("alg_changed", "header alg changed after signing", "key_mismatch",
+    TokenFault("alg_changed", "header alg changed after signing", F.KEY_MISMATCH,
                token=_change_alg),
-    TokenFault("expired", "exp an hour in the past", "expired",
+    TokenFault("expired", "exp an hour in the past", F.EXPIRED,
                claims=lambda c: _shift(c, exp=-3900, iat=-3600)),
-    TokenFault("not_yet_valid", "nbf an hour in the future", "not_yet_valid",
+    TokenFault("not_yet_valid", "nbf an hour in the future", F.NOT_YET_VALID,
                claims=lambda c: {**c, "nbf": c["iat"] + 3600}),
-    TokenFault("issued_in_future", "iat an hour in the future", "issued_in_future",
+    TokenFault("issued_in_future", "iat an hour in the future", F.ISSUED_IN_FUTURE,
                claims=lambda c: _shift(c, iat=3600, exp=3600)),
-    TokenFault("nonce_mismatch", "nonce is not the one sent", "nonce_mismatch",
+    TokenFault("nonce_mismatch", "nonce is not the one sent", F.NONCE_MISMATCH,
                claims=lambda c: {**c, "nonce": "not-the-nonce-you-sent"}),
-    TokenFault("lower_acr", "acr LoA1 whatever was requested", "acr_too_low",
+    TokenFault("lower_acr", "acr LoA1 whatever was requested", F.ACR_TOO_LOW,
                claims=lambda c: {**c, "acr": "LoA1"}),
-    TokenFault("missing_sub", "no sub claim", "invalid_subject",
+    TokenFault("missing_sub", "no sub claim", F.INVALID_SUBJECT,
                claims=lambda c: {k: v for k, v in c.items() if k != "sub"}),
-    TokenFault("wrong_typ", "typ at+jwt (an access token)", "wrong_token_type", typ="at+jwt"),
+    TokenFault("wrong_typ", "typ at+jwt (an access token)", F.WRONG_TOKEN_TYPE, typ="at+jwt"),
 )}
 
 

@@ -56,7 +56,7 @@ def end_session_endpoint() -> ResponseReturnValue:
             raise InvalidRequest("client_id does not match the id_token_hint")
         client = p.clients.get(named)
         if client is None:
-            raise InvalidRedirectUri("unknown client_id")
+            raise InvalidRedirectUri("unknown client_id", code="invalid_client")
     target = _target(client, params.get("post_logout_redirect_uri"))
     state = params.get("state") or None
     session = current_session()

@@ -212,6 +212,6 @@ def test_unregistered_redirect_uri_shows_an_error_page(
     response = page.goto(url)
     assert response is not None and response.status == 400
     assert page.url == url  # no redirect
-    assert page.locator("#error-code").inner_text() == "invalid_request"
+    assert page.locator("#error-code").inner_text() == "invalid_redirect_uri"
     assert not [u for u in requests if u.startswith(stack.portal)]
     shot("error-page")

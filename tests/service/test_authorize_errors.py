@@ -8,12 +8,15 @@ from tests.service.flow import HCM, LOA1, Flow, query
 
 # Mutation of a good request → the error shown on a page (never redirected).
 PAGE_ERRORS = {
-    "unknown client": {"client_id": "no-such-portal"},
-    "missing client": {"client_id": None},
-    "unregistered redirect URI": {"redirect_uri": "http://127.0.0.1:5001/other"},
-    "redirect URI with extra query": {"redirect_uri": HCM.redirect_uri + "?x=1"},
-    "redirect URI of another client": {"redirect_uri": "http://127.0.0.1:5002/callback"},
-    "missing redirect URI": {"redirect_uri": None},
+    "unknown client": ({"client_id": "no-such-portal"}, "invalid_client"),
+    "missing client": ({"client_id": None}, "invalid_request"),
+    "unregistered redirect URI": ({"redirect_uri": "http://127.0.0.1:5001/other"},
+                                  "invalid_redirect_uri"),
+    "redirect URI with extra query": ({"redirect_uri": HCM.redirect_uri + "?x=1"},
+                                      "invalid_redirect_uri"),
+    "redirect URI of another client": ({"redirect_uri": "http://127.0.0.1:5002/callback"},
+                                       "invalid_redirect_uri"),
+    "missing redirect URI": ({"redirect_uri": None}, "invalid_request"),
 }
 
 # Mutation → the OAuth error code redirected to the portal, with state and iss.
@@ -36,14 +39,14 @@ REDIRECTED_ERRORS = {
 }
 
 
-@pytest.mark.parametrize("mutation", PAGE_ERRORS.values(), ids=PAGE_ERRORS.keys())
+@pytest.mark.parametrize(("mutation", "error"), PAGE_ERRORS.values(), ids=PAGE_ERRORS.keys())
 def test_untrusted_client_or_redirect_uri_gets_an_error_page(
-        flow: Flow, mutation: dict[str, str | None]) -> None:
+        flow: Flow, mutation: dict[str, str | None], error: str) -> None:
     auth = flow.request(**mutation)  # type: ignore[arg-type]
     r = flow.start(auth)
     assert r.status_code == 400
     assert r.location is None
-    assert b'id="error-code">invalid_request' in r.data
+    assert f'id="error-code">{error}<'.encode() in r.data
 
 
 @pytest.mark.parametrize(("mutation", "error"), REDIRECTED_ERRORS.values(),

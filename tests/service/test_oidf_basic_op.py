@@ -575,7 +575,7 @@ def test_oidcc_ensure_registered_redirect_uri(flow: Flow) -> None:
     r = flow.start(flow.request(redirect_uri=bad))
     assert r.status_code == 400 and r.location is None
     assert r.mimetype == "text/html"
-    assert b'id="error-code">invalid_request' in r.data
+    assert b'id="error-code">invalid_redirect_uri' in r.data
     assert bad.encode() not in r.data
 
 
