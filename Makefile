@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check eid flask_eid service tests bench examples
 
 typecheck: $(STAMP)
-	$(BIN)/mypy eid flask_eid
+	$(BIN)/mypy eid flask_eid service
 
 pytest: $(STAMP) system-deps
 	$(BIN)/pytest
