@@ -68,8 +68,10 @@ def _check_password(p: Provider, id_number: str, password: str) -> tuple[Citizen
     if not matches or account is None or citizen is None:
         if slot < limit:
             return None, "wrong"
-        log.warning("login locked for %s s after %s failures (id key %s)",
-                    p.settings.lockout_seconds, limit, key[9:21])
+        # The window is fixed from its first attempt (never extended), so the lock lasts
+        # what is left of it: at most lockout_seconds.
+        log.warning("login locked: %s failed checks in the window (id key %s)",
+                    limit, key[9:21])
         return None, "locked"
     if account.status != "active" or citizen.is_deceased:
         return None, "unavailable"
