@@ -20,6 +20,9 @@ here, on ``eid``, in one readable place:
 * every code redemption creates a durable :class:`~eid.storage.Grant`; access
   tokens name their grant, so revoking the grant (code replay, refresh-token
   reuse, consent withdrawn) kills them at once;
+* a code is redeemed only while the consent it was issued under holds: the
+  grant is stored in one transaction with the check of the consent and of the
+  citizen's revocation epoch for the client (RFC 7009 §2.1, OIDC Core §11);
 * refresh tokens (only with ``offline_access``) rotate on every use and a
   replayed one revokes the whole grant (RFC 9700 §4.14.2);
 * ID tokens carry a pairwise ``sub``, ``acr``/``amr``/``auth_time``/``sid`` and
@@ -88,6 +91,9 @@ def issue_code(p: Provider, req: AuthorizationRequest, session: LoginSession) ->
         "nonce": req.nonce, "code_challenge": req.code_challenge,
         "auth_time": session.auth_time, "acr": session.acr, "amr": list(session.amr),
         "sid": session.sid, "exp": p.now() + ttl,
+        # What redemption checks against the consent (see _save_grant_under_consent).
+        "consent": sorted(req.consent_items),
+        "epoch": p.durable.revocation_epoch(session.id_number, req.client_id),
     }, ttl)
     return code
 
@@ -131,9 +137,27 @@ def redeem_code(p: Provider, client: Client, code: str, redirect_uri: str | None
         refresh_hash=_h(refresh_token) if refresh_token else None, created_at=now,
         expires_at=now + (p.settings.refresh_ttl if offline else p.settings.access_token_ttl),
     )
-    p.durable.save_grant(grant)
+    _save_grant_under_consent(p, grant, data)
     return _token_response(p, client, grant, scopes, nonce=data["nonce"],
                            refresh_token=refresh_token)
+
+
+def _save_grant_under_consent(p: Provider, grant: Grant, code: dict[str, Any]) -> None:
+    """Store the grant of a redeemed code only while the consent behind the code holds.
+
+    RFC 7009 §2.1, OIDC Core §11: a consent withdrawn after the code was issued (even if
+    given again since: the revocation epoch moved) or narrowed below what the code
+    carries leaves nothing to redeem. The check and the insert are one transaction, so a
+    revocation committing meanwhile either finds this grant and revokes it, or makes
+    the insert fail: no live grant outlives a revocation.
+
+    :raises InvalidGrant: the consent is gone, narrower, or was revoked since the code.
+    """
+    needs, epoch = code.get("consent"), code.get("epoch")
+    if not isinstance(needs, list) or isinstance(epoch, bool) or not isinstance(epoch, int) \
+            or not p.durable.save_grant_if_consented(grant, frozenset(needs), epoch):
+        log.info("code of %s redeemed after its consent was withdrawn", grant.client_id)
+        raise InvalidGrant("the consent behind this authorization code was withdrawn")
 
 
 def refresh(p: Provider, client: Client, token: str, scope: str | None) -> dict[str, Any]:

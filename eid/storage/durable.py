@@ -12,6 +12,14 @@ must find every grant of that citizen and portal, which is one indexed query
 here. Only a hash of the current refresh token is kept; rotation is a
 compare-and-swap on that hash, so of two concurrent uses of one token exactly
 one wins and the other is detected as reuse (RFC 9700 §4.14.2).
+
+Withdrawing a client's access (RFC 7009 §2.1, OIDC Core §11) bumps a
+per-(citizen, client) revocation epoch in the same transaction that deletes
+the consent and revokes every grant. A code carries the epoch it was issued
+under, and its grant is stored only if that epoch is still current and the
+consent still covers it, checked in the transaction that inserts the grant: a
+code issued before a revocation, or redeemed while one commits, never yields a
+live grant.
 """
 
 from __future__ import annotations
@@ -45,6 +53,10 @@ CREATE TABLE IF NOT EXISTS grants (
     created_at REAL NOT NULL, expires_at REAL NOT NULL, revoked_at REAL
 );
 CREATE INDEX IF NOT EXISTS grants_by_subject ON grants (subject, client_id);
+CREATE TABLE IF NOT EXISTS revocations (
+    subject TEXT NOT NULL, client_id TEXT NOT NULL, epoch INTEGER NOT NULL,
+    revoked_at REAL NOT NULL, PRIMARY KEY (subject, client_id)
+);
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
 
@@ -110,6 +122,46 @@ class DurableStore(Protocol):
     def revoke_grant(self, grant_id: str, at: float) -> bool: ...
     def revoke_grants(self, subject: str, client_id: str, at: float) -> int: ...
     def instance_secret(self, name: str, size: int = 32) -> bytes: ...
+
+    def live_grants(self, subject: str, now: float) -> list[Grant]:
+        """Every grant of ``subject`` neither revoked nor expired at ``now``, by client."""
+        ...
+
+    def revocation_epoch(self, subject: str, client_id: str) -> int:
+        """How many times ``subject`` has withdrawn ``client_id``'s access (0: never)."""
+        ...
+
+    def save_grant_if_consented(self, grant: Grant, needs: frozenset[str], epoch: int) -> bool:
+        """Store ``grant`` only if its citizen's consent for its client still covers
+        ``needs`` and the revocation epoch is still ``epoch``, in one atomic step.
+
+        :returns: ``False`` (nothing stored) when the consent is gone or narrower, or a
+            revocation came since ``epoch`` was read.
+        """
+        ...
+
+    def revoke_access(self, subject: str, client_id: str, at: float) -> int:
+        """Withdraw ``client_id``'s access for ``subject`` in one atomic step: delete the
+        consent, bump the revocation epoch, revoke every grant (with or without a consent).
+
+        :returns: how many grants were revoked.
+        """
+        ...
+
+
+def _grant_of(row: tuple[Any, ...]) -> Grant:
+    try:
+        details = json.loads(row[4])
+    except ValueError as exc:
+        raise StorageError("corrupt grant row", code="corrupt_record") from exc
+    return Grant(row[0], row[1], row[2], frozenset(row[3].split()), details, row[5],
+                 row[6], row[7], row[8])
+
+
+def _epoch(db: sqlite3.Connection, subject: str, client_id: str) -> int:
+    row = db.execute("SELECT epoch FROM revocations WHERE subject = ? AND client_id = ?",
+                     (subject, client_id)).fetchone()
+    return int(row[0]) if row else 0
 
 
 class SqliteDurableStore:
@@ -186,27 +238,72 @@ class SqliteDurableStore:
 
     def save_grant(self, grant: Grant) -> None:
         with self._tx() as db:
-            # Expired grants are dead weight; sweep them whenever a new one is written.
-            db.execute("DELETE FROM grants WHERE expires_at < ?", (grant.created_at,))
-            db.execute("INSERT INTO grants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (grant.grant_id, grant.subject, grant.client_id,
-                        " ".join(sorted(grant.scopes)), json.dumps(grant.details),
-                        grant.refresh_hash, grant.created_at, grant.expires_at,
-                        grant.revoked_at))
+            self._insert_grant(db, grant)
+
+    @staticmethod
+    def _insert_grant(db: sqlite3.Connection, grant: Grant) -> None:
+        # Expired grants are dead weight; sweep them whenever a new one is written.
+        db.execute("DELETE FROM grants WHERE expires_at < ?", (grant.created_at,))
+        db.execute("INSERT INTO grants VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (grant.grant_id, grant.subject, grant.client_id,
+                    " ".join(sorted(grant.scopes)), json.dumps(grant.details),
+                    grant.refresh_hash, grant.created_at, grant.expires_at,
+                    grant.revoked_at))
 
     def grant(self, grant_id: str) -> Grant | None:
         with self._tx() as db:
             row = db.execute("SELECT grant_id, subject, client_id, scopes, details, refresh_hash,"
                              " created_at, expires_at, revoked_at FROM grants WHERE grant_id = ?",
                              (grant_id,)).fetchone()
-        if row is None:
-            return None
-        try:
-            details = json.loads(row[4])
-        except ValueError as exc:
-            raise StorageError("corrupt grant row", code="corrupt_record") from exc
-        return Grant(row[0], row[1], row[2], frozenset(row[3].split()), details, row[5],
-                     row[6], row[7], row[8])
+        return None if row is None else _grant_of(row)
+
+    def live_grants(self, subject: str, now: float) -> list[Grant]:
+        """Every grant of ``subject`` neither revoked nor expired at ``now``, by client."""
+        with self._tx() as db:
+            rows = db.execute("SELECT grant_id, subject, client_id, scopes, details,"
+                              " refresh_hash, created_at, expires_at, revoked_at FROM grants"
+                              " WHERE subject = ? AND revoked_at IS NULL AND expires_at > ?"
+                              " ORDER BY client_id, created_at", (subject, now)).fetchall()
+        return [_grant_of(row) for row in rows]
+
+    def revocation_epoch(self, subject: str, client_id: str) -> int:
+        """How many times ``subject`` has withdrawn ``client_id``'s access (0: never)."""
+        with self._tx() as db:
+            return _epoch(db, subject, client_id)
+
+    def save_grant_if_consented(self, grant: Grant, needs: frozenset[str], epoch: int) -> bool:
+        """Store ``grant`` only if its citizen's consent for its client still covers
+        ``needs`` and the revocation epoch is still ``epoch``, in one atomic step.
+
+        :returns: ``False`` (nothing stored) when the consent is gone or narrower, or a
+            revocation came since ``epoch`` was read.
+        """
+        with self._tx() as db:
+            row = db.execute("SELECT scopes FROM consents WHERE subject = ? AND client_id = ?",
+                             (grant.subject, grant.client_id)).fetchone()
+            if row is None or not needs <= frozenset(row[0].split()) \
+                    or _epoch(db, grant.subject, grant.client_id) != epoch:
+                return False
+            self._insert_grant(db, grant)
+            return True
+
+    def revoke_access(self, subject: str, client_id: str, at: float) -> int:
+        """Withdraw ``client_id``'s access for ``subject`` in one atomic step: delete the
+        consent, bump the revocation epoch, revoke every grant (with or without a consent).
+
+        :returns: how many grants were revoked.
+        """
+        with self._tx() as db:
+            db.execute("DELETE FROM consents WHERE subject = ? AND client_id = ?",
+                       (subject, client_id))
+            db.execute("INSERT INTO revocations VALUES (?, ?, 1, ?)"
+                       " ON CONFLICT (subject, client_id)"
+                       " DO UPDATE SET epoch = epoch + 1, revoked_at = excluded.revoked_at",
+                       (subject, client_id, at))
+            cur = db.execute("UPDATE grants SET revoked_at = ?, refresh_hash = NULL"
+                             " WHERE subject = ? AND client_id = ? AND revoked_at IS NULL",
+                             (at, subject, client_id))
+            return cur.rowcount
 
     def rotate_refresh(self, grant_id: str, old_hash: str, new_hash: str) -> bool:
         """Replace the refresh-token hash if it is still ``old_hash`` (compare-and-swap)."""
@@ -242,6 +339,7 @@ class SqliteDurableStore:
         with self._tx() as db:
             db.execute("DELETE FROM consents")
             db.execute("DELETE FROM grants")
+            # Revocation epochs stay: one going back could revive a code issued before.
 
     def close(self) -> None:
         with self._lock:

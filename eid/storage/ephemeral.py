@@ -43,6 +43,29 @@ class EphemeralStore(Protocol):
         """Add one to a counter and return it; a new counter lives ``ttl`` seconds."""
         ...
 
+    def reserve(self, key: str, limit: int, ttl: float) -> int | None:
+        """Take one of ``limit`` slots of the window ``key`` in one atomic step.
+
+        The window opens with its first slot and ends ``ttl`` seconds later; later
+        reservations never extend it. This is what bounds login attempts under
+        concurrency (NIST SP 800-63B §5.2.2): reserve first, then check.
+
+        :returns: the slot's number (1 to ``limit``), or ``None`` when every slot is taken
+            (a refused reservation changes nothing).
+        :raises ConfigurationError: ``invalid_limit`` or ``invalid_ttl``.
+        """
+        ...
+
+    def release(self, key: str, count: int) -> None:
+        """Give back ``count`` slots of the window ``key`` in one atomic step.
+
+        The window keeps its end; once no slot is taken it ends (never below zero).
+        No error when ``key`` is absent.
+
+        :raises ConfigurationError: ``invalid_limit`` unless ``count`` is a positive integer.
+        """
+        ...
+
     def ttl(self, key: str) -> float | None:
         """Seconds left for ``key``, or ``None`` when it is absent."""
         ...
@@ -57,6 +80,13 @@ def check_ttl(ttl: float) -> None:
     if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl < 10**9:
         raise ConfigurationError(f"ttl must be a positive number of seconds, not {ttl!r}",
                                  code="invalid_ttl")
+
+
+def check_limit(limit: int) -> None:
+    """:raises ConfigurationError: ``invalid_limit`` unless ``limit`` is a positive integer."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 < limit < 2**31:
+        raise ConfigurationError(f"limit must be a positive integer, not {limit!r}",
+                                 code="invalid_limit")
 
 
 def ephemeral_store_from_url(url: str | None, *, prefix: str = "eid:") -> EphemeralStore:

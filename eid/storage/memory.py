@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from eid.storage.ephemeral import Value, check_ttl
+from eid.storage.ephemeral import Value, check_limit, check_ttl
 
 __all__ = ["MemoryStore"]
 
@@ -84,6 +84,31 @@ class MemoryStore:
                 count = 1
                 self._data[key] = (self._now() + ttl, count)
             return count
+
+    def reserve(self, key: str, limit: int, ttl: float) -> int | None:
+        check_limit(limit)
+        check_ttl(ttl)
+        with self._lock:
+            current = self._live(key)
+            if isinstance(current, int):
+                if current >= limit:
+                    return None
+                self._data[key] = (self._data[key][0], current + 1)
+                return current + 1
+            self._data[key] = (self._now() + ttl, 1)
+            self._sweep()
+            return 1
+
+    def release(self, key: str, count: int) -> None:
+        check_limit(count)
+        with self._lock:
+            current = self._live(key)
+            if not isinstance(current, int):
+                return
+            if current <= count:
+                del self._data[key]
+            else:
+                self._data[key] = (self._data[key][0], current - count)
 
     def ttl(self, key: str) -> float | None:
         with self._lock:

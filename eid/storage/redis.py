@@ -14,7 +14,7 @@ from typing import Any
 import redis
 
 from eid.errors import StorageError
-from eid.storage.ephemeral import Value, check_ttl
+from eid.storage.ephemeral import Value, check_limit, check_ttl
 
 __all__ = ["RedisStore"]
 
@@ -25,6 +25,24 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 """
 
+# Take a slot only while fewer than ARGV[1] are taken; the window's expiry is set with
+# its first slot and never moved (a refused attempt must not extend the lockout).
+_RESERVE = """
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then return 0 end
+n = redis.call('INCR', KEYS[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return n
+"""
+
+# Give slots back; an empty window ends rather than going below zero.
+_RELEASE = """
+local n = tonumber(redis.call('GET', KEYS[1]))
+if not n then return 0 end
+if n <= tonumber(ARGV[1]) then redis.call('DEL', KEYS[1]) return 0 end
+return redis.call('DECRBY', KEYS[1], ARGV[1])
+"""
+
 
 class RedisStore:
     """Short-lived state in Redis."""
@@ -33,6 +51,8 @@ class RedisStore:
         self._r = client
         self._prefix = prefix
         self._incr = client.register_script(_INCR)
+        self._reserve = client.register_script(_RESERVE)
+        self._release = client.register_script(_RELEASE)
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "eid:") -> RedisStore:
@@ -82,6 +102,17 @@ class RedisStore:
         check_ttl(ttl)
         return int(self._call(self._incr, keys=[self._k(key)],
                               args=[max(1, int(ttl * 1000))]))
+
+    def reserve(self, key: str, limit: int, ttl: float) -> int | None:
+        check_limit(limit)
+        check_ttl(ttl)
+        slot = int(self._call(self._reserve, keys=[self._k(key)],
+                              args=[limit, max(1, int(ttl * 1000))]))
+        return slot or None
+
+    def release(self, key: str, count: int) -> None:
+        check_limit(count)
+        self._call(self._release, keys=[self._k(key)], args=[count])
 
     def ttl(self, key: str) -> float | None:
         ms = self._call(self._r.pttl, self._k(key))

@@ -2,10 +2,16 @@
 
 The answer never tells whether an ID number exists: an unknown number is
 checked against a dummy scrypt hash (same cost as a real one) and gets the
-same message; failures count per entered number, known or not, so the
+same message; attempts count per entered number, known or not, so the
 lockout behaves the same too. Only after the right password is a locked or
 deceased citizen's account refused (the password holder learns nothing new).
 Domain README: the national app locks an account after 5 wrong passwords.
+
+Each attempt first reserves one of the 5 slots of a 15-minute window in the
+short-lived store (an atomic ``reserve``), then checks the password: a full
+window is refused at once, without a check, so parallel requests cannot get
+more checks than the limit. The quick refusal shows only that the window is
+full, which it equally is for an unknown number.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from service.provider import Provider, provider
 from service.sessions import end_session, start_session
 from service.views.authorize import ExpiredRequest
 
-__all__ = ["bp"]
+__all__ = ["attempts_key", "bp"]
 
 bp = Blueprint("login", __name__)
 log = logging.getLogger("eid.service")
@@ -36,14 +42,22 @@ _DIGITS = re.compile(r"\d{1,12}")
 _MAX_INPUT = 64
 
 
-def _key(id_number: str) -> str:
-    return hashlib.sha256(id_number.encode("utf-8", "surrogatepass")).hexdigest()
+def attempts_key(id_number: str) -> str:
+    """The short-lived key of the attempt window for an entered ID number (known or not)."""
+    digest = hashlib.sha256(id_number.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"attempts:{digest}"
 
 
 def _check_password(p: Provider, id_number: str, password: str) -> tuple[Citizen | None, str]:
     """``(citizen, "")`` on success, else ``(None, reason)``: wrong, locked or unavailable."""
-    key = _key(id_number)
-    locked = p.ephemeral.get(f"lockout:{key}") is not None
+    key = attempts_key(id_number)
+    limit = p.settings.lockout_after
+    # NIST SP 800-63B §5.2.2: the attempt is reserved atomically before the password is
+    # checked, so however many requests run at once, a window holds at most `limit`
+    # checks. A full window is refused without a check, known number or not.
+    slot = p.ephemeral.reserve(key, limit, p.settings.lockout_seconds)
+    if slot is None:
+        return None, "locked"
     try:
         citizen: Citizen | None = p.registry.get(id_number)
     except PopulationError:  # malformed or unknown number: carry on as if it existed
@@ -51,20 +65,20 @@ def _check_password(p: Provider, id_number: str, password: str) -> tuple[Citizen
     account = citizen.account if citizen is not None else None
     stored = account.password_hash if account is not None else p.dummy_password_hash
     matches = verify_password(password[:1024], stored)
-    if locked:
-        return None, "locked"
     if not matches or account is None or citizen is None:
-        failures = p.ephemeral.incr(f"failures:{key}", p.settings.lockout_seconds)
-        if failures >= p.settings.lockout_after:
-            p.ephemeral.put(f"lockout:{key}", {"since": p.now()}, p.settings.lockout_seconds)
-            p.ephemeral.delete(f"failures:{key}")
-            log.warning("login locked for %s s after %s failures (id key %s)",
-                        p.settings.lockout_seconds, failures, key[:12])
-            return None, "locked"
-        return None, "wrong"
+        if slot < limit:
+            return None, "wrong"
+        # The window is fixed from its first attempt (never extended), so the lock lasts
+        # what is left of it: at most lockout_seconds.
+        log.warning("login locked: %s failed checks in the window (id key %s)",
+                    limit, key[9:21])
+        return None, "locked"
     if account.status != "active" or citizen.is_deceased:
         return None, "unavailable"
-    p.ephemeral.delete(f"failures:{key}")
+    # A success forgives this attempt and those reserved before it, never one reserved
+    # while it was being checked: giving back exactly `slot` slots (not deleting the
+    # window) keeps such concurrent attempts counted.
+    p.ephemeral.release(key, slot)
     return citizen, ""
 
 

@@ -1,20 +1,22 @@
-""""My shared data": the portals holding a consent, and revoking it.
+""""My shared data": the portals holding a consent or a live grant, and revoking them.
 
-Revoking a consent also revokes every grant of that portal for the citizen,
-so its refresh tokens (and the access tokens issued from them) stop working
-at once, and the next login asks for consent again.
+Revoking a portal deletes its consent and revokes every grant of that portal
+for the citizen, so its refresh tokens (and the access tokens issued from them)
+stop working at once, codes issued before can no longer be redeemed, and the
+next login asks for consent again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from service.csrf import check_csrf
 from service.i18n import choose_lang
-from service.provider import provider
+from service.provider import Provider, provider
 from service.sessions import current_session
 from service.views.consent import consent_items
 
@@ -36,20 +38,40 @@ def index() -> ResponseReturnValue:
     if session is None:
         return redirect(url_for("login.login"))
     citizen = p.registry.get(session.id_number)
+    return render_template("mydata.html", citizen=citizen,
+                           portals=_portals(p, session.id_number),
+                           revoked=request.args.get("revoked"))
+
+
+def _portals(p: Provider, id_number: str) -> list[dict[str, Any]]:
+    """Every portal with a consent or a live grant, with what it was allowed to read.
+
+    A portal still holding a live grant is listed even without a consent row (one left
+    by an older version, say), so the citizen can always see and revoke it.
+    """
+    held: dict[str, tuple[set[str], float]] = {}
+    for consent in p.durable.consents(id_number):
+        held[consent.client_id] = (set(consent.scopes), consent.granted_at)
+    for grant in p.durable.live_grants(id_number, p.now()):
+        items, granted_at = held.setdefault(grant.client_id, (set(), grant.created_at))
+        items |= grant.scopes
+        items |= {f"claim:{c}" for part in (grant.details.get("claims") or {}).values()
+                  if isinstance(part, dict) for c in part}
+        held[grant.client_id] = (items, min(granted_at, grant.created_at))
     portals = []
-    for consent in p.durable.consents(session.id_number):
-        client = p.clients.get(consent.client_id)
+    for client_id in sorted(held):
+        client = p.clients.get(client_id)
         if client is None:
             continue
-        scopes = sorted(s for s in consent.scopes if not s.startswith("claim:"))
-        claims = [s.removeprefix("claim:") for s in consent.scopes if s.startswith("claim:")]
+        allowed, granted_at = held[client_id]
+        scopes = sorted(s for s in allowed if not s.startswith("claim:"))
+        claims = [s.removeprefix("claim:") for s in allowed if s.startswith("claim:")]
         portals.append({
             "client": client, "items": consent_items(p, scopes, claims),
-            "granted": dt.datetime.fromtimestamp(consent.granted_at, dt.UTC)
+            "granted": dt.datetime.fromtimestamp(granted_at, dt.UTC)
             .strftime("%Y-%m-%d %H:%M UTC"),
         })
-    return render_template("mydata.html", citizen=citizen, portals=portals,
-                           revoked=request.args.get("revoked"))
+    return portals
 
 
 @bp.post("/my-data/revoke")
@@ -60,6 +82,9 @@ def revoke() -> ResponseReturnValue:
     if session is None:
         return redirect(url_for("login.login"))
     client_id = request.form.get("client_id", "")
-    if p.durable.revoke_consent(session.id_number, client_id):
-        p.durable.revoke_grants(session.id_number, client_id, p.now())
+    # RFC 7009 §2.1, OIDC Core §11: every grant of the portal goes, with or without a
+    # consent row, and codes issued before stop being redeemable. Only registered
+    # portals: an arbitrary client_id must not leave rows behind.
+    if p.clients.get(client_id) is not None:
+        p.durable.revoke_access(session.id_number, client_id, p.now())
     return redirect(url_for("mydata.index", revoked=client_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,94 @@ def test_instance_secrets_are_created_once_and_kept(tmp_path: Path) -> None:
     assert store.instance_secret("pairwise") == first
     assert store.instance_secret("session") != first
     assert SqliteDurableStore(tmp_path / "d.sqlite").instance_secret("pairwise") == first
+
+
+# --- withdrawing a client's access (RFC 7009 §2.1, OIDC Core §11) ---------------------
+
+CITIZEN = "074190000001"
+NEEDS = frozenset({"openid", "offline_access"})
+
+
+def _consented(store: SqliteDurableStore, scopes: frozenset[str] = NEEDS,
+               client_id: str = "portal") -> None:
+    store.save_consent(Consent(CITIZEN, client_id, scopes, 1.0))
+
+
+def test_a_grant_is_saved_under_a_consent_that_covers_it_at_the_current_epoch() -> None:
+    store = SqliteDurableStore()
+    _consented(store)
+    assert store.revocation_epoch(CITIZEN, "portal") == 0
+    assert store.save_grant_if_consented(_grant("g1"), NEEDS, 0) is True
+    assert store.grant("g1") is not None
+
+
+@pytest.mark.parametrize("case", ["no_consent", "narrower_consent", "other_client_consent",
+                                  "revoked_since", "revoked_and_consented_again"])
+def test_a_grant_is_not_saved_once_its_consent_no_longer_holds(case: str) -> None:
+    store = SqliteDurableStore()
+    if case == "narrower_consent":
+        _consented(store, frozenset({"openid"}))
+    elif case == "other_client_consent":
+        _consented(store, client_id="other")
+    elif case != "no_consent":
+        _consented(store)
+        store.revoke_access(CITIZEN, "portal", 50.0)
+        if case == "revoked_and_consented_again":
+            _consented(store)
+    assert store.save_grant_if_consented(_grant("g1"), NEEDS, 0) is False
+    assert store.grant("g1") is None
+
+
+def test_revoking_access_ends_consent_and_every_grant_and_moves_the_epoch() -> None:
+    store = SqliteDurableStore()
+    _consented(store)
+    store.save_grant(_grant("g1"))
+    store.save_grant(_grant("g2"))
+    store.save_grant(_grant("g3", client_id="other"))
+    store.revoke_consent(CITIZEN, "portal")  # a grant left without a consent row
+    assert store.revoke_access(CITIZEN, "portal", 300.0) == 2
+    assert store.consent(CITIZEN, "portal") is None
+    assert [g.grant_id for g in store.live_grants(CITIZEN, 301.0)] == ["g3"]
+    assert store.revocation_epoch(CITIZEN, "portal") == 1
+    assert store.revoke_access(CITIZEN, "portal", 400.0) == 0  # nothing left, epoch still moves
+    assert store.revocation_epoch(CITIZEN, "portal") == 2
+    assert store.revocation_epoch(CITIZEN, "other") == 0
+
+
+def test_live_grants_leave_out_revoked_and_expired_ones() -> None:
+    store = SqliteDurableStore()
+    store.save_grant(_grant("g1", created=100.0))  # expires at 1100
+    store.save_grant(_grant("g2", client_id="other", created=600.0))
+    store.revoke_grant("g1", 200.0)
+    assert [g.grant_id for g in store.live_grants(CITIZEN, 300.0)] == ["g2"]
+    assert store.live_grants(CITIZEN, 1600.0) == []
+    assert store.live_grants("074190000002", 300.0) == []
+
+
+def test_epochs_survive_a_reset_and_a_restart(tmp_path: Path) -> None:
+    store = SqliteDurableStore(tmp_path / "d.sqlite")
+    store.revoke_access(CITIZEN, "portal", 1.0)
+    store.forget_consents_and_grants()
+    assert SqliteDurableStore(tmp_path / "d.sqlite").revocation_epoch(CITIZEN, "portal") == 1
+
+
+def test_no_grant_saved_concurrently_with_a_revocation_outlives_it() -> None:
+    store = SqliteDurableStore()
+    _consented(store)
+    barrier = threading.Barrier(9)
+
+    def redeem(n: int) -> None:
+        barrier.wait(timeout=10)
+        store.save_grant_if_consented(_grant(f"g{n}"), NEEDS, 0)
+
+    def revoke() -> None:
+        barrier.wait(timeout=10)
+        store.revoke_access(CITIZEN, "portal", 150.0)
+
+    threads = [threading.Thread(target=redeem, args=(n,)) for n in range(8)]
+    threads.append(threading.Thread(target=revoke))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert store.live_grants(CITIZEN, 200.0) == []

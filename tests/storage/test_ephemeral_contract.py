@@ -95,6 +95,71 @@ def test_counter_counts_and_keeps_its_first_expiry(store: EphemeralStore) -> Non
     assert 290 < left <= 300
 
 
+# --- reserving attempts (login lockout, NIST SP 800-63B §5.2.2) --------------------
+
+def test_reserve_takes_numbered_slots_up_to_the_limit(store: EphemeralStore) -> None:
+    assert [store.reserve("tries:1", 3, 900) for _ in range(5)] == [1, 2, 3, None, None]
+    assert store.reserve("tries:2", 3, 900) == 1  # windows are per key
+
+
+def test_reserve_keeps_the_window_of_the_first_slot(store: EphemeralStore) -> None:
+    store.reserve("tries:1", 5, 300)
+    first = store.ttl("tries:1")
+    store.reserve("tries:1", 5, 900)  # a later slot never extends the window
+    later = store.ttl("tries:1")
+    assert first is not None and later is not None
+    assert later <= first <= 300
+
+
+def test_a_full_window_stays_full_until_it_ends(store: EphemeralStore) -> None:
+    for _ in range(2):
+        store.reserve("tries:1", 2, 300)
+    left = store.ttl("tries:1")
+    assert store.reserve("tries:1", 2, 900) is None  # refused attempts neither count...
+    later = store.ttl("tries:1")
+    assert left is not None and later is not None and later <= left  # ...nor extend it
+    store.release("tries:1", 1)
+    assert store.reserve("tries:1", 2, 300) == 2
+
+
+def test_reserve_is_atomic_under_concurrency(store: EphemeralStore) -> None:
+    taken: list[int | None] = []
+    barrier = threading.Barrier(16)
+
+    def attempt() -> None:
+        barrier.wait(timeout=10)
+        taken.append(store.reserve("tries:race", 5, 900))
+
+    threads = [threading.Thread(target=attempt) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert sorted(n for n in taken if n is not None) == [1, 2, 3, 4, 5]
+    assert taken.count(None) == 11
+
+
+def test_release_gives_back_slots_and_an_empty_window_ends(store: EphemeralStore) -> None:
+    for _ in range(4):
+        store.reserve("tries:1", 5, 900)
+    store.release("tries:1", 3)
+    assert store.reserve("tries:1", 5, 900) == 2  # the slot reserved after them stays taken
+    store.release("tries:1", 9)  # more than taken: the window ends, never below zero
+    assert store.ttl("tries:1") is None
+    assert store.reserve("tries:1", 5, 900) == 1
+    store.release("never-there", 1)
+    assert store.ttl("never-there") is None
+
+
+@pytest.mark.parametrize("limit", [0, -1, True, 1.5, "5"])
+def test_bad_limit_is_a_configuration_error(store: EphemeralStore, limit: Any) -> None:
+    with pytest.raises(ConfigurationError) as err:
+        store.reserve("tries:1", limit, 60)
+    assert err.value.code == "invalid_limit"
+    with pytest.raises(ConfigurationError):
+        store.release("tries:1", limit)
+
+
 def test_ttl_is_set(store: EphemeralStore) -> None:
     store.put("k", VALUE, 60)
     left = store.ttl("k")
@@ -131,6 +196,16 @@ def test_memory_entries_expire_exactly_at_their_ttl() -> None:
     assert store.consume("code") is None
     assert store.incr("fails", 60) == 1  # a fresh window
     assert store.add("code", VALUE, 60) is True
+
+
+def test_memory_reservation_window_ends_exactly_at_its_ttl() -> None:
+    now = [1000.0]
+    store = MemoryStore(clock=lambda: now[0])
+    assert store.reserve("tries", 1, 900) == 1
+    now[0] = 1899.999
+    assert store.reserve("tries", 1, 900) is None
+    now[0] = 1900.0
+    assert store.reserve("tries", 1, 900) == 1  # a fresh window
 
 
 def test_memory_store_follows_freezegun() -> None:
