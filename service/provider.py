@@ -21,7 +21,13 @@ from eid.population.passwords import hash_password
 from eid.population.registry import Registry
 from eid.prefill.catalogue import Catalogue
 from eid.prefill.loader import default_catalogue
-from eid.storage import EphemeralStore, MemoryStore, SqliteDurableStore, ephemeral_store_from_url
+from eid.storage import (
+    DurableStore,
+    EphemeralStore,
+    MemoryStore,
+    SqliteDurableStore,
+    ephemeral_store_from_url,
+)
 from service.config import Settings
 from service.mock import MockControls
 
@@ -39,7 +45,7 @@ class Provider:
 
     settings: Settings
     ephemeral: EphemeralStore
-    durable: SqliteDurableStore
+    durable: DurableStore
     keys: KeyStore
     clients: ClientRegistry
     catalogue: Catalogue

@@ -107,21 +107,80 @@ class Grant:
 
 
 class DurableStore(Protocol):
-    """What the login service keeps across restarts."""
+    """What the login service keeps across restarts: every method the service calls.
 
-    def add_key(self, key: StoredKey) -> None: ...
-    def signing_keys(self) -> list[StoredKey]: ...
-    def retire_key(self, kid: str, at: float) -> None: ...
-    def save_consent(self, consent: Consent) -> None: ...
-    def consent(self, subject: str, client_id: str) -> Consent | None: ...
-    def consents(self, subject: str) -> list[Consent]: ...
-    def revoke_consent(self, subject: str, client_id: str) -> bool: ...
-    def save_grant(self, grant: Grant) -> None: ...
-    def grant(self, grant_id: str) -> Grant | None: ...
-    def rotate_refresh(self, grant_id: str, old_hash: str, new_hash: str) -> bool: ...
-    def revoke_grant(self, grant_id: str, at: float) -> bool: ...
-    def revoke_grants(self, subject: str, client_id: str, at: float) -> int: ...
-    def instance_secret(self, name: str, size: int = 32) -> bytes: ...
+    The service and the key store are typed on this protocol, never on a backend,
+    so another engine (PostgreSQL) slots in behind it; ``tests/storage`` holds the
+    contract every backend passes. Writes are atomic: a failure leaves no half row.
+    """
+
+    def add_key(self, key: StoredKey) -> None:
+        """Store a new signing key (its ``kid`` is unique)."""
+        ...
+
+    def signing_keys(self) -> list[StoredKey]:
+        """Every stored key, retired ones included, oldest first."""
+        ...
+
+    def retire_key(self, kid: str, at: float) -> None:
+        """Mark ``kid`` retired at ``at`` (it stays published until its tokens expire)."""
+        ...
+
+    def save_consent(self, consent: Consent) -> None:
+        """Store or replace the consent of ``consent.subject`` for ``consent.client_id``."""
+        ...
+
+    def consent(self, subject: str, client_id: str) -> Consent | None:
+        """The remembered consent, or ``None``."""
+        ...
+
+    def consents(self, subject: str) -> list[Consent]:
+        """Every consent of ``subject`` (what "My shared data" lists)."""
+        ...
+
+    def revoke_consent(self, subject: str, client_id: str) -> bool:
+        """Delete the consent only (``True`` if there was one); see :meth:`revoke_access`."""
+        ...
+
+    def save_grant(self, grant: Grant) -> None:
+        """Store a new grant unconditionally (see :meth:`save_grant_if_consented`)."""
+        ...
+
+    def grant(self, grant_id: str) -> Grant | None:
+        """The grant, live or not, or ``None``.
+
+        :raises StorageError: ``corrupt_record`` for a row that cannot be read.
+        """
+        ...
+
+    def rotate_refresh(self, grant_id: str, old_hash: str, new_hash: str) -> bool:
+        """Compare-and-swap the live refresh-token hash of an unrevoked grant.
+
+        ``False`` when ``old_hash`` is no longer current: the caller treats it as
+        reuse (RFC 9700 §4.14.2).
+        """
+        ...
+
+    def revoke_grant(self, grant_id: str, at: float) -> bool:
+        """Revoke one grant (``True`` if it was live)."""
+        ...
+
+    def revoke_grants(self, subject: str, client_id: str, at: float) -> int:
+        """Revoke every grant of ``subject`` for ``client_id``; how many were live."""
+        ...
+
+    def instance_secret(self, name: str, size: int = 32) -> bytes:
+        """The instance's secret called ``name``, created (``size`` random bytes) on first use."""
+        ...
+
+    def forget_consents_and_grants(self) -> None:
+        """Delete every consent and grant (the mock's reset; keys, secrets and
+        revocation epochs stay, so no old code comes back to life)."""
+        ...
+
+    def close(self) -> None:
+        """Release the backend's connections; the store is unusable afterwards."""
+        ...
 
     def live_grants(self, subject: str, now: float) -> list[Grant]:
         """Every grant of ``subject`` neither revoked nor expired at ``now``, by client."""
