@@ -12,6 +12,7 @@ stable snake_case string to branch on, log, or show (never parse the message).
     │   ├── DocumentError      a card's MRZ or QR payload is malformed (``field``)
     │   ├── NotFoundError      no such citizen
     │   └── DataError          a data file failed validation (``source``, ``field``)
+    │       └── DataFileMissing  a data file is missing or unreadable (``source``)
     ├── StorageError           a store failed (connection, corruption)
     ├── LoginError             the relying party could not complete a login
     └── OAuthError             an OAuth 2.0 / OpenID Connect protocol error: one class
@@ -28,6 +29,7 @@ __all__ = [
     "ConfigurationError",
     "ConsentRequired",
     "DataError",
+    "DataFileMissing",
     "DocumentError",
     "EidError",
     "IdNumberError",
@@ -131,6 +133,16 @@ class DataError(PopulationError):
         super().__init__(where + message, code=code)
         self.source = source
         self.field = field
+
+
+class DataFileMissing(DataError):
+    """A data file (or folder) is missing or cannot be read: a wrong path, or a broken install.
+
+    Apart from :class:`DataError` because the fix differs: the file is not malformed,
+    it is not there (``eid`` exits 4 for it, 3 for malformed data).
+    """
+
+    default_code = "data_file_missing"
 
 
 class StorageError(EidError):
