@@ -2,7 +2,7 @@
 promises: the data files are inside, and the examples run there, not only in a checkout.
 
 Built once per session from a copy of the sources, installed with the ``service`` extra
-and pytest (pip's cache keeps that quick). Every command runs with a folder outside the
+and pytest, and alone (pip's cache keeps that quick). Every command runs with a folder outside the
 checkout as its working directory, without PYTHONPATH and without the checkout's
 editable install (a venv that does not see the system's site-packages).
 """
@@ -39,7 +39,6 @@ DOCS = {".md"}
 
 @dataclass(frozen=True)
 class Installed:
-    wheel: Path
     venv: Path
     work: Path  # outside the checkout: the working directory of every command
     env: dict[str, str]
@@ -79,8 +78,9 @@ def _check(proc: subprocess.CompletedProcess[str], what: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    base = tmp_path_factory.mktemp("wheel")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel, built once per session."""
+    base = tmp_path_factory.mktemp("build")
     # Build from a copy: an in-tree build would write build/ into the checkout, and a
     # stale build/lib there can carry deleted files into the wheel.
     src = base / "src"
@@ -94,22 +94,39 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     _check(subprocess.run(  # noqa: S603 - this interpreter's pip, fixed arguments
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(src)],
         capture_output=True, text=True, timeout=300, check=False), "pip wheel")
-    (wheel,) = dist.glob("eid-*.whl")
+    (built,) = dist.glob("eid-*.whl")
+    return built
+
+
+def _install(base: Path, *requirements: str) -> Installed:
     venv = base / "venv"
     _check(subprocess.run(  # noqa: S603 - the standard library's venv, fixed arguments
         [sys.executable, "-m", "venv", str(venv)],
         capture_output=True, text=True, timeout=120, check=False), "venv")
     work = base / "work"
     work.mkdir()
-    box = Installed(wheel, venv, work, _clean_env(venv))
-    # By path, never by name: a package called eid on an index must not be picked instead.
-    _check(box.run(box.bin("python"), "-m", "pip", "install", "-q", f"{wheel}[service]",
-                   "pytest", timeout=600), "pip install")
+    assert not work.resolve().is_relative_to(ROOT), "--basetemp must be outside the checkout"
+    box = Installed(venv, work, _clean_env(venv))
+    # The wheel by path, never by name: a package called eid on an index must not win.
+    _check(box.run(box.bin("python"), "-m", "pip", "install", "-q", *requirements,
+                   timeout=600), "pip install")
     return box
 
 
-def test_the_wheel_holds_every_file_of_the_packages(installed: Installed) -> None:
-    names = set(zipfile.ZipFile(installed.wheel).namelist())
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Installed:
+    """The wheel with the service extra, and pytest for the README's tester example."""
+    return _install(tmp_path_factory.mktemp("service"), f"{wheel}[service]", "pytest")
+
+
+@pytest.fixture(scope="session")
+def bare(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Installed:
+    """``pip install eid``: the library alone."""
+    return _install(tmp_path_factory.mktemp("bare"), str(wheel))
+
+
+def test_the_wheel_holds_every_file_of_the_packages(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
     expected = {
         f"{target}/{path.relative_to(ROOT / folder).as_posix()}"
         for folder, target in _source_folders().items()
@@ -123,6 +140,23 @@ def test_the_wheel_holds_every_file_of_the_packages(installed: Installed) -> Non
     assert sorted(expected - names) == []
     tops = {name.split("/")[0] for name in names if ".dist-info/" not in name}
     assert tops == {"eid", "flask_eid", "service"}  # no bench/, no top-level fixtures/
+
+
+def test_the_library_alone_needs_no_extra(bare: Installed) -> None:
+    # Every module of eid imports with only the runtime dependencies, except the two
+    # that need what they are for: pytest loads its plugin, eid[redis] brings redis.
+    probe = ("import importlib, importlib.util, json, pkgutil, eid\n"
+             "skip = ('eid.__main__', 'eid.testing.plugin', 'eid.storage.redis')\n"
+             "names = [m.name for m in pkgutil.walk_packages(eid.__path__, 'eid.')]\n"
+             "for name in names:\n"
+             "    if name not in skip:\n"
+             "        importlib.import_module(name)\n"
+             "print(json.dumps({'modules': len(names), 'extras': [n for n in"
+             " ('flask', 'redis', 'jwt', 'pytest') if importlib.util.find_spec(n)]}))")
+    seen = json.loads(_check(bare.run(bare.bin("python"), "-c", probe), "bare import"))
+    assert seen["modules"] > 50 and seen["extras"] == []
+    out = _check(bare.run(bare.bin("eid"), "citizens", "show", HUNG), "bare eid citizens show")
+    assert "Nguyễn Văn Hùng" in out
 
 
 def test_eid_is_imported_from_the_venv_not_the_checkout(installed: Installed) -> None:
