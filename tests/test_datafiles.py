@@ -46,6 +46,16 @@ def test_a_package_that_is_not_installed() -> None:
     assert (err.value.code, err.value.source) == ("data_file_missing", "eid_no_such_package")
 
 
+def test_a_data_package_without_its_init_is_refused(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # A namespace package (an install that lost fixtures/__init__.py) is no folder on disk.
+    (tmp_path / "eid_test_namespace").mkdir()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(DataFileMissing) as err:
+        data_path("eid_test_namespace", "scopes.json")
+    assert err.value.code == "data_file_missing"
+
+
 @pytest.mark.parametrize("make", [
     lambda tmp: tmp / "absent.json",
     lambda tmp: tmp,  # a folder where a file should be
