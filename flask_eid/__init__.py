@@ -16,6 +16,7 @@ claims stay server-side in an :class:`~eid.storage.EphemeralStore`.
 
 from __future__ import annotations
 
+from flask_eid.csrf import CSRF_FIELD, csrf_token, csrf_token_valid
 from flask_eid.extension import (
     EidLogin,
     SignedInCitizen,
@@ -23,4 +24,12 @@ from flask_eid.extension import (
     login_required,
 )
 
-__all__ = ["EidLogin", "SignedInCitizen", "current_citizen", "login_required"]
+__all__ = [
+    "CSRF_FIELD",
+    "EidLogin",
+    "SignedInCitizen",
+    "csrf_token",
+    "csrf_token_valid",
+    "current_citizen",
+    "login_required",
+]
