@@ -12,6 +12,8 @@ A thin adapter over :class:`eid.oidc.RelyingParty` in the Flask extension style:
 configuration through ``EID_``-prefixed keys. The Flask session (a signed
 cookie) holds only a random session id and the pending login; tokens and
 claims stay server-side in an :class:`~eid.storage.EphemeralStore`.
+Logging out is a POST carrying the CSRF token of :mod:`flask_eid.csrf`
+(template global ``eid_csrf_token()``, field ``eid_csrf_token``).
 """
 
 from __future__ import annotations
