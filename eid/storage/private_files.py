@@ -25,6 +25,7 @@ __all__ = ["make_private_folder", "prepare_private_file"]
 
 _SIDE_FILES: Final = ("-wal", "-shm", "-journal")
 _OTHERS: Final = stat.S_IRWXG | stat.S_IRWXO
+_NOFOLLOW: Final = getattr(os, "O_NOFOLLOW", 0)  # never create through a planted symlink
 
 
 def make_private_folder(folder: str | Path) -> None:
@@ -50,6 +51,8 @@ def make_private_folder(folder: str | Path) -> None:
 
 
 def _refuse_if_shared(path: Path) -> None:
+    if os.name != "posix":
+        return  # Windows has ACLs, not mode bits: st_mode says nothing about other accounts
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -58,7 +61,7 @@ def _refuse_if_shared(path: Path) -> None:
         raise StorageError(f"cannot open {path}: {exc}", code="storage_unavailable") from exc
     if mode & _OTHERS:
         raise StorageError(
-            f"{path} is readable by other accounts (mode {stat.S_IMODE(mode):04o}); it holds "
+            f"{path} is open to other accounts (mode {stat.S_IMODE(mode):04o}); it holds "
             f"keys or personal data: make it owner-only (chmod 600 {path}) after checking "
             "that nobody copied it", code="insecure_key_file")
 
@@ -77,12 +80,13 @@ def prepare_private_file(path: str | Path) -> None:
     for existing in (path, *(Path(f"{path}{suffix}") for suffix in _SIDE_FILES)):
         _refuse_if_shared(existing)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
     except FileExistsError:
         return
     except OSError as exc:
         raise StorageError(f"cannot create {path}: {exc}", code="storage_unavailable") from exc
     try:
-        os.fchmod(fd, 0o600)  # exactly, whatever the umask took away
+        if os.name == "posix":
+            os.fchmod(fd, 0o600)  # exactly, whatever the umask took away
     finally:
         os.close(fd)
