@@ -134,6 +134,7 @@ class TokenFailure(StrEnum):
     C_HASH_MISMATCH = "c_hash_mismatch"
     ACR_TOO_LOW = "acr_too_low"
     INVALID_EVENT = "invalid_event"
+    TOKEN_TOO_OLD = "token_too_old"  # noqa: S105 - a logout token's iat beyond max_age
     #: Only a :class:`TokenError` raised without a code (the library always names one).
     TOKEN_REJECTED = "token_rejected"  # noqa: S105
 

@@ -12,10 +12,13 @@ A thin adapter over :class:`eid.oidc.RelyingParty` in the Flask extension style:
 configuration through ``EID_``-prefixed keys. The Flask session (a signed
 cookie) holds only a random session id and the pending login; tokens and
 claims stay server-side in an :class:`~eid.storage.EphemeralStore`.
+Logging out is a POST carrying the CSRF token of :mod:`flask_eid.csrf`
+(template global ``eid_csrf_token()``, field ``eid_csrf_token``).
 """
 
 from __future__ import annotations
 
+from flask_eid.csrf import CSRF_FIELD, csrf_token, csrf_token_valid
 from flask_eid.extension import (
     EidLogin,
     SignedInCitizen,
@@ -23,4 +26,12 @@ from flask_eid.extension import (
     login_required,
 )
 
-__all__ = ["EidLogin", "SignedInCitizen", "current_citizen", "login_required"]
+__all__ = [
+    "CSRF_FIELD",
+    "EidLogin",
+    "SignedInCitizen",
+    "csrf_token",
+    "csrf_token_valid",
+    "current_citizen",
+    "login_required",
+]

@@ -11,9 +11,10 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
 from eid.errors import ConfigurationError
-from eid.oidc import HttpClient, RelyingParty
+from eid.oidc import HttpClient, RelyingParty, quote_path
 from eid.storage import EphemeralStore, ephemeral_store_from_url
 from eid.verify import ACR_LEVELS, acr_rank
+from flask_eid.csrf import csrf_token
 
 __all__ = ["EidLogin", "SignedInCitizen", "current_citizen", "login_required"]
 
@@ -93,6 +94,8 @@ class EidLogin:
             on_error=self._on_error,
             post_logout_redirect_uri=cfg.get("EID_POST_LOGOUT_REDIRECT_URI"))
         app.register_blueprint(blueprint, url_prefix=prefix)
+        # The logout form needs it: <input type=hidden name=eid_csrf_token value=...>.
+        app.add_template_global(csrf_token, "eid_csrf_token")
 
     def error_handler(self, fn: Callable[[Exception], Any]) -> Callable[[Exception], Any]:
         """Decorator: render login failures yourself (the default page shows the code).
@@ -145,6 +148,14 @@ def current_citizen() -> SignedInCitizen | None:
     return citizen
 
 
+def _this_url() -> str:
+    # Werkzeug's request.path is decoded: encode it again so that the way back
+    # is the URL asked for ("/a%20b", not "/a b", which the login refuses).
+    path = quote_path(request.path)
+    query = request.query_string.decode("ascii", "replace")
+    return f"{path}?{query}" if query else path
+
+
 def login_required(acr: str | None = None) -> Callable[[F], F]:
     """Require a signed-in citizen, at assurance level ``acr`` or higher.
 
@@ -163,8 +174,7 @@ def login_required(acr: str | None = None) -> Callable[[F], F]:
             if citizen is None or (acr is not None and acr_rank(citizen.acr) < acr_rank(acr)):
                 if request.method not in ("GET", "HEAD"):
                     abort(401)
-                target = url_for("eid_login.login", next=request.full_path.rstrip("?"),
-                                 acr=acr)
+                target = url_for("eid_login.login", next=_this_url(), acr=acr)
                 return redirect(target)
             return view(*args, **kwargs)
 

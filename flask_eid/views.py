@@ -7,13 +7,13 @@ import html
 import re
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, request, session
 from werkzeug.wrappers import Response
 
 from eid.errors import EidError, OAuthError, TokenError
-from eid.oidc import PendingLogin
+from eid.oidc import PendingLogin, safe_local_path
+from flask_eid.csrf import CSRF_FIELD, csrf_token_valid, renew_csrf_token
 from flask_eid.extension import (
     _PENDING_KEY,
     SignedInCitizen,
@@ -26,15 +26,11 @@ from flask_eid.extension import (
 blueprint = Blueprint("eid_login", __name__)
 # RFC 6749 §3.3 scope-token characters.
 _SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,64}").fullmatch
-
-
-def _safe_next(target: str | None) -> str:
-    # Only same-site relative paths: an open redirect would turn the login
-    # into a phishing tool (RFC 9700 §4.11).
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else "/"
+# The default error page: the callback URL carries the code, so no Referer (RFC 9700 §4.2.4),
+# no framing, no caching, nothing but the page itself.
+_PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+                 "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+                 "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"}
 
 
 def _fail(exc: EidError, status: int) -> Any:
@@ -46,7 +42,7 @@ def _fail(exc: EidError, status: int) -> Any:
             f"<p>Mã lỗi / error code: <code>{html.escape(exc.code)}</code></p>"
             f"<p><a href=\"/\">Trang chủ / Home</a></p></html>")
     return Response(body, status=status, content_type="text/html; charset=utf-8",
-                    headers={"Cache-Control": "no-store"})
+                    headers=_PAGE_HEADERS)
 
 
 @blueprint.get("/login")
@@ -63,7 +59,7 @@ def login() -> Any:
             ui_locales=request.args.get("lang") or None, scopes=scopes)
     except EidError as exc:
         return _fail(exc, 400)
-    session[_PENDING_KEY] = {**pending.to_dict(), "next": _safe_next(request.args.get("next")),
+    session[_PENDING_KEY] = {**pending.to_dict(), "next": safe_local_path(request.args.get("next")),
                              "scopes": list(scopes)}
     return redirect(url)
 
@@ -71,7 +67,7 @@ def login() -> Any:
 @blueprint.get("/callback")
 def callback() -> Any:
     raw = session.pop(_PENDING_KEY, None)
-    next_url = _safe_next(raw.pop("next", None)) if isinstance(raw, dict) else "/"
+    next_url = safe_local_path(raw.pop("next", None)) if isinstance(raw, dict) else "/"
     requested = raw.pop("scopes", None) if isinstance(raw, dict) else None
     try:
         pending = PendingLogin.from_dict(raw)
@@ -89,13 +85,19 @@ def callback() -> Any:
         signed_in_at=time.time(), refresh_token=result.tokens.refresh_token,
         # RFC 6749 §5.1: a token response may omit scope when it is what was asked.
         scopes=tuple(sorted(result.tokens.scope or set(requested or ())))))
+    renew_csrf_token()  # a token seen before sign-in is worth nothing after it
     return redirect(next_url)
 
 
 @blueprint.post("/logout")
 def logout() -> Any:
+    # A cross-site form must not sign the citizen out (nor out of the provider).
+    if not csrf_token_valid(request.form.get(CSRF_FIELD)):
+        return _fail(EidError("the logout form's CSRF token is missing or wrong",
+                              code="csrf_token_invalid"), 403)
     citizen = current_citizen()
     end_session()
+    renew_csrf_token()
     state = _state()
     if citizen is not None:
         if citizen.refresh_token:
@@ -122,8 +124,10 @@ def backchannel_logout() -> Any:
     except EidError:
         return Response('{"error":"invalid_request"}', status=400,
                         content_type="application/json", headers={"Cache-Control": "no-store"})
-    # Each logout token acts once (§2.6 step 10: reject a replayed jti).
-    if not state.store.add("logout-jti:" + claims["jti"], {"seen": True}, 600):
+    # Each logout token acts once (§2.6: reject a replayed jti), remembered for as
+    # long as the verifier would still accept a token with it.
+    if not state.store.add("logout-jti:" + claims["jti"], {"seen": True},
+                           state.rp.logout_jti_retention()):
         return Response('{"error":"invalid_request"}', status=400,
                         content_type="application/json", headers={"Cache-Control": "no-store"})
     # Sessions are found by the provider's sid (the login service always sends

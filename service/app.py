@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
 
 from service.config import Settings
 from service.csrf import CSRF_FIELD, csrf_token
 from service.errors import register_error_handlers
-from service.i18n import LANGS, lang, translate
+from service.i18n import LANGS, lang, switch_url, translate
 from service.provider import build_provider
 
 __all__ = ["create_app"]
@@ -60,16 +60,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     app.jinja_env.globals.update(
         t=translate, lang=lang, csrf_token=csrf_token, csrf_field=CSRF_FIELD,
-        switch_url=_switch_url, langs=LANGS)
+        switch_url=switch_url, langs=LANGS)
     app.after_request(_security_headers)
     return app
-
-
-def _switch_url(code: str) -> str:
-    """This page in language ``code`` (the English/Vietnamese switch)."""
-    args = {k: v for k, v in request.args.items() if k != "lang"}
-    args["lang"] = code
-    return f"{request.path}?{urlencode(args)}"
 
 
 def _origin(uri: str) -> str:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from functools import cache
 from typing import Final
+from urllib.parse import urlencode
 
 from flask import g, request, session
 
 from eid.datafiles import data_path, read_json
+from eid.oidc import quote_path, safe_local_path
 
-__all__ = ["LANGS", "choose_lang", "lang", "texts", "translate"]
+__all__ = ["LANGS", "choose_lang", "lang", "switch_url", "texts", "translate"]
 
 LANGS: Final = ("vi", "en")
 
@@ -55,3 +57,17 @@ def translate(key: str, **values: object) -> str:
     """The text ``key`` in the current language (Vietnamese, then the key, as fallbacks)."""
     text = texts(lang()).get(key) or texts("vi").get(key) or key
     return text.format(**values) if values else text
+
+
+def switch_url(code: str) -> str:
+    """This page in language ``code`` (the English/Vietnamese switch), or the home page.
+
+    Error pages render it for any request path, so the path is hostile: it is
+    encoded again (Werkzeug's ``request.path`` is decoded, ``/%5Chost`` reads
+    ``/\\host``) and must pass the one same-site rule, else the link is ``/``.
+    """
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    args["lang"] = code
+    home = "/?" + urlencode({"lang": code})
+    path = safe_local_path(quote_path(request.path), default="")
+    return f"{path}?{urlencode(args)}" if path else home

@@ -27,6 +27,7 @@ from eid.storage import (
     MemoryStore,
     SqliteDurableStore,
     ephemeral_store_from_url,
+    make_private_folder,
 )
 from service.config import Settings
 from service.mock import MockControls
@@ -97,7 +98,7 @@ def build_provider(settings: Settings) -> Provider:
             "processes. Set EID_REDIS_URL for anything else. !!!")
     durable_path = settings.durable_path
     if durable_path is None:
-        settings.instance.mkdir(parents=True, exist_ok=True)
+        make_private_folder(settings.instance)  # it holds the private signing keys
         durable_path = str(settings.instance / "eid.sqlite")
     durable = SqliteDurableStore(durable_path)
     catalogue = default_catalogue()

@@ -2,7 +2,8 @@
 
 Framework-free. For portals: :class:`RelyingParty` (the code flow with PKCE,
 state, nonce, ``iss`` checks, ID-token verification, userinfo, refresh,
-revocation, logout). For the provider: PKCE checks, registered clients,
+revocation, logout) and the one rule for ``next=`` paths
+(:func:`safe_local_path`). For the provider: PKCE checks, registered clients,
 pairwise subjects and the key store, which the login service wires to HTTP.
 """
 
@@ -13,6 +14,7 @@ from eid.oidc.discovery import ProviderMetadata
 from eid.oidc.dpop import DpopKey
 from eid.oidc.http import HttpClient, HttpResponse, StdlibHttpClient
 from eid.oidc.keystore import DEFAULT_ALGS, KeyStore
+from eid.oidc.local_path import quote_path, safe_local_path
 from eid.oidc.pkce import check_challenge, make_pkce, s256, verify_pkce
 from eid.oidc.rp import RelyingParty
 from eid.oidc.session import LoginResult, PendingLogin, TokenSet
@@ -38,6 +40,8 @@ __all__ = [
     "load_clients",
     "make_pkce",
     "pairwise_subject",
+    "quote_path",
     "s256",
+    "safe_local_path",
     "verify_pkce",
 ]

@@ -35,12 +35,20 @@ from eid.verify import (
     FetchResult,
     KeySourceError,
     RemoteKeySource,
+    logout_jti_retention,
     verify_id_token,
     verify_logout_token,
 )
 from eid.verify.jws import Jwks
 
 __all__ = ["AuthMethod", "RelyingParty"]
+
+
+def _now() -> float:
+    # time.time looked up at each call (not bound as a default argument), so that
+    # freezegun moves the default clock too.
+    return time.time()
+
 
 AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt"]
 _JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -70,7 +78,7 @@ class RelyingParty:
         auth_method: AuthMethod | None = None,
         use_par: bool = False, dpop: DpopKey | bool = False, leeway: float = 60,
         http: HttpClient | None = None, keys: Jwks | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         if "openid" not in scopes:
             raise ConfigurationError("scopes must include 'openid'", code="invalid_argument")
@@ -86,12 +94,13 @@ class RelyingParty:
         self.scopes = scopes
         self._secret, self._private_key = client_secret or "", private_key
         self._auth_method: AuthMethod = auth_method
-        self._use_par, self._leeway, self._clock = use_par, leeway, clock
+        self._use_par, self._leeway = use_par, leeway
+        self._clock: Callable[[], float] = clock or _now
         self._http = http or StdlibHttpClient()
         self.metadata = ProviderMetadata(issuer, self._http)
         self._keys = keys
         # RFC 9449: bind tokens to a key this portal holds (True: a fresh ES256 key).
-        self._dpop = DpopKey(clock=clock) if dpop is True else (dpop or None)
+        self._dpop = DpopKey(clock=self._clock) if dpop is True else (dpop or None)
         self._dpop_nonces: dict[str, str] = {}
 
     # --- keys -------------------------------------------------------------------------
@@ -254,6 +263,10 @@ class RelyingParty:
         """
         return verify_logout_token(token, issuer=self.issuer, audience=self.client_id,
                                    jwks=self.keys, leeway=self._leeway, now=self._clock())
+
+    def logout_jti_retention(self) -> float:
+        """Seconds to remember a logout token's ``jti``: as long as it could be accepted."""
+        return logout_jti_retention(leeway=self._leeway)
 
     # --- plumbing -----------------------------------------------------------------------
     def _post(self, endpoint: str, form: dict[str, str]) -> HttpResponse:

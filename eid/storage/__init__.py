@@ -10,6 +10,7 @@ from __future__ import annotations
 from eid.storage.durable import Consent, DurableStore, Grant, SqliteDurableStore, StoredKey
 from eid.storage.ephemeral import EphemeralStore, ephemeral_store_from_url
 from eid.storage.memory import MemoryStore
+from eid.storage.private_files import make_private_folder, prepare_private_file
 
 __all__ = [
     "Consent",
@@ -21,6 +22,8 @@ __all__ = [
     "SqliteDurableStore",
     "StoredKey",
     "ephemeral_store_from_url",
+    "make_private_folder",
+    "prepare_private_file",
 ]
 
 

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from eid.errors import StorageError
+from eid.storage.private_files import prepare_private_file
 
 __all__ = ["Consent", "DurableStore", "Grant", "SqliteDurableStore", "StoredKey"]
 
@@ -227,7 +228,14 @@ class SqliteDurableStore:
     """The embedded default: one SQLite file (or ``:memory:``), safe across threads."""
 
     def __init__(self, path: str | Path = ":memory:") -> None:
+        """Open (or create, owner-only) the database at ``path``.
+
+        :raises StorageError: ``insecure_key_file`` when others can read the file
+            (it holds the private signing keys); ``storage_unavailable``.
+        """
         self._lock = threading.Lock()
+        if str(path) not in (":memory:", ""):
+            prepare_private_file(path)
         try:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             if str(path) != ":memory:":

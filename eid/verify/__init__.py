@@ -15,7 +15,12 @@ from eid.verify.idtoken import MAX_LEEWAY, verify_id_token
 from eid.verify.jws import DEFAULT_MAX_SIZE, Jwks, ParsedJws, parse_jws, verify_jws
 from eid.verify.keys import KeySet, PublicKey
 from eid.verify.keysource import KeySource
-from eid.verify.logout import BACKCHANNEL_LOGOUT_EVENT, verify_logout_token
+from eid.verify.logout import (
+    BACKCHANNEL_LOGOUT_EVENT,
+    LOGOUT_TOKEN_MAX_AGE,
+    logout_jti_retention,
+    verify_logout_token,
+)
 from eid.verify.remote import FetchResult, RemoteKeySource
 
 __all__ = [
@@ -23,6 +28,7 @@ __all__ = [
     "ALGORITHMS",
     "BACKCHANNEL_LOGOUT_EVENT",
     "DEFAULT_MAX_SIZE",
+    "LOGOUT_TOKEN_MAX_AGE",
     "MAX_LEEWAY",
     "Acr",
     "Algorithm",
@@ -41,6 +47,7 @@ __all__ = [
     "acr_rank",
     "acr_satisfies",
     "check_id_token_claims",
+    "logout_jti_retention",
     "parse_jws",
     "token_hash",
     "verify_id_token",

@@ -5,28 +5,50 @@ from __future__ import annotations
 import time
 from typing import Any, Final
 
-from eid.errors import TokenError
+from eid.errors import ConfigurationError, TokenError
 from eid.verify._codec import json_object
 from eid.verify.claims import check_times
 from eid.verify.idtoken import check_common_arguments
 from eid.verify.jws import DEFAULT_MAX_SIZE, Jwks, check_signature, parse_jws
 
-__all__ = ["BACKCHANNEL_LOGOUT_EVENT", "verify_logout_token"]
+__all__ = [
+    "BACKCHANNEL_LOGOUT_EVENT",
+    "LOGOUT_TOKEN_MAX_AGE",
+    "logout_jti_retention",
+    "verify_logout_token",
+]
 
 BACKCHANNEL_LOGOUT_EVENT: Final = "http://schemas.openid.net/event/backchannel-logout"
+#: Seconds after its ``iat`` that a logout token is still accepted. A provider
+#: sends it at once; the bound is what makes replay protection finite (§2.6).
+LOGOUT_TOKEN_MAX_AGE: Final = 120.0
+
+
+def logout_jti_retention(*, max_age: float = LOGOUT_TOKEN_MAX_AGE, leeway: float = 60) -> float:
+    """How long a caller must remember a logout token's ``jti`` (seconds from now).
+
+    A token is accepted while ``iat <= now + leeway`` and ``now - iat <= max_age +
+    leeway``: at most ``max_age + 2 * leeway`` seconds after the first time it
+    was seen. Remembering the ``jti`` that long refuses every replay (§2.6).
+    """
+    return max_age + 2 * leeway
 
 
 def verify_logout_token(
     token: str | bytes, *, issuer: str, audience: str, jwks: Jwks, leeway: float = 60,
     now: float | None = None, max_size: int = DEFAULT_MAX_SIZE,
+    max_age: float = LOGOUT_TOKEN_MAX_AGE,
 ) -> dict[str, Any]:
     """Verify a logout token and return its claims (``sub`` and/or ``sid``, ``jti``).
 
-    Replay protection (remembering ``jti`` until ``exp``) is the caller's, who
-    owns the session store.
+    ``exp`` and ``iat`` are required (§2.4), and ``iat`` may be at most
+    ``max_age`` seconds old (plus ``leeway``). Replay protection is the
+    caller's, who owns the session store: remember ``jti`` for
+    :func:`logout_jti_retention` seconds.
 
     :raises TokenError: with codes as for ID tokens, plus ``wrong_token_type``,
-        ``invalid_event``, ``missing_subject``, ``nonce_forbidden``, ``missing_claim``.
+        ``invalid_event``, ``missing_subject``, ``nonce_forbidden``, ``missing_claim``,
+        ``token_too_old``.
     :raises KeySourceError: the key set is malformed or cannot be fetched.
     :raises ConfigurationError: an argument is invalid.
     """
@@ -46,8 +68,14 @@ def verify_logout_token(
     aud = claims.get("aud")
     if not (aud == audience or (isinstance(aud, list) and audience in aud)):
         raise TokenError("aud does not name this client", code="invalid_audience")
-    check_times(claims, now=time.time() if now is None else now, leeway=leeway,
-                require_exp=False)
+    if not max_age > 0:
+        raise ConfigurationError("max_age must be positive", code="invalid_argument")
+    at = time.time() if now is None else now
+    check_times(claims, now=at, leeway=leeway)
+    # §2.6: iat bounds how long a jti must be remembered; without the bound, a
+    # token (even one with a far exp) replays once the caller forgets its jti.
+    if at - float(claims["iat"]) > max_age + leeway:
+        raise TokenError("the logout token is too old", code="token_too_old")
     events = claims.get("events")
     if not isinstance(events, dict) or not isinstance(events.get(BACKCHANNEL_LOGOUT_EVENT), dict):
         raise TokenError("events lacks the back-channel logout event", code="invalid_event")

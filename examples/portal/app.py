@@ -16,7 +16,7 @@ from flask import Flask
 from markupsafe import escape
 
 from eid.verify import Jwks, verify_id_token
-from flask_eid import EidLogin, current_citizen, login_required
+from flask_eid import EidLogin, csrf_token, current_citizen, login_required
 
 __all__ = ["REQUIRED_ACR", "check_id_token", "create_app"]
 
@@ -50,8 +50,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         citizen = current_citizen()
         assert citizen is not None  # noqa: S101 - login_required let us in
         name = escape(citizen.claims.get("name", ""))
+        # Logging out is a POST carrying flask_eid's CSRF token (in a Jinja template:
+        # value="{{ eid_csrf_token() }}").
         return (f'<h1>Đăng ký thường trú</h1><p id="citizen-name">{name}</p>'
-                f'<p id="level">{escape(citizen.acr or "")}</p>')
+                f'<p id="level">{escape(citizen.acr or "")}</p>'
+                '<form method="post" action="/auth/logout">'
+                f'<input type="hidden" name="eid_csrf_token" value="{escape(csrf_token())}">'
+                '<button>Đăng xuất</button></form>')
 
     return app
 

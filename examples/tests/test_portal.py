@@ -6,6 +6,7 @@ Citizens are the fixture identities (fixtures/README.md): ID number, level, what
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -40,6 +41,20 @@ def test_a_level2_citizen_sees_the_procedure_with_their_name(
     page = portal.get("/residence").get_data(as_text=True)
     assert '<p id="citizen-name">Nguyễn Văn Hùng</p>' in page
     assert '<p id="level">LoA2</p>' in page
+
+
+def test_logout_is_a_post_with_the_pages_csrf_token(
+        portal: FlaskClient, eid_mock_service: MockService) -> None:
+    sign_in(portal, eid_mock_service, HUNG)
+    page = portal.get("/residence").get_data(as_text=True)
+    token = re.search(r'name="eid_csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    # A cross-site form cannot know the token: the citizen stays signed in.
+    assert portal.post("/auth/logout").status_code == 403
+    assert portal.get("/residence").status_code == 200
+    out = portal.post("/auth/logout", data={"eid_csrf_token": token.group(1)})
+    assert out.status_code == 302 and out.location.startswith(eid_mock_service.issuer)
+    assert portal.get("/residence").status_code == 302  # signed out
 
 
 def test_a_level1_citizen_is_refused(portal: FlaskClient,

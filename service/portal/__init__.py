@@ -16,6 +16,7 @@ from flask import Flask
 
 from eid.datafiles import data_path, read_json
 from eid.oidc import HttpClient
+from eid.storage import make_private_folder, prepare_private_file
 from flask_eid import EidLogin
 from service.portal.filings import FilingStore
 from service.portal.procedures import load_procedures
@@ -26,11 +27,10 @@ __all__ = ["create_portal_app"]
 
 def _secret_key(instance: Path) -> str:
     path = instance / "portal-secret-key"
-    if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_urlsafe(48))
+    make_private_folder(instance)
+    prepare_private_file(path)  # the session-signing key: owner-only, refused otherwise
+    if not path.read_text().strip():
+        path.write_text(secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 
@@ -63,7 +63,7 @@ def create_portal_app(test_config: dict[str, Any] | None = None, *,
         app.config["SECRET_KEY"] = _secret_key(instance)
     app.config["SESSION_COOKIE_SECURE"] = app.config["EID_PUBLIC_URL"].startswith("https://")
     if app.config["FILINGS_DB"] != ":memory:":
-        Path(app.config["FILINGS_DB"]).parent.mkdir(parents=True, exist_ok=True)
+        make_private_folder(Path(app.config["FILINGS_DB"]).parent)  # citizens' filings
     app.extensions["portal"] = {
         "procedures": load_procedures(),
         "filings": FilingStore(app.config["FILINGS_DB"]),

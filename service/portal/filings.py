@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from eid.errors import NotFoundError, StorageError
+from eid.storage import prepare_private_file
 
 __all__ = ["Filing", "FilingStore"]
 
@@ -44,7 +45,11 @@ class FilingStore:
     """Filings by reference number; every write is one transaction."""
 
     def __init__(self, path: str | Path = ":memory:") -> None:
+        """:raises StorageError: ``insecure_key_file`` (others can read the filings),
+        ``storage_unavailable``."""
         self._lock = threading.Lock()
+        if str(path) not in (":memory:", ""):
+            prepare_private_file(path)  # citizens' personal data: owner-only
         try:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self._db.executescript(_SCHEMA)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-import secrets
 import urllib.parse
 from typing import Any
 
@@ -12,16 +10,17 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from eid.errors import EidError, NotFoundError
+from eid.oidc import quote_path, safe_local_path
 from eid.prefill import PrefillResult, prefill, render_html
 from eid.verify import acr_rank
-from flask_eid import SignedInCitizen, current_citizen
+from flask_eid import CSRF_FIELD, SignedInCitizen, csrf_token, csrf_token_valid, current_citizen
 from service.portal.forms import collect
 from service.portal.procedures import PortalProcedure
 
 blueprint = Blueprint("portal", __name__, template_folder="templates")
 
 _REFUSALS = {"acr_too_low": "level_refused", "unmet_authentication_requirements": "level_refused",
-             "access_denied": "denied"}
+             "access_denied": "denied", "csrf_token_invalid": "csrf"}
 
 
 def _ext() -> dict[str, Any]:
@@ -33,18 +32,20 @@ def _lang() -> str:
     return "en" if session.get("lang") == "en" else "vi"
 
 
-def _csrf_token() -> str:
-    token = session.get("portal_csrf")
-    if not isinstance(token, str):
-        token = session["portal_csrf"] = secrets.token_urlsafe(32)
-    return token
+def _switch_url(code: str) -> str:
+    # The way back after the switch: this page's URL, encoded again (request.path is
+    # decoded) and held to the same-site rule the switch itself applies.
+    here = safe_local_path(quote_path(request.path))
+    return "/lang/" + code + "?" + urllib.parse.urlencode({"next": here})
 
 
 @blueprint.app_context_processor
 def _globals() -> dict[str, Any]:
     lang = _lang()
+    # One CSRF token per browser session for every form, the logout form included
+    # (flask_eid renews it at sign-in and sign-out).
     return {"t": _ext()["text"][lang], "lang": lang, "citizen": current_citizen(),
-            "csrf_token": _csrf_token}
+            "csrf_token": csrf_token, "csrf_field": CSRF_FIELD, "switch_url": _switch_url}
 
 
 @blueprint.after_app_request
@@ -78,8 +79,7 @@ def index() -> str:
 @blueprint.get("/lang/<code>")
 def set_lang(code: str) -> Response:
     session["lang"] = "en" if code == "en" else "vi"
-    target = request.args.get("next", "/")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(safe_local_path(request.args.get("next")))
 
 
 def _procedure(pid: str) -> PortalProcedure:
@@ -125,8 +125,7 @@ def procedure(pid: str) -> Any:
         return redirect(_login_url(proc, scopes=proc.scopes))
     if request.method == "GET":
         return _page(proc, citizen)
-    token = request.form.get("csrf_token", "")
-    if not hmac.compare_digest(token, _csrf_token()):
+    if not csrf_token_valid(request.form.get("csrf_token")):
         return render_template("error.html", code="csrf", message="csrf"), 400
     chained = len(proc.forms) > 1
     forms: dict[str, dict[str, Any]] = {}

@@ -1,8 +1,9 @@
 """The mock's own routes (registered only when ``Settings.mock`` is set).
 
-Test-control API, JSON, loopback callers only, ``Content-Type: application/json``
-required on POST (a cross-site page cannot send that without a CORS preflight,
-which is never answered):
+Test-control API, JSON, loopback callers only (the peer address, the ``Host``
+header and any ``Origin`` must all be loopback, against DNS rebinding),
+``Content-Type: application/json`` required on POST (a cross-site page cannot
+send that without a CORS preflight, which is never answered):
 
 * ``POST /__mock__/next-error`` ``{"error": "access_denied"}`` and/or
   ``{"token_fault": "expired"}`` – the next authorization request ends with that
@@ -19,7 +20,9 @@ The identity picker: the login page lists the fixture citizens; ``POST
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -41,6 +44,7 @@ __all__ = ["control", "picker"]
 control = Blueprint("mock", __name__, url_prefix="/__mock__")
 picker = Blueprint("mock_picker", __name__)
 
+_HOST_CHARS = re.compile(r"[A-Za-z0-9.:\[\]-]{1,300}").fullmatch
 _PICKER_LIMIT = 500  # a generated registry is far too big for a list of buttons
 _TEST_CLIENT_ID = "eid-test-client"
 _TEST_CLIENT_SECRET = "eid-test-secret"  # noqa: S105 - published on purpose (service/README.md)
@@ -51,20 +55,50 @@ def _controls(p: Provider) -> MockControls:
     return p.mock
 
 
-def _json_error(description: str, status: int = 400) -> Response:
-    response = jsonify(error="invalid_request", error_description=description)
+def _json_error(description: str, status: int = 400, error: str = "invalid_request"
+                ) -> Response:
+    response = jsonify(error=error, error_description=description)
     response.status_code = status
     return response
 
 
+def _is_loopback_ip(text: str) -> bool:
+    try:
+        return ipaddress.ip_address(text).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_loopback_host(host: str) -> bool:
+    """``Host`` or an origin's host[:port]: 127.0.0.0/8, ``[::1]`` or ``localhost``."""
+    if not _HOST_CHARS(host):
+        return False  # userinfo, paths, spaces: not a Host (RFC 9110 §7.2)
+    try:
+        parts = urlsplit("//" + host)
+        name, _ = parts.hostname, parts.port  # the port property raises when malformed
+    except ValueError:
+        return False
+    return name is not None and (name == "localhost" or _is_loopback_ip(name))
+
+
 @control.before_request
 def _loopback_only() -> ResponseReturnValue | None:
-    try:
-        loopback = ipaddress.ip_address(request.remote_addr or "").is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
+    if not _is_loopback_ip(request.remote_addr or ""):
         return _json_error("the test-control API answers loopback callers only", 403)
+    # DNS rebinding: a page of evil.test whose name now resolves to 127.0.0.1
+    # reaches this socket from a loopback address, but its requests still say
+    # Host: evil.test (and Origin: http://evil.test when a script sends them).
+    host = request.headers.get("Host", "")
+    if not _is_loopback_host(host):
+        return _json_error("the test-control API answers only to a loopback Host", 403,
+                           error="untrusted_host")
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not _is_loopback_host(parts.netloc) \
+                or parts.path or parts.query:
+            return _json_error("the test-control API answers only to a loopback Origin", 403,
+                               error="untrusted_origin")
     if request.method == "POST" and not request.is_json:
         return _json_error("send Content-Type: application/json (a body of {} will do)", 415)
     return None

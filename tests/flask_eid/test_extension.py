@@ -153,7 +153,9 @@ def test_unauthenticated_post_is_refused_not_redirected(app: Flask) -> None:
 def test_logout_ends_both_sessions(app: Flask, provider: FakeProvider) -> None:
     client = app.test_client()
     sign_in(client, provider)
-    resp = client.post("/auth/logout")
+    with client.session_transaction() as sess:
+        sess["eid_csrf"] = "token-the-page-rendered"
+    resp = client.post("/auth/logout", data={"eid_csrf_token": "token-the-page-rendered"})
     assert resp.headers["Location"].startswith(ISSUER + "/logout?")
     assert provider.revoked  # the refresh token was revoked
     assert client.get("/").text == "anonymous"
@@ -162,7 +164,8 @@ def test_logout_ends_both_sessions(app: Flask, provider: FakeProvider) -> None:
 def _logout_token(key: SigningKey, **over: Any) -> str:
     import time
 
-    claims = {"iss": ISSUER, "aud": CLIENT_ID, "iat": int(time.time()), "jti": "jti-1",
+    claims = {"iss": ISSUER, "aud": CLIENT_ID, "iat": int(time.time()),
+              "exp": int(time.time()) + 120, "jti": "jti-1",
               "sid": "provider-sid-1", "events": {BACKCHANNEL_LOGOUT_EVENT: {}}, **over}
     return sign_token(claims, key, typ="logout+jwt")
 

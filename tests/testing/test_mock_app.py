@@ -114,6 +114,56 @@ def test_the_control_api_refuses_remote_callers(mock_client: FlaskClient) -> Non
     assert mock_client.get("/__mock__/state").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [
+        # DNS rebinding: evil.test now resolves to 127.0.0.1, so the peer is loopback.
+        ({"Host": "evil.test"}, "untrusted_host"),
+        ({"Host": "evil.test:5000"}, "untrusted_host"),
+        ({"Host": "127.0.0.1.evil.test"}, "untrusted_host"),
+        ({"Host": "localhost.evil.test"}, "untrusted_host"),
+        ({"Host": "user@127.0.0.1"}, "untrusted_host"),
+        ({"Host": "127.0.0.1:port"}, "untrusted_host"),
+        ({"Host": "10.0.0.1"}, "untrusted_host"),
+        ({"Host": "[::2]:5000"}, "untrusted_host"),
+        ({"Host": "127.0.0.1", "Origin": "http://evil.test"}, "untrusted_origin"),
+        ({"Host": "127.0.0.1", "Origin": "http://evil.test:5000"}, "untrusted_origin"),
+        ({"Host": "127.0.0.1", "Origin": "null"}, "untrusted_origin"),
+        ({"Host": "127.0.0.1", "Origin": "file://"}, "untrusted_origin"),
+        ({"Host": "127.0.0.1", "Origin": "http://127.0.0.1.evil.test"}, "untrusted_origin"),
+    ],
+)
+@pytest.mark.parametrize(("method", "path"), [("GET", "/__mock__/state"),
+                                              ("POST", "/__mock__/reset")])
+def test_the_control_api_refuses_foreign_hosts_and_origins(
+        headers: dict[str, str], code: str, method: str, path: str,
+        mock_client: FlaskClient) -> None:
+    resp = mock_client.open(path, method=method, headers=headers, json={})
+    assert resp.status_code == 403
+    assert resp.json is not None and resp.json["error"] == code
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "127.0.0.1"},
+        {"Host": "127.0.0.1:5000"},
+        {"Host": "127.1.2.3:5000"},
+        {"Host": "localhost"},
+        {"Host": "LOCALHOST:5000"},
+        {"Host": "[::1]"},
+        {"Host": "[::1]:5000"},
+        {"Host": "127.0.0.1:5000", "Origin": "http://127.0.0.1:5000"},
+        {"Host": "localhost:5000", "Origin": "http://localhost:8080"},
+        {"Host": "[::1]:5000", "Origin": "https://[::1]:5000"},
+    ],
+)
+def test_the_control_api_answers_loopback_hosts(headers: dict[str, str],
+                                                mock_client: FlaskClient) -> None:
+    assert mock_client.get("/__mock__/state", headers=headers).status_code == 200
+    assert mock_client.post("/__mock__/reset", headers=headers, json={}).status_code == 200
+
+
 def test_the_control_api_wants_json_posts(mock_client: FlaskClient) -> None:
     # A cross-site form cannot send application/json without a preflight.
     resp = mock_client.post("/__mock__/reset", data={"x": "1"})

@@ -6,9 +6,15 @@ from typing import Any
 
 import pytest
 
-from eid.errors import TokenError
+from eid.errors import ConfigurationError, TokenError
 from eid.signing import SigningKey, sign_token
-from eid.verify import BACKCHANNEL_LOGOUT_EVENT, KeySet, verify_logout_token
+from eid.verify import (
+    BACKCHANNEL_LOGOUT_EVENT,
+    LOGOUT_TOKEN_MAX_AGE,
+    KeySet,
+    logout_jti_retention,
+    verify_logout_token,
+)
 from tests.verify.conftest import CLIENT, ISSUER, NOW
 
 DROP: Any = object()
@@ -29,7 +35,9 @@ def verify(token: str, keyset: KeySet) -> dict[str, Any]:
 def test_valid_logout_token(signing_keys: dict[str, SigningKey], keyset: KeySet) -> None:
     assert verify(logout_token(signing_keys["ec-p256"]), keyset)["sid"] == "s-1"
     verify(logout_token(signing_keys["ec-p256"], typ=None, sub=DROP), keyset)
-    verify(logout_token(signing_keys["ec-p256"], sid=DROP, exp=DROP), keyset)
+    verify(logout_token(signing_keys["ec-p256"], sid=DROP), keyset)
+    # Issued max_age (120 s) ago, within the 60 s leeway: still accepted.
+    verify(logout_token(signing_keys["ec-p256"], iat=NOW - 180, exp=NOW + 60), keyset)
 
 
 @pytest.mark.parametrize(
@@ -48,6 +56,11 @@ def test_valid_logout_token(signing_keys: dict[str, SigningKey], keyset: KeySet)
         ("logout+jwt", {"jti": DROP}, "missing_claim"),
         ("logout+jwt", {"iat": DROP}, "missing_claim"),
         ("logout+jwt", {"exp": NOW - 61}, "expired"),
+        # §2.4: exp is required; §2.6: iat bounds how long a jti must be remembered.
+        ("logout+jwt", {"exp": DROP}, "missing_claim"),
+        ("logout+jwt", {"iat": NOW - 181, "exp": NOW + 3600}, "token_too_old"),
+        ("logout+jwt", {"iat": NOW - 86_400, "exp": NOW + 86_400}, "token_too_old"),
+        ("logout+jwt", {"iat": NOW + 61}, "issued_in_future"),
     ],
 )
 def test_logout_token_rules(typ: str | None, over: dict[str, Any], code: str,
@@ -62,3 +75,26 @@ def test_an_id_token_is_never_a_logout_token(mint: Any, keyset: KeySet) -> None:
     with pytest.raises(TokenError) as err:
         verify(mint(), keyset)
     assert err.value.code == "wrong_token_type"
+
+
+def test_a_jti_is_remembered_as_long_as_its_token_is_accepted(
+        signing_keys: dict[str, SigningKey], keyset: KeySet) -> None:
+    retention = logout_jti_retention()
+    assert retention == LOGOUT_TOKEN_MAX_AGE + 2 * 60
+    # The latest-expiring acceptable token: issued a leeway in the future, first seen now.
+    token = logout_token(signing_keys["ec-p256"], iat=NOW + 60, exp=NOW + 86_400)
+    verify_logout_token(token, issuer=ISSUER, audience=CLIENT, jwks=keyset,
+                        now=NOW + retention - 1)
+    with pytest.raises(TokenError) as err:
+        verify_logout_token(token, issuer=ISSUER, audience=CLIENT, jwks=keyset,
+                            now=NOW + retention + 1)
+    assert err.value.code == "token_too_old"
+
+
+@pytest.mark.parametrize("max_age", [0, -1, float("nan")])
+def test_max_age_must_be_positive(max_age: float, signing_keys: dict[str, SigningKey],
+                                  keyset: KeySet) -> None:
+    with pytest.raises(ConfigurationError) as err:
+        verify_logout_token(logout_token(signing_keys["ec-p256"]), issuer=ISSUER,
+                            audience=CLIENT, jwks=keyset, now=NOW, max_age=max_age)
+    assert err.value.code == "invalid_argument"
