@@ -16,11 +16,7 @@ claims stay server-side in an :class:`~eid.storage.EphemeralStore`.
 
 from __future__ import annotations
 
-from flask_eid.extension import (
-    EidLogin,
-    SignedInCitizen,
-    current_citizen,
-    login_required,
-)
+from flask_eid.extension import EidLogin
+from flask_eid.state import SignedInCitizen, current_citizen, login_required
 
 __all__ = ["EidLogin", "SignedInCitizen", "current_citizen", "login_required"]

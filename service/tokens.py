@@ -41,7 +41,7 @@ from eid.errors import InvalidGrant, InvalidScope, NotFoundError, PopulationErro
 from eid.oidc import verify_pkce
 from eid.oidc.clients import Client
 from eid.population.model import Citizen
-from eid.prefill.attributes import claims_for
+from eid.prefill import claims_for
 from eid.signing import sign_token
 from eid.storage import Grant
 from eid.verify import ALGORITHMS, token_hash

@@ -8,7 +8,8 @@ default, in Redis when ``EID_REDIS_URL`` names one.
 from __future__ import annotations
 
 from eid.storage.durable import Consent, DurableStore, Grant, SqliteDurableStore, StoredKey
-from eid.storage.ephemeral import EphemeralStore, ephemeral_store_from_url
+from eid.storage.ephemeral import EphemeralStore
+from eid.storage.from_url import ephemeral_store_from_url
 from eid.storage.memory import MemoryStore
 
 __all__ = [
