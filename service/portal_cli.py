@@ -1,32 +1,26 @@
-"""``eid portal``: run the demo provincial portal (registered by name in ``eid.cli``)."""
+"""``eid portal``: run the demo provincial portal (an ``eid.commands`` entry point)."""
 
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
-__all__ = ["make_portal_server", "register", "run"]
-
-
-def make_portal_server(host: str, port: int) -> Any:
-    """A threaded WSGI server for the portal (the caller runs ``serve_forever``)."""
-    from werkzeug.serving import make_server
-
-    from service.portal import create_portal_app
-
-    os.environ.setdefault("EID_PORTAL_URL", f"http://{host}:{port}")
-    return make_server(host, port, create_portal_app(), threaded=True)
+__all__ = ["register", "run"]
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.issuer:
-        os.environ["EID_PORTAL_ISSUER"] = args.issuer
-    server = make_portal_server(args.host, args.port)
-    print(f"demo portal on http://{args.host}:{args.port} "
-          f"(login service {os.environ.get('EID_PORTAL_ISSUER', 'http://127.0.0.1:5000')})",
-          flush=True)
-    server.serve_forever()
+    from service.portal import create_portal_app
+    from service.portal.settings import PortalSettings
+    from service.serving import Server, serve
+
+    with Server(args.host, args.port) as server:
+        # The served URL unless EID_PORTAL_URL says where citizens reach the portal.
+        settings = PortalSettings.from_env(public_url=server.url)
+        if args.issuer:
+            settings = settings.with_(issuer=args.issuer.rstrip("/"))
+        app = create_portal_app(settings=settings)
+        print(f"demo portal on {server.url} (login service {settings.issuer})", flush=True)
+        serve(server.mount(app))
     return 0
 
 

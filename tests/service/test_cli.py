@@ -1,4 +1,4 @@
-"""`eid serve` is registered by name from service/ (eid never imports Flask)."""
+"""`eid serve` is an `eid.commands` entry point of the service (eid never imports Flask)."""
 
 from __future__ import annotations
 
