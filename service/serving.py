@@ -12,11 +12,14 @@ replaces its ``Server`` + :func:`serve` lines, and nothing else here changes.
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from eid.errors import ConfigurationError
 
 __all__ = ["Server", "WsgiApp", "serve"]
 
@@ -26,12 +29,32 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 class Server:
     """``host:port`` bound at construction (port 0: a free one); serves the mounted app.
 
-    :raises OSError: the address cannot be bound (in use, not local).
+    :raises ConfigurationError: ``cannot_listen`` when the address cannot be bound
+        (in use, not an address of this machine).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._app: WsgiApp | None = None
-        self._server: BaseWSGIServer = make_server(host, port, self._dispatch, threaded=True)
+        # Bound here, not by werkzeug: on a bind error werkzeug prints and calls
+        # sys.exit(1), which a caller (a test fixture, `eid up`) cannot handle.
+        try:
+            family, _, _, _, address = socket.getaddrinfo(host, port,
+                                                          type=socket.SOCK_STREAM)[0]
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError as exc:
+            raise ConfigurationError(f"cannot listen on {host}:{port}: {exc}",
+                                     code="cannot_listen") from exc
+        with sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server does
+            try:
+                sock.bind(address)
+                sock.listen(socket.SOMAXCONN)
+            except OSError as exc:
+                raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror}",
+                                         code="cannot_listen") from exc
+            # werkzeug serves a duplicate of the descriptor; this one closes on leaving.
+            self._server: BaseWSGIServer = make_server(host, port, self._dispatch,
+                                                       threaded=True, fd=sock.fileno())
         self.port: int = self._server.port
         shown = f"[{host}]" if ":" in host else host  # RFC 3986 §3.2.2: IPv6 literals in brackets
         self.url = f"http://{shown}:{self.port}"
@@ -61,15 +84,16 @@ class Server:
 
     def wait(self) -> None:
         """Block until the serving thread ends (:meth:`close` from another thread, Ctrl-C)."""
-        if self._thread is not None:
-            self._thread.join()
+        thread = self._thread
+        if thread is not None:
+            thread.join()
 
     def close(self) -> None:
         """Stop serving (waiting for the serving thread) and release the address."""
-        if self._thread is not None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
             self._server.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
+            thread.join(timeout=5)
         self._server.server_close()
 
     def __enter__(self) -> Server:

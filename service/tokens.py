@@ -1,8 +1,7 @@
 """Codes, grants, access, refresh and ID tokens: the token side of the provider.
 
-Why not Authlib's ``AuthorizationServer`` and grant classes (the brief allows
-it: the requirement wins). Authlib 1.9 raises and renders its own
-``OAuth2Error`` responses, so errors could not come from ``eid.errors`` and be
+Why not Authlib's ``AuthorizationServer`` and grant classes? Authlib 1.9 raises and
+renders its own ``OAuth2Error`` responses, so errors could not come from ``eid.errors`` and be
 rendered in one place; its ``OpenIDCode`` signs ID tokens with joserfc from a
 private key handed out by ``get_jwt_config``, while our keys stay inside
 ``eid``'s :class:`KeyStore` and sign through ``eid.signing``; a replayed code

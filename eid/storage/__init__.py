@@ -2,7 +2,7 @@
 
 Short-lived state (sessions, authorization codes, login-attempt counters,
 consumed-code markers) lives in an :class:`EphemeralStore`: in memory by
-default, in Redis when ``EID_REDIS_URL`` names one.
+default, in Redis when a URL names one (:func:`ephemeral_store_from_url`).
 """
 
 from __future__ import annotations
