@@ -78,7 +78,7 @@ def eid_mock_service(eid_mock_keys: Path, eid_mock_persona: str | None,
         from service.serving import Server
     except ModuleNotFoundError as exc:  # the entry point is there even without the extra
         pytest.fail(f"eid_mock_service needs the login service: pip install 'eid[service]' "
-                    f"({exc})")
+                    f"({exc})", pytrace=False)
 
     instance = tmp_path / "eid-mock"
     instance.mkdir()
