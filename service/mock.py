@@ -104,4 +104,3 @@ class MockControls:
         """The injections waiting for their request."""
         with self._lock:
             return {"error": self._error, "token_fault": self._fault}
-

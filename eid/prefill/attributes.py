@@ -252,4 +252,3 @@ def extract_claims(
         if value is not None:
             claims[claim] = value
     return claims
-
