@@ -1,7 +1,7 @@
 """``eid demo``: mint an ID token with the fixture test keys and verify it.
 
-The main job until the login service exists: it shows the verifier accepting
-a good token and rejecting tampered ones, each with its error code.
+A first look at the verifier with no server at all: it accepts a good token
+and rejects tampered ones, each with its error code.
 """
 
 from __future__ import annotations

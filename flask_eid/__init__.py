@@ -19,12 +19,8 @@ Logging out is a POST carrying the CSRF token of :mod:`flask_eid.csrf`
 from __future__ import annotations
 
 from flask_eid.csrf import CSRF_FIELD, csrf_token, csrf_token_valid
-from flask_eid.extension import (
-    EidLogin,
-    SignedInCitizen,
-    current_citizen,
-    login_required,
-)
+from flask_eid.extension import EidLogin
+from flask_eid.state import SignedInCitizen, current_citizen, login_required
 
 __all__ = [
     "CSRF_FIELD",

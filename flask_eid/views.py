@@ -14,14 +14,14 @@ from werkzeug.wrappers import Response
 from eid.errors import EidError, OAuthError, TokenError
 from eid.oidc import PendingLogin, safe_local_path
 from flask_eid.csrf import CSRF_FIELD, csrf_token_valid, renew_csrf_token
-from flask_eid.extension import (
-    _PENDING_KEY,
+from flask_eid.state import PENDING_KEY as _PENDING_KEY
+from flask_eid.state import (
     SignedInCitizen,
-    _state,
     current_citizen,
     end_session,
     start_session,
 )
+from flask_eid.state import login_state as _state
 
 blueprint = Blueprint("eid_login", __name__)
 # RFC 6749 §3.3 scope-token characters.

@@ -1,7 +1,9 @@
 """The national login service: a Flask OpenID Connect provider over ``eid``.
 
-``eid`` never imports this package except ``service.cli`` by name (the ``eid
-serve`` command), so Flask is imported only when ``create_app`` is first used.
+Nothing in ``eid`` or ``flask_eid`` imports this package; it plugs into them
+through entry points (its ``eid`` commands and its pytest plugin). Flask is
+imported only when ``create_app`` is first used, so registering the commands
+costs nothing.
 """
 
 from __future__ import annotations

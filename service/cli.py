@@ -1,7 +1,7 @@
-"""``eid serve``: run the login service (registered by name in ``eid.cli``).
+"""``eid serve``: run the login service (an ``eid.commands`` entry point of the service).
 
-Flask is imported only when the command runs, so ``eid`` works without the
-``service`` extra installed.
+Flask is imported only when the command runs, so registering the command costs
+nothing and ``eid`` lists it without importing the service.
 """
 
 from __future__ import annotations
@@ -16,16 +16,18 @@ __all__ = ["register", "run"]
 def run(args: argparse.Namespace) -> int:
     from service.app import create_app
     from service.config import Settings
+    from service.serving import Server, serve
 
-    overrides: dict[str, Any] = {}
-    if not os.environ.get("EID_ISSUER"):
-        # The default issuer follows the address served (OIDC Discovery §4.3: issuer == base).
-        overrides["issuer"] = f"http://{args.host}:{args.port}"
-    app = create_app({"EID_SETTINGS": Settings.from_env(**overrides)})
-    print(f"eid login service on http://{args.host}:{args.port} "
-          f"(issuer {app.extensions['eid'].issuer})", flush=True)
-    # The werkzeug server is enough for the mock; it binds loopback unless told otherwise.
-    app.run(host=args.host, port=args.port, threaded=True, use_reloader=False, debug=False)
+    with Server(args.host, args.port) as server:
+        overrides: dict[str, Any] = {}
+        if not os.environ.get("EID_ISSUER"):
+            # The default issuer follows the address served (OIDC Discovery §4.3: issuer == base).
+            overrides["issuer"] = server.url
+        app = create_app({"EID_SETTINGS": Settings.from_env(**overrides)})
+        print(f"eid login service on {server.url} (issuer {app.extensions['eid'].issuer})",
+              flush=True)
+        # werkzeug's threaded server (service.serving); it binds loopback unless told otherwise.
+        serve(server.mount(app))
     return 0
 
 

@@ -37,7 +37,7 @@ class Settings:
     refresh_ttl: int = 30 * 86_400
     session_ttl: int = 8 * 3600
     request_ttl: int = 900  # a pending authorization request (login + consent screens)
-    lockout_after: int = 5  # domain README: the app locks after 5 wrong passwords
+    lockout_after: int = 5  # as the national VNeID app: it locks after 5 wrong passwords
     lockout_seconds: int = 900
     durable_path: str | None = None  # ":memory:" in tests; default instance/eid.sqlite
     # The mock login service (`eid mock`, the pytest fixture eid_mock_service): the

@@ -17,19 +17,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from eid.errors import OAUTH_ERRORS, ConfigurationError, NotFoundError, OAuthError, PopulationError
 from eid.population.registry import Registry
 from eid.signing import SigningKey
 from eid.testing.faults import TOKEN_FAULTS, check_fault, sign_with_fault
 
-if TYPE_CHECKING:
-    from werkzeug.serving import BaseWSGIServer
-
-    from service.config import Settings
-
-__all__ = ["INJECTABLE_ERRORS", "BackgroundServer", "MockControls"]
+__all__ = ["INJECTABLE_ERRORS", "MockControls"]
 
 #: Errors an authorization request may end with (each one redirectable to the portal).
 INJECTABLE_ERRORS: Final = (
@@ -109,43 +104,3 @@ class MockControls:
         """The injections waiting for their request."""
         with self._lock:
             return {"error": self._error, "token_fault": self._fault}
-
-
-class BackgroundServer:
-    """The login service on a loopback port, in a daemon thread (werkzeug, threaded).
-
-    ``settings_for(url)`` builds the settings once the port is known, so the
-    issuer is the served URL (OIDC Discovery §4.3).
-
-    :raises EidError: the settings or data files are invalid.
-    """
-
-    def __init__(self, settings_for: Callable[[str], Settings], *, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
-        from werkzeug.serving import make_server
-
-        from service.app import create_app
-
-        app_box: list[Any] = []
-
-        def dispatch(environ: Any, start_response: Any) -> Any:
-            return app_box[0](environ, start_response)
-
-        self._server: BaseWSGIServer = make_server(host, port, dispatch, threaded=True)
-        self.url = f"http://{host}:{self._server.port}"
-        try:
-            self.app = create_app({"EID_SETTINGS": settings_for(self.url)})
-        except BaseException:
-            self._server.server_close()
-            raise
-        app_box.append(self.app)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name=f"eid-mock-{self._server.port}")
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop serving and close the stores."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-        self.app.extensions["eid"].durable.close()

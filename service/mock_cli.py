@@ -1,4 +1,4 @@
-"""``eid mock``: the login service in test mode with test controls (registered in ``eid.cli``).
+"""``eid mock``: the login service in test mode with test controls (``eid.commands``).
 
 Fresh state on every start (signing keys, consents and grants in a temporary
 folder, short-lived state in memory), the fixture identities or a tester's own
@@ -22,6 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from eid.population.fixtures import load_fixture_registry
     from service.app import create_app
     from service.config import Settings
+    from service.serving import Server, serve
 
     identities: Path | None = None
     if args.identities:
@@ -31,8 +32,9 @@ def run(args: argparse.Namespace) -> int:
         if identities.suffix != ".json":
             raise ConfigurationError("--identities expects a .json identities file "
                                      "(same format as fixtures/identities.json)", code="usage")
-    url = f"http://{args.host}:{args.port}"
-    with tempfile.TemporaryDirectory(prefix="eid-mock-") as instance:
+    with Server(args.host, args.port) as server, \
+            tempfile.TemporaryDirectory(prefix="eid-mock-") as instance:
+        url = server.url
         settings = Settings.from_env(
             issuer=url, instance=Path(instance), test_mode=True, mock=True,
             persona=args.persona, registry=identities, redis_url=None,
@@ -46,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
               f"{' '.join(('http://127.0.0.1:9999/cb', *args.redirect_uri))}\n"
               f"  controls   {url}/__mock__/state (next-error, rotate-keys, reset)",
               flush=True)
-        app.run(host=args.host, port=args.port, threaded=True, use_reloader=False, debug=False)
+        serve(server.mount(app))
     return 0
 
 

@@ -4,37 +4,30 @@ from __future__ import annotations
 
 import argparse
 import os
-import threading
 from typing import Any
 
 __all__ = ["register", "run"]
 
 
 def run(args: argparse.Namespace) -> int:
-    from werkzeug.serving import make_server
-
     from service.app import create_app
     from service.config import Settings
-    from service.portal.cli import make_portal_server
+    from service.portal import create_portal_app
+    from service.portal.settings import PortalSettings
+    from service.serving import Server, serve
 
-    issuer = os.environ.get("EID_ISSUER") or f"http://{args.host}:{args.service_port}"
-    login = create_app({"EID_SETTINGS": Settings.from_env(issuer=issuer)})
-    os.environ.setdefault("EID_PORTAL_ISSUER", issuer)
-    servers = [make_server(args.host, args.service_port, login, threaded=True),
-               make_portal_server(args.host, args.portal_port)]
-    print(f"login service  {issuer}\n"
-          f"demo portal    http://{args.host}:{args.portal_port}\n"
-          "fixture citizens and passwords: fixtures/README.md (Ctrl-C stops both)", flush=True)
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
-    for thread in threads:
-        thread.start()
-    try:
-        threads[0].join()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for server in servers:
-            server.shutdown()
+    with Server(args.host, args.service_port) as login, \
+            Server(args.host, args.portal_port) as portal:
+        issuer = os.environ.get("EID_ISSUER") or login.url
+        login.mount(create_app({"EID_SETTINGS": Settings.from_env(issuer=issuer)}))
+        # The portal trusts the login service started beside it.
+        portal.mount(create_portal_app(settings=PortalSettings.from_env(
+            public_url=portal.url).with_(issuer=issuer)))
+        print(f"login service  {issuer}\n"
+              f"demo portal    {portal.url}\n"
+              "fixture citizens and passwords: fixtures/README.md (Ctrl-C stops both)",
+              flush=True)
+        serve(login, portal)
     return 0
 
 

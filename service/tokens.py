@@ -1,8 +1,7 @@
 """Codes, grants, access, refresh and ID tokens: the token side of the provider.
 
-Why not Authlib's ``AuthorizationServer`` and grant classes (the brief allows
-it: the requirement wins). Authlib 1.9 raises and renders its own
-``OAuth2Error`` responses, so errors could not come from ``eid.errors`` and be
+Why not Authlib's ``AuthorizationServer`` and grant classes? Authlib 1.9 raises and
+renders its own ``OAuth2Error`` responses, so errors could not come from ``eid.errors`` and be
 rendered in one place; its ``OpenIDCode`` signs ID tokens with joserfc from a
 private key handed out by ``get_jwt_config``, while our keys stay inside
 ``eid``'s :class:`KeyStore` and sign through ``eid.signing``; a replayed code
@@ -41,7 +40,7 @@ from eid.errors import InvalidGrant, InvalidScope, NotFoundError, PopulationErro
 from eid.oidc import verify_pkce
 from eid.oidc.clients import Client
 from eid.population.model import Citizen
-from eid.prefill.attributes import claims_for
+from eid.prefill import claims_for
 from eid.signing import sign_token
 from eid.storage import Grant
 from eid.verify import ALGORITHMS, token_hash

@@ -59,9 +59,10 @@ class RecordError(ValueError):
 def name_key(full_name: str) -> str:
     """The search key stored for a name: upper case, no diacritics, ``đ`` → ``D``, no spaces.
 
-    Population lookups match names this way (domain README, "Vietnamese
-    names"). Tones are canonicalised first so that the key never depends on
-    which tone-placement convention (``Hòa``/``Hoà``) a source used.
+    Population lookups match names this way: official data writes one name
+    with and without diacritics, in NFC and NFD. Tones are canonicalised first
+    so that the key never depends on which tone-placement convention
+    (``Hòa``/``Hoà``) a source used.
     """
     return search_key(canonical_tones(normalize_name(full_name)))
 

@@ -88,7 +88,7 @@ def _communes(provinces: Sequence[int]) -> tuple[tuple[int, int, str], ...]:
     for code in provinces:
         for commune in communes_of(code):
             # Births are registered under the old province the commune belonged to
-            # (the ID prefix list is frozen; domain README, "Personal identification number").
+            # (the prefix list of Circular 07/2016/TT-BCA is frozen: the 2025 mergers kept it).
             prefix = next(
                 (p for low, high, p in ranges.get(str(code), ()) if low <= commune.code <= high),
                 f"{code:03d}",

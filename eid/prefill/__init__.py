@@ -1,9 +1,12 @@
 """Consent-scoped prefill of e-forms from the National Population Database.
 
 - :mod:`~eid.prefill.catalogue` – scopes → attributes → claims (``fixtures/scopes.json``);
-- :mod:`~eid.prefill.attributes` – claim values from a registry record (:func:`claims_for`);
-- :mod:`~eid.prefill.forms`, :mod:`~eid.prefill.loader` – forms as data, checked on load;
-- :mod:`~eid.prefill.engine` – :func:`prefill` with provenance, from a record or from claims;
+- :mod:`~eid.prefill.attributes` – claim values from a registry record;
+- :mod:`~eid.prefill.forms` – forms as data; :mod:`~eid.prefill.engine` compiles them
+  and runs :func:`prefill` with provenance, from a record or from claims
+  (:mod:`~eid.prefill.results`);
+- :mod:`~eid.prefill.loader` – the catalogue and the forms, checked and compiled on load;
+- :mod:`~eid.prefill.claims` – :func:`claims_for`, the shipped catalogue by default;
 - :mod:`~eid.prefill.render` – JSON and HTML.
 
     catalogue = default_catalogue()
@@ -16,16 +19,10 @@
 
 from __future__ import annotations
 
-from eid.prefill.attributes import RecordView, address_claim, claims_for, date_claim
+from eid.prefill.attributes import RecordView, address_claim, date_claim
 from eid.prefill.catalogue import CLAIM_NAMESPACE, Attribute, Catalogue, Scope
-from eid.prefill.engine import (
-    FieldValue,
-    PrefillResult,
-    ProcedureResult,
-    compile_form,
-    prefill,
-    prefill_procedure,
-)
+from eid.prefill.claims import claims_for
+from eid.prefill.engine import compile_form, prefill, prefill_procedure
 from eid.prefill.forms import Column, Field, Form, Procedure, Source, parse_source
 from eid.prefill.loader import (
     default_catalogue,
@@ -36,6 +33,7 @@ from eid.prefill.loader import (
     load_forms,
 )
 from eid.prefill.render import render_html, render_procedure_html, to_json
+from eid.prefill.results import FieldValue, PrefillResult, ProcedureResult
 
 __all__ = [
     "CLAIM_NAMESPACE",

@@ -34,9 +34,9 @@ from eid.population.model import Address, Citizen, PartialDate, Relative
 from eid.population.names import normalize_name
 from eid.population.registry import Registry, Relatives
 from eid.population.units import commune, province
-from eid.prefill.catalogue import Catalogue
 
-__all__ = ["RecordView", "address_claim", "claims_for", "date_claim", "person_claim"]
+__all__ = ["EXTRACTORS", "RecordView", "address_claim", "date_claim", "extract_claims",
+           "person_claim"]
 
 Json = Any
 _COUNTRY_NAMES = {"VNM": "Việt Nam"}
@@ -252,29 +252,3 @@ def extract_claims(
         if value is not None:
             claims[claim] = value
     return claims
-
-
-def claims_for(
-    citizen: Citizen,
-    scopes: Iterable[str],
-    registry: Registry | None = None,
-    *,
-    catalogue: Catalogue | None = None,
-) -> dict[str, Json]:
-    """The userinfo claims of ``citizen`` under the granted ``scopes`` (JSON-serialisable).
-
-    ``sub`` is not included: the login service chooses the subject identifier.
-    Unknown scopes are ignored (OIDC Core §3.1.2.1); values the record does not
-    hold are left out (§5.3.2).
-
-    :param catalogue: the shipped catalogue by default.
-    :raises ConfigurationError: ``registry_required`` when a granted scope
-        releases household members or children and no registry is given.
-    :raises NotFoundError: the registry does not hold ``citizen`` (household, family).
-    """
-    if catalogue is None:
-        from eid.prefill.loader import default_catalogue
-
-        catalogue = default_catalogue()
-    pairs = [(a.id, a.claim) for a in catalogue.released(scopes)]
-    return extract_claims(RecordView(citizen, registry), pairs)

@@ -10,7 +10,8 @@ Claim names: standard OpenID Connect claims where the meaning is the same
 ``phone_number``, ``email``), and private claims prefixed ``vn_`` for the rest
 (OIDC Core §5.1.2 allows additional claims; the prefix keeps them from
 colliding with registered names). ``given_name``/``family_name`` are never
-released: Vietnamese names are not reliably split (domain README).
+released: Vietnamese names are not reliably split (some records hold the whole
+name in one part, and the given name is the last word, not the first).
 
 Both vocabularies of scopes are expressible: the Vietnamese scopes
 (``residence``, ``contact``, ...) and the standard ones of OIDC Core §5.4

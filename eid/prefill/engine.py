@@ -23,126 +23,28 @@ Source is ``population_db`` for a value from the record, else ``user``. A
 verified value is locked (unless the form marks the field ``lock: false``);
 phone and email come from the e-ID account and stay editable.
 
-Forms are compiled once into resolver closures (on load, or on first use), so
-a prefill is a loop of dictionary reads and small formatters.
+Forms are compiled once into resolver closures when they are loaded
+(:func:`compile_form`), so a prefill is a loop of dictionary reads and small
+formatters.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any
 
+from eid.errors import ConfigurationError
 from eid.population.model import Citizen
 from eid.population.registry import Registry
 from eid.prefill.attributes import RecordView, extract_claims
 from eid.prefill.catalogue import Catalogue
 from eid.prefill.formats import FORMATS, INVALID
-from eid.prefill.forms import PERSON_PARTS, Field, Form, Procedure
+from eid.prefill.forms import PERSON_PARTS, Field, Form, Plan, Procedure, Resolver
+from eid.prefill.results import FieldValue, PrefillResult, ProcedureResult
 
-__all__ = [
-    "FieldValue",
-    "PrefillResult",
-    "ProcedureResult",
-    "compile_form",
-    "prefill",
-    "prefill_procedure",
-]
-
-Status = Literal["filled", "partial", "missing", "withheld", "to_enter"]
-Origin = Literal["population_db", "user"]
-_Resolver = Callable[[Mapping[str, Any], frozenset[str], _dt.datetime], "FieldValue"]
-
-
-@dataclass(frozen=True, slots=True)
-class FieldValue:
-    """One field's prefilled value and where it came from."""
-
-    id: str
-    #: Display text; rows (column id → text) for a table; ``None`` when empty.
-    value: Any
-    source: Origin
-    status: Status
-    reason: str | None
-    verified: bool
-    locked: bool
-    retrieved_at: _dt.datetime | None
-    withheld_by: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (``retrieved_at`` as ISO 8601)."""
-        at = self.retrieved_at
-        return {
-            "id": self.id,
-            "value": self.value,
-            "source": self.source,
-            "status": self.status,
-            "reason": self.reason,
-            "verified": self.verified,
-            "locked": self.locked,
-            "retrieved_at": None if at is None else at.isoformat(),
-            "withheld_by": list(self.withheld_by),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class PrefillResult:
-    """A prefilled form: every field in form order."""
-
-    form_id: str
-    retrieved_at: _dt.datetime
-    fields: tuple[FieldValue, ...]
-
-    def field(self, field_id: str) -> FieldValue:
-        """The field with this id.
-
-        :raises KeyError: no such field.
-        """
-        for f in self.fields:
-            if f.id == field_id:
-                return f
-        raise KeyError(field_id)
-
-    @property
-    def to_enter(self) -> tuple[str, ...]:
-        """Fields without a value, which the citizen still enters (user, missing, withheld)."""
-        return tuple(f.id for f in self.fields if f.value is None)
-
-    @property
-    def withheld(self) -> dict[str, tuple[str, ...]]:
-        """Withheld field id → scopes that would release it."""
-        return {f.id: f.withheld_by for f in self.fields if f.status == "withheld"}
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form of the result, for APIs."""
-        return {
-            "form": self.form_id,
-            "retrieved_at": self.retrieved_at.isoformat(),
-            "fields": [f.as_dict() for f in self.fields],
-            "to_enter": list(self.to_enter),
-            "withheld": [{"field": k, "scopes": list(v)} for k, v in self.withheld.items()],
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class ProcedureResult:
-    """A chained procedure prefilled from one consent: one result per form."""
-
-    procedure_id: str
-    forms: tuple[PrefillResult, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form of the result, for APIs."""
-        return {"procedure": self.procedure_id, "forms": [f.as_dict() for f in self.forms]}
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    form_id: str
-    resolvers: tuple[_Resolver, ...]
-    #: (attribute path, claim, scopes releasing it) the provider computes.
-    attributes: tuple[tuple[str, str, frozenset[str]], ...]
+__all__ = ["compile_form", "prefill", "prefill_procedure"]
 
 
 def _table(field: Field) -> Callable[[Any], tuple[Any, str, str | None]]:
@@ -175,7 +77,7 @@ def _table(field: Field) -> Callable[[Any], tuple[Any, str, str | None]]:
     return fmt
 
 
-def _resolver(field: Field) -> _Resolver:
+def _resolver(field: Field) -> Resolver:
     fid, src = field.id, field.source
     if src.getter is None:
         user = FieldValue(fid, None, "user", "to_enter", None, False, False, None)
@@ -207,33 +109,31 @@ def _resolver(field: Field) -> _Resolver:
     return resolve
 
 
-def compile_form(form: Form, catalogue: Catalogue) -> None:
-    """Compile ``form`` into resolvers once (the loader does it; idempotent)."""
-    if form.plan is not None:
-        return
+def compile_form(form: Form, catalogue: Catalogue) -> Form:
+    """``form`` compiled against ``catalogue``: a copy carrying its resolvers.
+
+    The loader returns compiled forms; a form built in code goes through here once.
+    """
     attrs: dict[str, tuple[str, str, frozenset[str]]] = {}
     for f in form.fields:
         for a in f.source.attributes:
             attr = catalogue.attributes[a]
             attrs[a] = (a, attr.claim, frozenset(catalogue.releasers(a)))
-    plan = _Plan(form.id, tuple(_resolver(f) for f in form.fields), tuple(attrs.values()))
-    object.__setattr__(form, "plan", plan)
+    return replace(form, plan=Plan(tuple(_resolver(f) for f in form.fields),
+                                   tuple(attrs.values())))
 
 
-def _plan(form: Form) -> _Plan:
-    plan = form.plan
-    if not isinstance(plan, _Plan):
-        from eid.prefill.loader import default_catalogue
-
-        compile_form(form, default_catalogue())
-        plan = form.plan
-        assert isinstance(plan, _Plan)  # noqa: S101 - compile_form just set it
-    return plan
+def _plan(form: Form) -> Plan:
+    if form.plan is None:
+        raise ConfigurationError(
+            f"form {form.id!r} is not compiled: load it with load_form()/load_forms() "
+            "or pass it through compile_form(form, catalogue)", code="form_not_compiled")
+    return form.plan
 
 
 def _claims(
     data: Citizen | Mapping[str, Any],
-    plans: Iterable[_Plan],
+    plans: Iterable[Plan],
     granted: frozenset[str],
     registry: Registry | None,
 ) -> Mapping[str, Any]:
@@ -270,7 +170,7 @@ def prefill(
     granted = frozenset(scopes)
     at = _now(now)
     claims = _claims(data, (plan,), granted, registry)
-    return PrefillResult(plan.form_id, at, tuple(r(claims, granted, at) for r in plan.resolvers))
+    return PrefillResult(form.id, at, tuple(r(claims, granted, at) for r in plan.resolvers))
 
 
 def prefill_procedure(
@@ -288,14 +188,14 @@ def prefill_procedure(
     :raises ConfigurationError: ``registry_required``.
     :raises NotFoundError: the registry cannot find the household or family.
     """
-    plans = [_plan(f) for f in procedure.forms]
+    plans = [(f.id, _plan(f)) for f in procedure.forms]
     granted = frozenset(scopes)
     at = _now(now)
-    claims = _claims(data, plans, granted, registry)
+    claims = _claims(data, (p for _, p in plans), granted, registry)
     return ProcedureResult(
         procedure.id,
         tuple(
-            PrefillResult(p.form_id, at, tuple(r(claims, granted, at) for r in p.resolvers))
-            for p in plans
+            PrefillResult(form_id, at, tuple(r(claims, granted, at) for r in p.resolvers))
+            for form_id, p in plans
         ),
     )

@@ -21,16 +21,20 @@ is loaded, so prefill does no parsing.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from eid.errors import ConfigurationError
 from eid.prefill.catalogue import Catalogue
+from eid.prefill.results import FieldValue
 
-__all__ = ["Column", "Field", "Form", "Procedure", "Source", "parse_source"]
+__all__ = ["Column", "Field", "Form", "Plan", "Procedure", "Resolver", "Source", "parse_source"]
 
 Getter = Callable[[Mapping[str, Any]], Any]
+#: A compiled field: (claims, granted scopes, retrieval time) → its value.
+Resolver = Callable[[Mapping[str, Any], frozenset[str], _dt.datetime], FieldValue]
 
 # Part of a person claim → (key inside the person object, value type).
 PERSON_PARTS: Mapping[str, tuple[str, str]] = {
@@ -109,6 +113,15 @@ class Field:
 
 
 @dataclass(frozen=True, slots=True)
+class Plan:
+    """A form compiled against a catalogue (:func:`eid.prefill.engine.compile_form`)."""
+
+    resolvers: tuple[Resolver, ...]
+    #: (attribute path, claim, scopes releasing it): what the provider computes.
+    attributes: tuple[tuple[str, str, frozenset[str]], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Form:
     """A form: fields in paper order, with its legal basis."""
 
@@ -117,8 +130,9 @@ class Form:
     title_en: str
     legal_basis: str
     fields: tuple[Field, ...]
-    #: The compiled resolvers (:mod:`eid.prefill.engine`), built once on first use.
-    plan: object = field(default=None, compare=False, repr=False)
+    #: The compiled resolvers, set by :func:`eid.prefill.engine.compile_form`
+    #: (the loader compiles every form it returns).
+    plan: Plan | None = field(default=None, compare=False, repr=False)
 
     def title(self, lang: str = "vi") -> str:
         """The title in ``lang`` (``"vi"`` or ``"en"``)."""

@@ -235,8 +235,7 @@ def _form(r: _Reader, top: dict[str, Any], catalogue: Catalogue) -> Form:
         r.str_(top, "legal_basis", None),
         tuple(fields),
     )
-    compile_form(form, catalogue)
-    return form
+    return compile_form(form, catalogue)
 
 
 def load_form(path: Path_, catalogue: Catalogue | None = None) -> Form:
@@ -321,8 +320,7 @@ def _procedure(
             for f in form.fields
         )  # fmt: skip
         member = Form(form.id, form.title_vi, form.title_en, form.legal_basis, fields)
-        compile_form(member, catalogue)
-        members.append(member)
+        members.append(compile_form(member, catalogue))
     return Procedure(r.str_(top, "id", None), r.str_(top, "title_vi", None),
                      r.str_(top, "title_en", None), r.str_(top, "legal_basis", None),
                      tuple(members))  # fmt: skip

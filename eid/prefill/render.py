@@ -14,8 +14,8 @@ import json
 from html import escape
 from typing import Any
 
-from eid.prefill.engine import FieldValue, PrefillResult, ProcedureResult
 from eid.prefill.forms import Field, Form, Procedure
+from eid.prefill.results import FieldValue, PrefillResult, ProcedureResult
 
 __all__ = ["render_html", "render_procedure_html", "to_json"]
 

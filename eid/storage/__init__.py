@@ -2,13 +2,14 @@
 
 Short-lived state (sessions, authorization codes, login-attempt counters,
 consumed-code markers) lives in an :class:`EphemeralStore`: in memory by
-default, in Redis when ``EID_REDIS_URL`` names one.
+default, in Redis when a URL names one (:func:`ephemeral_store_from_url`).
 """
 
 from __future__ import annotations
 
 from eid.storage.durable import Consent, DurableStore, Grant, SqliteDurableStore, StoredKey
-from eid.storage.ephemeral import EphemeralStore, ephemeral_store_from_url
+from eid.storage.ephemeral import EphemeralStore
+from eid.storage.from_url import ephemeral_store_from_url
 from eid.storage.memory import MemoryStore
 from eid.storage.private_files import make_private_folder, prepare_private_file
 

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from eid.errors import ConfigurationError
 
-__all__ = ["EphemeralStore", "ephemeral_store_from_url"]
+__all__ = ["EphemeralStore", "check_limit", "check_ttl"]
 
 Value = dict[str, Any]
 
@@ -87,19 +87,3 @@ def check_limit(limit: int) -> None:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 0 < limit < 2**31:
         raise ConfigurationError(f"limit must be a positive integer, not {limit!r}",
                                  code="invalid_limit")
-
-
-def ephemeral_store_from_url(url: str | None, *, prefix: str = "eid:") -> EphemeralStore:
-    """A Redis store for ``redis://`` / ``rediss://`` / ``unix://`` URLs, else memory.
-
-    :raises ConfigurationError: ``invalid_url`` for any other scheme.
-    """
-    if not url:
-        from eid.storage.memory import MemoryStore
-
-        return MemoryStore()
-    if url.split(":", 1)[0] not in ("redis", "rediss", "unix"):
-        raise ConfigurationError(f"not a Redis URL: {url!r}", code="invalid_url")
-    from eid.storage.redis import RedisStore
-
-    return RedisStore.from_url(url, prefix=prefix)

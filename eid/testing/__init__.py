@@ -4,11 +4,11 @@
 * :data:`TOKEN_FAULTS` – named faults to inject into tokens, each with the code a
   correct relying party rejects it with;
 * :class:`JwksServer` – discovery + JWKS on a loopback port, slowed or failed on demand;
-* :class:`MockService` – drives a running mock login service (``eid mock``, or the
-  ``eid_mock_service`` fixture): logins as any fixture citizen, injected errors and
-  token faults, key rotation, reset;
+* :class:`MockService` – drives a running mock login service over HTTP (``eid mock``,
+  or the service's ``eid_mock_service`` fixture): logins as any fixture citizen,
+  injected errors and token faults, key rotation, reset;
 * the pytest plugin :mod:`eid.testing.plugin` (fixtures ``eid_identities``,
-  ``eid_issuer``, ``eid_mint``, ``eid_jwks_server``, ``eid_mock_service``).
+  ``eid_issuer``, ``eid_mint``, ``eid_jwks_server``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Fixtures for the portal's tests. The eid_* fixtures come from the eid pytest plugin
-(installed with eid, nothing to import); this file only points the portal at the mock."""
+"""Fixtures for the portal's tests. The eid_* fixtures come from the pytest plugins installed
+with eid (eid_mock_service from the login service's, the rest from the library's; nothing to
+import); this file only points the portal at the mock."""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ data, and a paperless filing that keeps each value's provenance.
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,9 @@ from eid.storage import make_private_folder, prepare_private_file
 from flask_eid import EidLogin
 from service.portal.filings import FilingStore
 from service.portal.procedures import load_procedures
+from service.portal.settings import PortalSettings
 
-__all__ = ["create_portal_app"]
-
+__all__ = ["PortalSettings", "create_portal_app"]
 
 
 def _secret_key(instance: Path) -> str:
@@ -35,23 +34,23 @@ def _secret_key(instance: Path) -> str:
 
 
 def create_portal_app(test_config: dict[str, Any] | None = None, *,
-                      http: HttpClient | None = None) -> Flask:
-    """The portal app. Settings (``EID_PORTAL_*`` environment variables, or ``test_config``):
-
-    issuer of the login service, this portal's client id and secret, its public
-    URL, and an instance folder for its secret key and the filings database.
+                      http: HttpClient | None = None,
+                      settings: PortalSettings | None = None) -> Flask:
+    """The portal app, configured by ``settings`` (:meth:`PortalSettings.from_env` by
+    default): the login service it trusts, its client id and secret, its public URL,
+    and an instance folder for its secret key and the filings database.
+    ``test_config`` adds or overrides Flask configuration keys.
     """
-    env = os.environ
-    instance = Path(env.get("EID_PORTAL_INSTANCE", "instance/portal"))
+    settings = settings or PortalSettings.from_env()
+    instance = settings.instance
     app = Flask(__name__, instance_path=str(instance.resolve()))
     app.config.update(
-        EID_ISSUER=env.get("EID_PORTAL_ISSUER", "http://127.0.0.1:5000"),
-        EID_CLIENT_ID=env.get("EID_PORTAL_CLIENT_ID", "cong-dvc-hcm"),
-        # The demo client's published secret (fixtures/README.md); set your own.
-        EID_CLIENT_SECRET=env.get("EID_PORTAL_CLIENT_SECRET", "demo-hcm-portal-secret-2026"),
-        EID_PUBLIC_URL=env.get("EID_PORTAL_URL", "http://127.0.0.1:5001"),
+        EID_ISSUER=settings.issuer,
+        EID_CLIENT_ID=settings.client_id,
+        EID_CLIENT_SECRET=settings.client_secret,
+        EID_PUBLIC_URL=settings.public_url,
         EID_SCOPES="openid profile",
-        EID_POST_LOGOUT_REDIRECT_URI=env.get("EID_PORTAL_URL", "http://127.0.0.1:5001") + "/",
+        EID_POST_LOGOUT_REDIRECT_URI=settings.public_url + "/",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",  # the callback is a top-level GET from the provider
         SESSION_COOKIE_NAME="portal_session",

@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from eid.errors import InvalidClient, InvalidRequest, InvalidToken, UnsupportedGrantType
 from eid.oidc.clients import Client
-from eid.prefill.attributes import claims_for
+from eid.prefill import claims_for
 from service.provider import Provider, provider
 from service.tokens import (
     access_token_info,

@@ -5,7 +5,7 @@ checked against a dummy scrypt hash (same cost as a real one) and gets the
 same message; attempts count per entered number, known or not, so the
 lockout behaves the same too. Only after the right password is a locked or
 deceased citizen's account refused (the password holder learns nothing new).
-Domain README: the national app locks an account after 5 wrong passwords.
+As the national VNeID app does, an account locks after 5 wrong passwords.
 
 Each attempt first reserves one of the 5 slots of a 15-minute window in the
 short-lived store (an atomic ``reserve``), then checks the password: a full

@@ -1,9 +1,9 @@
 """A real browser against the real servers: Playwright drives Debian's Chromium.
 
 The login service and the demo portal run in this process on free loopback
-ports (werkzeug, threaded); Playwright never downloads a browser, it uses
-/usr/bin/chromium (installed by `make test`). Every screen a test visits is
-kept as a PNG under ``artifacts/screens/``.
+ports (``service.serving``, the commands' own launcher); Playwright never
+downloads a browser, it uses /usr/bin/chromium (installed by `make test`).
+Every screen a test visits is kept as a PNG under ``artifacts/screens/``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,25 +18,13 @@ from typing import Any
 
 import pytest
 
-from tests.servers import free_port, require_binary, signing_keys_template
+from tests.servers import require_binary, signing_keys_template
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screens"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-class _Server:
-    def __init__(self, app: Any, port: int) -> None:
-        from werkzeug.serving import make_server
-
-        self._server = make_server("127.0.0.1", port, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
 
 
 @dataclass
@@ -60,33 +47,29 @@ def stack(tmp_path: Path, browser_keys_db: Path) -> Iterator[Stack]:
     """A fresh login service and portal for each test (no state shared between tests)."""
     from service import create_app
     from service.config import Settings
-    from service.portal import create_portal_app
+    from service.portal import PortalSettings, create_portal_app
+    from service.serving import Server
 
-    service_port, portal_port = free_port(), free_port()
-    issuer = f"http://127.0.0.1:{service_port}"
-    portal = f"http://127.0.0.1:{portal_port}"
-    # The demo portal's registration, pointed at this run's portal port.
-    clients = json.loads((ROOT / "fixtures" / "clients.json").read_text(encoding="utf-8"))
-    for client in clients["clients"]:
-        if client["client_id"] == "cong-dvc-hcm":
-            client["redirect_uris"] = [portal + "/auth/callback"]
-            client["post_logout_redirect_uris"] = [portal + "/"]
-    clients_file = tmp_path / "clients.json"
-    clients_file.write_text(json.dumps(clients), encoding="utf-8")
-    db = tmp_path / "eid.sqlite"
-    shutil.copy(browser_keys_db, db)
-    settings = Settings(issuer=issuer, instance=tmp_path, durable_path=str(db),
-                        clients_file=clients_file)
-    service_app = create_app({"EID_SETTINGS": settings})
-    portal_app = create_portal_app({
-        "SECRET_KEY": "browser-test-portal-key-0123456789", "EID_ISSUER": issuer,
-        "EID_PUBLIC_URL": portal, "EID_REDIRECT_URI": portal + "/auth/callback",
-        "EID_POST_LOGOUT_REDIRECT_URI": portal + "/",
-        "FILINGS_DB": str(tmp_path / "filings.sqlite")})
-    servers = [_Server(service_app, service_port), _Server(portal_app, portal_port)]
-    yield Stack(issuer, portal, service_app, portal_app)
-    for server in servers:
-        server.stop()
+    # Both bound first: each app is built knowing the other's URL.
+    with Server() as login_server, Server() as portal_server:
+        issuer, portal = login_server.url, portal_server.url
+        # The demo portal's registration, pointed at this run's portal port.
+        clients = json.loads((ROOT / "fixtures" / "clients.json").read_text(encoding="utf-8"))
+        for client in clients["clients"]:
+            if client["client_id"] == "cong-dvc-hcm":
+                client["redirect_uris"] = [portal + "/auth/callback"]
+                client["post_logout_redirect_uris"] = [portal + "/"]
+        clients_file = tmp_path / "clients.json"
+        clients_file.write_text(json.dumps(clients), encoding="utf-8")
+        db = tmp_path / "eid.sqlite"
+        shutil.copy(browser_keys_db, db)
+        service_app = create_app({"EID_SETTINGS": Settings(
+            issuer=issuer, instance=tmp_path, durable_path=str(db), clients_file=clients_file)})
+        portal_app = create_portal_app(settings=PortalSettings(
+            issuer=issuer, public_url=portal, instance=tmp_path / "portal"))
+        login_server.mount(service_app).start()
+        portal_server.mount(portal_app).start()
+        yield Stack(issuer, portal, service_app, portal_app)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from eid.population.documents import (
 from eid.population.idnumber import parse_id_number
 from eid.population.names import mrz_name
 
-# The synthetic example of the domain README (its check digits are correct).
+# A synthetic card's MRZ (ICAO 9303 TD1; its check digits are correct).
 README_MRZ = (
     "IDVNM2030012345079203001234<<5\n0305152M2805151VNM<<<<<<<<<<<2\nNGUYEN<<VAN<AN<<<<<<<<<<<<<<<<"
 )

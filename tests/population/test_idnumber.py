@@ -23,7 +23,7 @@ from eid.population.idnumber import (
     parse_old_id_number,
 )
 
-README_EXAMPLE = "035199000123"  # domain README: Hà Nam, female, born 1999
+README_EXAMPLE = "035199000123"  # the layout's worked example: Hà Nam, female, born 1999
 
 
 def test_readme_example() -> None:

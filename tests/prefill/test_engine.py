@@ -10,7 +10,7 @@ from freezegun import freeze_time
 
 from eid.errors import ConfigurationError
 from eid.population.sqlite import SqliteRegistry
-from eid.prefill import Form, Procedure, claims_for, prefill, prefill_procedure
+from eid.prefill import Form, Procedure, claims_for, compile_form, prefill, prefill_procedure
 
 from .conftest import ALL_SCOPES, BICH, HOA, HUNG, MAI, MINH, NOW, PEOPLE, TU
 
@@ -129,7 +129,7 @@ def test_no_temporary_residence_is_missing_not_an_error(
 
     src = parse_source("citizen.temporary_residence", catalogue)
     field = Field("tmp", "Tạm trú", "Temporary", src, "address", required=False)
-    form = Form("t", "t", "t", "test", (field,))
+    form = compile_form(Form("t", "t", "t", "test", (field,)), catalogue)
     assert prefill(form, registry.get(MAI), ["residence"], now=NOW).field("tmp").status == "missing"
     minh = prefill(form, registry.get(MINH), ["residence"], now=NOW).field("tmp")
     assert minh.status == "filled" and "Phường Tân Định" in minh.value
@@ -217,3 +217,16 @@ def test_procedure_prefills_three_forms_from_one_consent(
     assert tk1.field("parent_full_name").value == "Trần Thị Hoà"
     assert all(not f.withheld for f in r.forms)
     assert r.as_dict()["procedure"] == "lien_thong_khai_sinh"
+
+
+def test_a_form_built_in_code_is_compiled_before_prefill(
+    registry: SqliteRegistry, catalogue: Any
+) -> None:
+    from eid.prefill import parse_source
+    from eid.prefill.forms import Field
+
+    field = Field("name", "Họ tên", "Name", parse_source("citizen.full_name", catalogue), "text",
+                  required=True)
+    with pytest.raises(ConfigurationError) as err:
+        prefill(Form("t", "t", "t", "test", (field,)), registry.get(MAI), ["profile"], now=NOW)
+    assert err.value.code == "form_not_compiled"

@@ -35,7 +35,7 @@ class Portal:
     method: str = "client_secret_basic"
 
 
-# fixtures/clients.json; secrets published in fixtures/README.md and the brief.
+# fixtures/clients.json; secrets published in fixtures/README.md.
 HCM = Portal("cong-dvc-hcm", "demo-hcm-portal-secret-2026", "http://127.0.0.1:5001/auth/callback")
 NATIONAL = Portal("cong-dvc-quoc-gia-demo", "demo-national-portal-secret-2026",
                   "http://127.0.0.1:5002/callback", "client_secret_post")

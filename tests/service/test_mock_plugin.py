@@ -1,4 +1,4 @@
-"""The mock login service through the plugin's ``eid_mock_service`` fixture, as a portal
+"""The mock login service through the service plugin's ``eid_mock_service`` fixture, as a portal
 team's tests use it: real HTTP on a loopback port, the code flow through RelyingParty."""
 
 from __future__ import annotations
@@ -178,3 +178,14 @@ class TestATestersOwnIdentitiesFile:
         with pytest.raises(OAuthError) as err:
             eid_mock_service.login(HUNG)  # not in this file
         assert err.value.code == "access_denied"
+
+
+def test_the_fixture_comes_from_the_service_s_own_plugin() -> None:
+    from importlib.metadata import entry_points
+
+    import eid.testing.plugin
+
+    plugins = {ep.name: ep.value for ep in entry_points(group="pytest11")}
+    assert plugins["eid"] == "eid.testing.plugin"
+    assert plugins["eid-service"] == "service.pytest_plugin"
+    assert not hasattr(eid.testing.plugin, "eid_mock_service")

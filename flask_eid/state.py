@@ -1,0 +1,133 @@
+"""The extension's state: per app (the relying party, the session store) and per request
+(the signed-in citizen, kept server-side under a random id in the Flask session).
+
+Below both :mod:`flask_eid.views` and :mod:`flask_eid.extension`, which use it.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+
+from eid.errors import ConfigurationError
+from eid.oidc import RelyingParty, quote_path
+from eid.storage import EphemeralStore
+from eid.verify import ACR_LEVELS, acr_rank
+
+__all__ = ["PENDING_KEY", "LoginState", "SignedInCitizen", "current_citizen", "end_session",
+           "login_required", "login_state", "start_session"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_SESSION_KEY = "eid_sid"
+#: The Flask session key of the login in progress (state, nonce, PKCE verifier, next).
+PENDING_KEY = "eid_pending"
+
+
+@dataclass(frozen=True, slots=True)
+class SignedInCitizen:
+    """The citizen signed in to this portal (what views see)."""
+
+    subject: str
+    acr: str | None
+    claims: dict[str, Any]
+    id_token: str | None
+    sid: str | None
+    signed_in_at: float
+    #: Scopes the provider granted (what the citizen consented to share).
+    scopes: tuple[str, ...] = ()
+    refresh_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(slots=True)
+class LoginState:
+    """What :class:`~flask_eid.EidLogin` keeps in ``app.extensions["eid_login"]``."""
+
+    rp: RelyingParty
+    store: EphemeralStore
+    lifetime: int
+    on_error: Callable[[Exception], Any] | None = None
+    post_logout_redirect_uri: str | None = None
+
+
+def login_state() -> LoginState:
+    """The current app's extension state."""
+    state: LoginState = current_app.extensions["eid_login"]
+    return state
+
+
+def start_session(citizen: SignedInCitizen) -> None:
+    """Store ``citizen`` server-side and put only a random id in the Flask session."""
+    state = login_state()
+    old = session.get(_SESSION_KEY)
+    if isinstance(old, str):
+        state.store.delete("session:" + old)
+    sid = secrets.token_urlsafe(32)  # a fresh id at every sign-in (no session fixation)
+    data = {"subject": citizen.subject, "acr": citizen.acr, "claims": citizen.claims,
+            "id_token": citizen.id_token, "sid": citizen.sid,
+            "signed_in_at": citizen.signed_in_at, "scopes": list(citizen.scopes),
+            "refresh_token": citizen.refresh_token}
+    state.store.put("session:" + sid, data, state.lifetime)
+    if citizen.sid:
+        # Back-channel logout names the provider's sid; remember which local session it is.
+        state.store.put("provider-sid:" + citizen.sid, {"session": sid}, state.lifetime)
+    session[_SESSION_KEY] = sid
+
+
+def end_session(local_sid: str | None = None) -> None:
+    """End the local session (the current one, or ``local_sid``)."""
+    sid = local_sid or session.pop(_SESSION_KEY, None)
+    if isinstance(sid, str):
+        login_state().store.delete("session:" + sid)
+
+
+def current_citizen() -> SignedInCitizen | None:
+    """The signed-in citizen of this request, or ``None``."""
+    if "eid_citizen" in g:
+        cached: SignedInCitizen | None = g.eid_citizen
+        return cached
+    sid = session.get(_SESSION_KEY)
+    data = login_state().store.get("session:" + sid) if isinstance(sid, str) else None
+    citizen = SignedInCitizen(**{**data, "scopes": tuple(data.get("scopes", ()))}) if data else None
+    g.eid_citizen = citizen
+    return citizen
+
+
+def _this_url() -> str:
+    # Werkzeug's request.path is decoded: encode it again so that the way back
+    # is the URL asked for ("/a%20b", not "/a b", which the login refuses).
+    path = quote_path(request.path)
+    query = request.query_string.decode("ascii", "replace")
+    return f"{path}?{query}" if query else path
+
+
+def login_required(acr: str | None = None) -> Callable[[F], F]:
+    """Require a signed-in citizen, at assurance level ``acr`` or higher.
+
+    A citizen signed in below ``acr`` is sent to log in again at that level
+    (step-up); so is one not signed in at all.
+
+    :raises ConfigurationError: ``unknown_acr`` at decoration time.
+    """
+    if acr is not None and acr not in ACR_LEVELS:
+        raise ConfigurationError(f"unknown acr {acr!r}", code="unknown_acr")
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            citizen = current_citizen()
+            if citizen is None or (acr is not None and acr_rank(citizen.acr) < acr_rank(acr)):
+                if request.method not in ("GET", "HEAD"):
+                    abort(401)
+                target = url_for("eid_login.login", next=_this_url(), acr=acr)
+                return redirect(target)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
