@@ -23,6 +23,7 @@ from eid.errors import (
     RequestNotSupported,
     RequestUriNotSupported,
     TokenError,
+    UnmetAuthenticationRequirements,
     UnsupportedResponseType,
 )
 from eid.oidc import check_challenge
@@ -181,16 +182,20 @@ def _check_claim_spec(name: str, spec: object) -> None:
 def _required_acr(acr_values: str | None, claims: dict[str, dict[str, Any]]) -> str | None:
     """The weakest listed level: any listed level satisfies the request.
 
-    :raises InvalidRequest: levels were named and none is one of ours: honouring the
-        request is impossible, and ignoring it would hand out a weaker token than asked.
+    ``acr_values`` is voluntary (OIDC Core §3.1.2.1): levels we do not define are
+    ignored. An *essential* ``acr`` naming none of ours can never be met (§5.5.1.1).
+
+    :raises UnmetAuthenticationRequirements: an essential acr of unknown levels only.
     """
-    listed = (acr_values or "").split()
+    wanted = [v for v in (acr_values or "").split() if v in ACR_LEVELS]
     spec = claims.get("id_token", {}).get("acr")
     if isinstance(spec, dict) and spec.get("essential"):
-        listed += spec.get("values") or ([spec["value"]] if "value" in spec else [])
-    wanted = [v for v in listed if v in ACR_LEVELS]
-    if listed and not wanted:
-        raise InvalidRequest(f"no known acr value; supported: {' '.join(ACR_LEVELS)}")
+        listed = spec.get("values") or ([spec["value"]] if "value" in spec else [])
+        essential = [v for v in listed if v in ACR_LEVELS]
+        if listed and not essential:
+            raise UnmetAuthenticationRequirements(
+                f"no essential acr value is one of {' '.join(ACR_LEVELS)}")
+        wanted += essential
     return min(wanted, key=acr_rank) if wanted else None
 
 

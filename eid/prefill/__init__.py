@@ -16,7 +16,13 @@
 
 from __future__ import annotations
 
-from eid.prefill.attributes import RecordView, address_claim, claims_for, date_claim
+from eid.prefill.attributes import (
+    RecordView,
+    address_claim,
+    claims_by_name,
+    claims_for,
+    date_claim,
+)
 from eid.prefill.catalogue import CLAIM_NAMESPACE, Attribute, Catalogue, Scope
 from eid.prefill.engine import (
     FieldValue,
@@ -52,6 +58,7 @@ __all__ = [
     "Scope",
     "Source",
     "address_claim",
+    "claims_by_name",
     "claims_for",
     "compile_form",
     "date_claim",

@@ -22,6 +22,14 @@ Claim values (OIDC Core §5.1 for the standard ones):
   database holds them (``"01"``, ``"VNM"``, ``"married"``).
 
 A value the record does not hold is left out, never invented (OIDC Core §5.3.2).
+
+Release rule for ID numbers (issue 10 item 3): the citizen's own ID numbers are
+released only under the scope that releases ``citizen.id_number`` (``id_number``),
+also where they sit inside a person value (the household head, the citizen's own
+entry among the household members); relatives' ID numbers only under a scope
+whose consent text names them (``household``, ``family``). Claims requested one
+by one (:func:`claims_by_name`) carry no ID number at all: the consent screen
+lists them by label only.
 """
 
 from __future__ import annotations
@@ -36,12 +44,23 @@ from eid.population.registry import Registry, Relatives
 from eid.population.units import commune, province
 from eid.prefill.catalogue import Catalogue
 
-__all__ = ["RecordView", "address_claim", "claims_for", "date_claim", "person_claim"]
+__all__ = [
+    "ID_NUMBER_ATTRIBUTES",
+    "RecordView",
+    "address_claim",
+    "claims_by_name",
+    "claims_for",
+    "date_claim",
+    "person_claim",
+]
 
 Json = Any
 _COUNTRY_NAMES = {"VNM": "Việt Nam"}
 # Attributes that need other citizens' records, so a registry.
 NEEDS_REGISTRY = frozenset({"household.members", "children"})
+#: The citizen's own ID numbers: released only by a scope that releases them itself.
+ID_NUMBER_ATTRIBUTES = frozenset({"citizen.id_number", "citizen.old_id_number"})
+_ID_KEY = "vn_id_number"  # where person_claim puts a person's ID number
 
 
 def date_claim(value: PartialDate) -> str:
@@ -240,18 +259,53 @@ EXTRACTORS: Mapping[str, Callable[[RecordView], Json]] = {
 
 
 def extract_claims(
-    record: RecordView, attributes: Iterable[tuple[str, str]]
+    record: RecordView,
+    attributes: Iterable[tuple[str, str]],
+    *,
+    relatives_id_numbers: bool = True,
 ) -> dict[str, Json]:
     """Claims for ``(attribute path, claim name)`` pairs; absent values are left out.
 
+    The release rule for ID numbers is applied here, where every claim set is built:
+    the citizen's own numbers stay inside person values only when the pairs include
+    ``citizen.id_number``; ``relatives_id_numbers=False`` drops every number inside
+    person values (claims requested one by one).
+
     :raises ConfigurationError: ``registry_required`` (household members, children).
     """
+    pairs = list(attributes)
+    own_released = any(path == "citizen.id_number" for path, _ in pairs)
+    own = {n for n in (record.citizen.id_number, record.citizen.old_id_number) if n}
+
+    def drop(number: str) -> bool:
+        return not relatives_id_numbers or (number in own and not own_released)
+
     claims: dict[str, Json] = {}
-    for path, claim in attributes:
+    for path, claim in pairs:
         value = EXTRACTORS[path](record)
+        if isinstance(value, (dict, list)):  # a person value, or a list of them
+            value = _without_id_numbers(value, drop) or None
         if value is not None:
             claims[claim] = value
     return claims
+
+
+def _without_id_numbers(value: Json, drop: Callable[[str], bool]) -> Json:
+    """``value`` without the ``vn_id_number`` members ``drop`` names, at any depth."""
+    if isinstance(value, list):
+        return [_without_id_numbers(v, drop) for v in value]
+    if isinstance(value, dict):
+        return {k: _without_id_numbers(v, drop) for k, v in value.items()
+                if not (k == _ID_KEY and drop(str(v)))}
+    return value
+
+
+def _resolve(catalogue: Catalogue | None) -> Catalogue:
+    if catalogue is None:
+        from eid.prefill.loader import default_catalogue
+
+        catalogue = default_catalogue()
+    return catalogue
 
 
 def claims_for(
@@ -265,16 +319,36 @@ def claims_for(
 
     ``sub`` is not included: the login service chooses the subject identifier.
     Unknown scopes are ignored (OIDC Core §3.1.2.1); values the record does not
-    hold are left out (§5.3.2).
+    hold are left out (§5.3.2). The citizen's own ID numbers appear, in any
+    claim, only when a granted scope releases ``citizen.id_number``.
 
     :param catalogue: the shipped catalogue by default.
     :raises ConfigurationError: ``registry_required`` when a granted scope
         releases household members or children and no registry is given.
     :raises NotFoundError: the registry does not hold ``citizen`` (household, family).
     """
-    if catalogue is None:
-        from eid.prefill.loader import default_catalogue
-
-        catalogue = default_catalogue()
-    pairs = [(a.id, a.claim) for a in catalogue.released(scopes)]
+    pairs = [(a.id, a.claim) for a in _resolve(catalogue).released(scopes)]
     return extract_claims(RecordView(citizen, registry), pairs)
+
+
+def claims_by_name(
+    citizen: Citizen,
+    names: Iterable[str],
+    registry: Registry | None = None,
+    *,
+    catalogue: Catalogue | None = None,
+) -> dict[str, Json]:
+    """Claims requested one by one (OIDC Core §5.5 ``claims``), by claim name.
+
+    No ID number is ever released this way: not the citizen's own (the ID-number
+    claims themselves are left out), and not one inside a person value, since
+    the consent screen shows such a claim by its label alone. Unknown names are
+    ignored.
+
+    :param catalogue: the shipped catalogue by default.
+    :raises ConfigurationError: ``registry_required`` (household members, children).
+    """
+    wanted = set(names)
+    pairs = [(a.id, a.claim) for a in _resolve(catalogue).attributes.values()
+             if a.claim in wanted and a.id not in ID_NUMBER_ATTRIBUTES]
+    return extract_claims(RecordView(citizen, registry), pairs, relatives_id_numbers=False)

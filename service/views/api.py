@@ -138,9 +138,7 @@ def userinfo() -> ResponseReturnValue:
     # OIDC Core §5.3.2: exactly the consented attributes, and sub.
     claims: dict[str, Any] = claims_for(citizen, info["scopes"], p.registry,
                                         catalogue=p.catalogue)
-    wanted = [n for n in (grant.details.get("claims") or {}).get("userinfo", {}) if n != "acr"]
-    if wanted:
-        claims.update(requested_claims(p, citizen, wanted))
+    claims.update(requested_claims(p, citizen, grant, info["scopes"], "userinfo"))
     claims["sub"] = p.subject(client, grant.subject)
     return _no_store(claims)
 

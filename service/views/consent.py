@@ -37,8 +37,9 @@ def consent_items(p: Provider, scopes: list[str], extra_claims: list[str]) -> li
                       "attributes": []})
     extra = [a for a in p.catalogue.attributes.values() if a.claim in extra_claims]
     if extra:
+        # Exactly what eid.prefill.claims_by_name releases: people without ID numbers.
         items.append({"scope": "claims", "label": translate("individual_claims"),
-                      "description": "",
+                      "description": translate("individual_claims_description"),
                       "attributes": [a.label_en if lang() == "en" else a.label_vi
                                      for a in extra]})
     return items

@@ -22,7 +22,7 @@ from service.errors import redirect_to_client
 from service.i18n import choose_lang
 from service.params import collect
 from service.provider import provider
-from service.sessions import current_session, end_session
+from service.sessions import client_sid, current_session, end_session
 
 __all__ = ["bp"]
 
@@ -65,7 +65,10 @@ def end_session_endpoint() -> ResponseReturnValue:
     target = _target(client, params.get("post_logout_redirect_uri"))
     state = params.get("state") or None
     session = current_session()
-    if session is None or (claims is not None and claims.get("sid") == session.sid):
+    hint_client = p.clients.get(claims["aud"]) if claims else None
+    # The hint carries the sid of its portal's sector (service.sessions.client_sid).
+    if session is None or (claims is not None and hint_client is not None
+                           and claims.get("sid") == client_sid(p, hint_client, session.sid)):
         end_session()
         return _done(target, state)
     if target:

@@ -49,9 +49,9 @@ REDIRECTED = {
     # The review's further probes (OIDC Core §3.1.2.1, §6; OAuth 2.0 Multiple Response Types).
     "response_mode fragment": ({"response_mode": "fragment"}, "invalid_request"),
     "response_mode form_post": ({"response_mode": "form_post"}, "invalid_request"),
-    "only unknown acr_values": ({"acr_values": "LoA3 urn:x"}, "invalid_request"),
     "essential acr of unknown levels": ({"claims": json.dumps(
-        {"id_token": {"acr": {"essential": True, "values": ["LoA9"]}}})}, "invalid_request"),
+        {"id_token": {"acr": {"essential": True, "values": ["LoA9"]}}})},
+        "unmet_authentication_requirements"),
     "max_age beyond ten digits": ({"max_age": "12345678901"}, "invalid_request"),
     "NUL in state": ({"state": "a\x00b"}, "invalid_request"),
 }
@@ -73,6 +73,12 @@ def test_empty_parameters_are_omitted_ones(flow: Flow, name: str) -> None:
     """RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were
     omitted" (so an empty ``request`` is no request object)."""
     r = flow.start(flow.request(**{name: ""}))
+    assert r.status_code == 302 and r.location.startswith("/login"), r.location
+
+
+def test_acr_values_we_do_not_define_are_ignored(flow: Flow) -> None:
+    """OIDC Core §3.1.2.1: acr_values is a voluntary claim (the OIDF suite sends '1 2')."""
+    r = flow.start(flow.request(acr_values="LoA3 urn:x"))
     assert r.status_code == 302 and r.location.startswith("/login"), r.location
 
 
