@@ -179,7 +179,7 @@ def _check_claim_spec(name: str, spec: object) -> None:
             raise InvalidRequest(f"claims.{name} values must be strings")
 
 
-def _required_acr(acr_values: str | None, claims: dict[str, dict[str, Any]]) -> str | None:
+def _required_acr(acr_values: list[str], claims: dict[str, dict[str, Any]]) -> str | None:
     """The weakest listed level: any listed level satisfies the request.
 
     ``acr_values`` is voluntary (OIDC Core §3.1.2.1): levels we do not define are
@@ -187,7 +187,7 @@ def _required_acr(acr_values: str | None, claims: dict[str, dict[str, Any]]) -> 
 
     :raises UnmetAuthenticationRequirements: an essential acr of unknown levels only.
     """
-    wanted = [v for v in (acr_values or "").split() if v in ACR_LEVELS]
+    wanted = [v for v in acr_values if v in ACR_LEVELS]
     spec = claims.get("id_token", {}).get("acr")
     if isinstance(spec, dict) and spec.get("essential"):
         listed = spec.get("values") or ([spec["value"]] if "value" in spec else [])
@@ -249,16 +249,16 @@ def parse_request(p: Provider, params: Params) -> AuthorizationRequest:
         raise UnsupportedResponseType("only the authorization code flow (response_type=code)")
     if (params.get("response_mode") or "query") != "query":
         raise InvalidRequest("only response_mode=query is supported")
-    requested = (params.get("scope") or "").split()
+    requested = params.words("scope")
     if "openid" not in requested:
         raise InvalidScope("the openid scope is required")
     known = set(p.catalogue.scopes) | {OFFLINE_ACCESS}
     # Unknown scopes are ignored; known ones the client is not registered for are dropped
     # (RFC 6749 §3.3: the server may grant fewer scopes and says so in the token response).
-    scopes = [s for s in dict.fromkeys(requested) if s in known and s in client.scopes]
+    scopes = [s for s in requested if s in known and s in client.scopes]
     challenge = check_challenge(params.get("code_challenge"),
                                 params.get("code_challenge_method"))
-    prompt = list(dict.fromkeys((params.get("prompt") or "").split()))
+    prompt = params.words("prompt")
     if not set(prompt) <= _PROMPTS:
         raise InvalidRequest("unknown prompt value")
     if "none" in prompt and len(prompt) > 1:
@@ -279,7 +279,7 @@ def parse_request(p: Provider, params: Params) -> AuthorizationRequest:
         login_hint=params.get("login_hint"),
         hint_subject=_hint_subject(p, client, params.get("id_token_hint")),
         ui_locales=params.get("ui_locales"),
-        acr=_required_acr(params.get("acr_values"), claims),
+        acr=_required_acr(params.words("acr_values"), claims),
         claims=claims,
         extra_claims=extra,
         created=p.now(),

@@ -64,6 +64,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: re's \d would take other scripts' digits
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+# RFC 6749 §3.3 scope-token = 1*NQCHAR; prompt and acr_values are built the same way.
+_NQCHARS = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 
 
 class MultiValues(Protocol):
@@ -101,6 +103,17 @@ class Params:
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.get(name) is not None
+
+    def words(self, name: str) -> list[str]:
+        """A space-delimited list (RFC 6749 §3.3), split on U+0020 only, without duplicates.
+
+        :raises InvalidRequest: a token outside NQCHAR (``str.split`` would also split on
+            Unicode spaces and let them through).
+        """
+        words = list(dict.fromkeys(w for w in (self.get(name) or "").split(" ") if w))
+        if not all(_NQCHARS.fullmatch(w) for w in words):
+            raise InvalidRequest(f"{name} must be space-separated printable ASCII tokens")
+        return words
 
     def integer(self, name: str) -> int | None:
         """A non-negative integer of ASCII digits (capped by :data:`MAX_LENGTHS`).

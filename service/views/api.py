@@ -96,7 +96,7 @@ def token() -> ResponseReturnValue:
         token_value = params.get("refresh_token")
         if token_value is None:
             raise InvalidRequest("refresh_token is required")
-        body = refresh(p, client, token_value, params.get("scope"))
+        body = refresh(p, client, token_value, " ".join(params.words("scope")) or None)
     elif not grant_type:
         raise InvalidRequest("grant_type is required")
     else:

@@ -205,3 +205,32 @@ def test_pending_request_state_stays_small(app: Flask, flow: Flow) -> None:
     assert r.status_code == 302 and "/login" in r.location, r.location
     stored = app.extensions["eid"].ephemeral.get(f"authreq:{query(r.location)['req']}")
     assert len(json.dumps(stored)) <= MAX_PENDING_REQUEST
+
+
+# RFC 6749 §3.3: scope tokens are NQCHAR separated by spaces (%x20); str.split() would also
+# split on Unicode spaces and accept characters the grammar excludes.
+SPACE_LISTS = {
+    "no-break space in scope": {"scope": "openid\u00a0profile"},
+    "em space in scope": {"scope": "openid\u2003profile"},
+    "ideographic space in prompt": {"prompt": "login\u3000consent"},
+    "quote in scope": {"scope": 'openid "profile'},
+    "backslash in scope": {"scope": "openid pro\\file"},
+    "non-ASCII scope": {"scope": "openid prófile"},
+    "no-break space in acr_values": {"acr_values": "LoA1\u00a0LoA2"},
+}
+
+
+@pytest.mark.parametrize("mutation", SPACE_LISTS.values(), ids=SPACE_LISTS.keys())
+def test_space_separated_lists_follow_the_grammar(flow: Flow, mutation: dict[str, str]) -> None:
+    r = flow.start(flow.request(**mutation))
+    assert r.status_code == 302 and r.location.startswith(HCM.redirect_uri + "?"), r.location
+    assert query(r.location)["error"] == "invalid_request"
+
+
+def test_refresh_scope_follows_the_grammar(flow: Flow) -> None:
+    auth = flow.request(scope="openid profile offline_access")
+    flow.authorize(auth)
+    token = flow.redeem(auth).json["refresh_token"]
+    r = flow.token({"grant_type": "refresh_token", "refresh_token": token,
+                    "scope": "openid\u00a0profile"})
+    assert r.status_code == 400 and r.json["error"] == "invalid_request"
