@@ -61,6 +61,9 @@ MAX_JSON_DEPTH: Final = 6
 MAX_PENDING_REQUEST: Final = 8192
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# JSON values may be pretty-printed: tab, LF and CR are JSON whitespace (RFC 8259 §2).
+_JSON_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_JSON_PARAMS: Final = frozenset({"claims"})
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: re's \d would take other scripts' digits
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
@@ -94,7 +97,7 @@ class Params:
                 continue
             if len(value) > MAX_LENGTHS.get(name, _OTHER_MAX):
                 raise InvalidRequest(f"{name} is too long")
-            if _CONTROL.search(value):
+            if (_JSON_CONTROL if name in _JSON_PARAMS else _CONTROL).search(value):
                 raise InvalidRequest(f"{name} contains control characters")
 
     def get(self, name: str) -> str | None:

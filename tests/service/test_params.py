@@ -240,3 +240,15 @@ def test_refresh_scope_follows_the_grammar(flow: Flow) -> None:
     r = flow.token({"grant_type": "refresh_token", "refresh_token": token,
                     "scope": "openid\u00a0profile"})
     assert r.status_code == 400 and r.json["error"] == "invalid_request"
+
+
+def test_pretty_printed_claims_are_accepted(flow: Flow) -> None:
+    """JSON whitespace (tab, LF, CR) is no control-character attack (RFC 8259 §2)."""
+    claims = json.dumps({"userinfo": {"name": None}}, indent="\t").replace("\n", "\r\n")
+    r = flow.start(flow.request(claims=claims))
+    assert r.status_code == 302 and r.location.startswith("/login"), r.location
+
+
+def test_a_nul_inside_claims_is_refused(flow: Flow) -> None:
+    r = flow.start(flow.request(claims='{"userinfo": {"na\x00me": null}}'))
+    assert query(r.location)["error"] == "invalid_request"
