@@ -12,6 +12,7 @@ from service.config import Settings
 from service.csrf import CSRF_FIELD, csrf_token
 from service.errors import register_error_handlers
 from service.i18n import LANGS, lang, switch_url, translate
+from service.limits import apply_body_limit
 from service.provider import build_provider
 
 __all__ = ["create_app"]
@@ -41,8 +42,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=settings.session_ttl,
-        MAX_CONTENT_LENGTH=64 * 1024,
     )
+    apply_body_limit(app)
     app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
@@ -24,11 +23,13 @@ from eid.errors import (
     RequestNotSupported,
     RequestUriNotSupported,
     TokenError,
+    UnmetAuthenticationRequirements,
     UnsupportedResponseType,
 )
 from eid.oidc import check_challenge
 from eid.oidc.clients import Client
 from eid.verify import ACR_LEVELS, acr_rank, verify_jws
+from service.params import MAX_LENGTHS, MAX_PENDING_REQUEST, Params
 from service.provider import OFFLINE_ACCESS, Provider
 from service.sessions import browser_key
 
@@ -83,9 +84,16 @@ class AuthorizationRequest:
 
 
 def save_request(p: Provider, req: AuthorizationRequest, req_id: str | None = None) -> str:
-    """Keep ``req`` in the short-lived store; returns its id."""
+    """Keep ``req`` in the short-lived store; returns its id.
+
+    :raises InvalidRequest: the request would keep more than :data:`MAX_PENDING_REQUEST`
+        (item 12: an unauthenticated ``/authorize`` must not park tens of KB for minutes).
+    """
+    record = asdict(req)
+    if len(json.dumps(record)) > MAX_PENDING_REQUEST:
+        raise InvalidRequest("the authorization request is too large")
     req_id = req_id or secrets.token_urlsafe(24)
-    p.ephemeral.put(f"authreq:{req_id}", asdict(req), p.settings.request_ttl)
+    p.ephemeral.put(f"authreq:{req_id}", record, p.settings.request_ttl)
     return req_id
 
 
@@ -103,15 +111,19 @@ def load_request(p: Provider, req_id: object) -> AuthorizationRequest | None:
     return req
 
 
-def _client_and_redirect(p: Provider, params: Mapping[str, str]) -> tuple[Client, str]:
+def _client_and_redirect(p: Provider, params: Params) -> tuple[Client, str]:
     # RFC 6749 §4.1.2.1: none of these may be redirected; the page names which it is.
+    try:
+        params.check(("client_id", "redirect_uri"))
+    except InvalidRequest as err:  # not trusted yet: an error page, never a redirect
+        raise InvalidRedirectUri(err.description, code="invalid_request") from None
     client_id = params.get("client_id")
     if not client_id:
         raise InvalidRedirectUri("client_id is missing", code="invalid_request")
     client = p.clients.get(client_id)
     if client is None:
         raise InvalidRedirectUri("unknown client_id", code="invalid_client")
-    redirect_uri = params.get("redirect_uri", "")
+    redirect_uri = params.get("redirect_uri")
     if not redirect_uri:
         raise InvalidRedirectUri("redirect_uri is missing", code="invalid_request")
     # RFC 9700 §4.1.3: exact string match, no normalisation, no wildcards.
@@ -125,17 +137,13 @@ def _client_and_redirect(p: Provider, params: Mapping[str, str]) -> tuple[Client
 _PROTOCOL = frozenset({"acr", "sub"})
 
 
-def _claims_request(p: Provider, client: Client, raw: str | None
+def _claims_request(p: Provider, client: Client, params: Params
                     ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """OIDC Core §5.5: the ``claims`` parameter, kept to claims this client may ask for."""
-    if not raw:
+    doc = params.json_object("claims")
+    if doc is None:
         return {}, []
-    try:
-        doc = json.loads(raw)
-    except ValueError:
-        raise InvalidRequest("claims is not JSON") from None
-    if not isinstance(doc, dict) or not all(
-            isinstance(doc.get(t, {}), dict) for t in _CLAIM_TARGETS):
+    if not all(isinstance(doc.get(t, {}), dict) for t in _CLAIM_TARGETS):
         raise InvalidRequest("claims must be an object of userinfo / id_token objects")
     # The personal ID number is released only under its own scope, never claim by claim.
     allowed = {a.claim for a in p.catalogue.released(client.scopes)} \
@@ -143,20 +151,51 @@ def _claims_request(p: Provider, client: Client, raw: str | None
     kept: dict[str, dict[str, Any]] = {}
     for target in _CLAIM_TARGETS:
         members = doc.get(target) or {}
-        kept[target] = {name: spec if isinstance(spec, dict) else None
-                        for name, spec in members.items()
-                        if isinstance(name, str) and (name in allowed or name in _PROTOCOL)}
+        for name, spec in members.items():
+            _check_claim_spec(name, spec)
+        kept[target] = {name: spec for name, spec in members.items()
+                        if name in allowed or name in _PROTOCOL}
     extra = sorted({n for t in kept.values() for n in t if n not in _PROTOCOL})
     return kept, extra
 
 
-def _required_acr(acr_values: str | None, claims: dict[str, dict[str, Any]]) -> str | None:
-    """The weakest listed level: any listed level satisfies the request."""
-    wanted = [v for v in (acr_values or "").split() if v in ACR_LEVELS]
+def _check_claim_spec(name: str, spec: object) -> None:
+    """OIDC Core §5.5.1: ``null``, or an object with boolean ``essential``, ``value``,
+    array ``values``; for ``acr`` (§5.5.1.1) the values are level names (strings).
+
+    :raises InvalidRequest: any other shape.
+    """
+    if spec is None:
+        return
+    if not isinstance(spec, dict):
+        raise InvalidRequest(f"claims.{name} must be null or an object")
+    if not isinstance(spec.get("essential", False), bool):
+        raise InvalidRequest(f"claims.{name}.essential must be a boolean")
+    if "values" in spec and not isinstance(spec["values"], list):
+        raise InvalidRequest(f"claims.{name}.values must be an array")
+    if name in _PROTOCOL:
+        values = [spec["value"]] if "value" in spec else spec.get("values", [])
+        if not all(isinstance(v, str) for v in values):
+            raise InvalidRequest(f"claims.{name} values must be strings")
+
+
+def _required_acr(acr_values: list[str], claims: dict[str, dict[str, Any]]) -> str | None:
+    """The weakest listed level: any listed level satisfies the request.
+
+    ``acr_values`` is voluntary (OIDC Core §3.1.2.1): levels we do not define are
+    ignored. An *essential* ``acr`` naming none of ours can never be met (§5.5.1.1).
+
+    :raises UnmetAuthenticationRequirements: an essential acr of unknown levels only.
+    """
+    wanted = [v for v in acr_values if v in ACR_LEVELS]
     spec = claims.get("id_token", {}).get("acr")
     if isinstance(spec, dict) and spec.get("essential"):
-        values = spec.get("values") or ([spec["value"]] if "value" in spec else [])
-        wanted += [v for v in values if v in ACR_LEVELS]
+        listed = spec.get("values") or ([spec["value"]] if "value" in spec else [])
+        essential = [v for v in listed if v in ACR_LEVELS]
+        if listed and not essential:
+            raise UnmetAuthenticationRequirements(
+                f"no essential acr value is one of {' '.join(ACR_LEVELS)}")
+        wanted += essential
     return min(wanted, key=acr_rank) if wanted else None
 
 
@@ -186,16 +225,19 @@ def _hint_subject(p: Provider, client: Client, hint: str | None) -> str | None:
     return str(claims["sub"])
 
 
-def parse_request(p: Provider, params: Mapping[str, str]) -> AuthorizationRequest:
+def parse_request(p: Provider, params: Params) -> AuthorizationRequest:
     """Validate an authorization request.
 
     :raises InvalidRedirectUri: unknown client or redirect URI (error page).
     :raises OAuthError: anything else, redirected to the portal with ``state``.
     """
     client, redirect_uri = _client_and_redirect(p, params)
-    state = params.get("state") or None
+    state = params.get("state") if "state" not in params.repeated else None
+    if state is not None and len(state) > MAX_LENGTHS["state"]:
+        state = None  # never echo an oversized state back
     # From here on errors are redirected (see service.errors).
     g.redirect_target = (redirect_uri, state)
+    params.check()
     if "request" in params:
         raise RequestNotSupported("request objects are not supported")
     if "request_uri" in params:
@@ -205,29 +247,24 @@ def parse_request(p: Provider, params: Mapping[str, str]) -> AuthorizationReques
         raise InvalidRequest("response_type is required")
     if response_type != "code":
         raise UnsupportedResponseType("only the authorization code flow (response_type=code)")
-    if params.get("response_mode", "query") != "query":
+    if (params.get("response_mode") or "query") != "query":
         raise InvalidRequest("only response_mode=query is supported")
-    requested = params.get("scope", "").split()
+    requested = params.words("scope")
     if "openid" not in requested:
         raise InvalidScope("the openid scope is required")
     known = set(p.catalogue.scopes) | {OFFLINE_ACCESS}
     # Unknown scopes are ignored; known ones the client is not registered for are dropped
     # (RFC 6749 §3.3: the server may grant fewer scopes and says so in the token response).
-    scopes = [s for s in dict.fromkeys(requested) if s in known and s in client.scopes]
+    scopes = [s for s in requested if s in known and s in client.scopes]
     challenge = check_challenge(params.get("code_challenge"),
                                 params.get("code_challenge_method"))
-    prompt = params.get("prompt", "").split()
+    prompt = params.words("prompt")
     if not set(prompt) <= _PROMPTS:
         raise InvalidRequest("unknown prompt value")
     if "none" in prompt and len(prompt) > 1:
         raise InvalidRequest("prompt=none cannot be combined with other values")
-    max_age: int | None = None
-    if params.get("max_age") not in (None, ""):
-        raw_age = params["max_age"]
-        if not raw_age.isdigit():
-            raise InvalidRequest("max_age must be a non-negative integer")
-        max_age = int(raw_age)
-    claims, extra = _claims_request(p, client, params.get("claims"))
+    max_age = params.integer("max_age")
+    claims, extra = _claims_request(p, client, params)
     released = set(p.catalogue.claim_names(scopes))
     extra = [c for c in extra if c not in released]  # already covered by a scope
     return AuthorizationRequest(
@@ -236,13 +273,13 @@ def parse_request(p: Provider, params: Mapping[str, str]) -> AuthorizationReques
         state=state,
         scopes=scopes,
         code_challenge=challenge,
-        nonce=params.get("nonce") or None,
+        nonce=params.get("nonce"),
         prompt=prompt,
         max_age=max_age,
-        login_hint=params.get("login_hint") or None,
+        login_hint=params.get("login_hint"),
         hint_subject=_hint_subject(p, client, params.get("id_token_hint")),
-        ui_locales=params.get("ui_locales") or None,
-        acr=_required_acr(params.get("acr_values"), claims),
+        ui_locales=params.get("ui_locales"),
+        acr=_required_acr(params.words("acr_values"), claims),
         claims=claims,
         extra_claims=extra,
         created=p.now(),

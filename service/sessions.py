@@ -4,7 +4,9 @@ The signed Flask cookie carries only a random session key; the record (who,
 when, how, at which level) lives in the :class:`EphemeralStore`, so logging
 out or expiring a session works across processes. ``sid`` (OIDC Front/Back-
 Channel Logout) is a separate random value, so an ID token never carries the
-key that would let someone replay the cookie.
+key that would let someone replay the cookie; and an ID token carries it only
+as :func:`client_sid`, per sector like ``sub``, so portals of different sectors
+cannot link a citizen by it (issue 10 item 9).
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from typing import Any
 
 from flask import session
 
-from service.provider import provider
+from eid.oidc import pairwise_subject
+from eid.oidc.clients import Client
+from service.provider import Provider, provider
 
-__all__ = ["LoginSession", "browser_key", "current_session", "end_session", "start_session"]
+__all__ = ["LoginSession", "browser_key", "client_sid", "current_session", "end_session",
+           "start_session"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,3 +83,17 @@ def browser_key() -> str:
         key = secrets.token_urlsafe(16)
         session["bk"] = key
     return key
+
+
+def client_sid(p: Provider, client: Client, sid: str) -> str:
+    """The ``sid`` that ``client`` sees for the login session ``sid``.
+
+    Computed like the pairwise ``sub`` (OIDC Core §8.1, :meth:`Provider.subject`):
+    one value per sector identifier, so a portal's sessions stay recognisable
+    for logout while portals of other sectors get unrelated values. From the
+    session's own ``sid`` any portal's value can be recomputed, so logout finds
+    the session from whichever portal's ID token. The ``sid:`` prefix keeps these
+    apart from subjects (an ID number has no colon).
+    """
+    sector = client.sector if client.subject_type == "pairwise" else p.issuer
+    return pairwise_subject(p.pairwise_secret, sector, f"sid:{sid}")

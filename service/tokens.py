@@ -40,13 +40,13 @@ from eid.errors import InvalidGrant, InvalidScope, NotFoundError, PopulationErro
 from eid.oidc import verify_pkce
 from eid.oidc.clients import Client
 from eid.population.model import Citizen
-from eid.prefill import claims_for
+from eid.prefill import claims_by_name, claims_for
 from eid.signing import sign_token
 from eid.storage import Grant
 from eid.verify import ALGORITHMS, token_hash
 from service.authz_request import AuthorizationRequest
 from service.provider import OFFLINE_ACCESS, Provider
-from service.sessions import LoginSession
+from service.sessions import LoginSession, client_sid
 
 __all__ = [
     "access_token_info",
@@ -204,42 +204,62 @@ def _token_response(p: Provider, client: Client, grant: Grant, scopes: frozenset
     body: dict[str, Any] = {
         "access_token": access, "token_type": "Bearer", "expires_in": ttl,
         "scope": " ".join(sorted(scopes)),
-        "id_token": _id_token(p, client, grant, nonce, access),
+        "id_token": _id_token(p, client, grant, scopes, nonce=nonce, access=access),
     }
     if refresh_token:
         body["refresh_token"] = refresh_token
     return body
 
 
-def _id_token(p: Provider, client: Client, grant: Grant, nonce: str | None, access: str) -> str:
+def _id_token(p: Provider, client: Client, grant: Grant, scopes: frozenset[str], *,
+              nonce: str | None, access: str) -> str:
     key = p.keys.signing_key(client.id_token_alg)
     now = int(p.now())
     d = grant.details
     claims: dict[str, Any] = {
         "iss": p.issuer, "sub": p.subject(client, grant.subject), "aud": client.client_id,
+        # auth_time stays exact: portals need it for max_age (OIDC Core §3.1.2.1) and
+        # every portal sees the login moment anyway, in when the browser comes back;
+        # coarsening it would break max_age checks without unlinking anyone.
         "iat": now, "exp": now + p.settings.id_token_ttl, "auth_time": d["auth_time"],
-        "acr": d["acr"], "amr": d["amr"], "sid": d["sid"],
+        "acr": d["acr"], "amr": d["amr"], "sid": client_sid(p, client, d["sid"]),
         # OIDC Core §3.1.3.6: at_hash binds the access token to this ID token.
         "at_hash": token_hash(access, ALGORITHMS[key.alg]),
     }
     if nonce is not None:
         claims["nonce"] = nonce
-    wanted = [n for n in (d.get("claims") or {}).get("id_token", {}) if n != "acr"]
-    if wanted:
+    if (d.get("claims") or {}).get("id_token"):
         citizen = p.registry.get(grant.subject)
-        claims.update(requested_claims(p, citizen, wanted))
+        claims.update(requested_claims(p, citizen, grant, scopes, "id_token"))
     if p.mock is not None:  # the mock may inject a named fault into this token
         return p.mock.sign_id_token(claims, key)
     return sign_token(claims, key)
 
 
-def requested_claims(p: Provider, citizen: Citizen, names: Iterable[str]) -> dict[str, Any]:
-    """Individually requested claims (OIDC Core §5.5), by claim name."""
-    wanted = set(names)
-    attrs = [a for a in p.catalogue.attributes.values() if a.claim in wanted]
-    scopes = {p.catalogue.releasers(a.id)[0] for a in attrs}
-    values = claims_for(citizen, scopes, p.registry, catalogue=p.catalogue)
-    return {k: v for k, v in values.items() if k in wanted}
+def requested_claims(p: Provider, citizen: Citizen, grant: Grant, scopes: Iterable[str],
+                     target: str) -> dict[str, Any]:
+    """What the ``claims`` parameter asked for ``target`` (OIDC Core §5.5) releases now.
+
+    * a claim a scope of this token releases comes as that scope releases it;
+    * a claim no scope of the grant released was consented to one by one and comes
+      by name (:func:`eid.prefill.claims_by_name`: no ID numbers);
+    * a claim of a scope dropped when the refresh narrowed the scope (RFC 6749 §6)
+      is not released: narrowing scopes narrows these claims too.
+    """
+    names = [n for n in (grant.details.get("claims") or {}).get(target, {})
+             if n not in ("acr", "sub")]
+    if not names:
+        return {}
+    current = set(p.catalogue.claim_names(scopes))
+    consented = set(p.catalogue.claim_names(grant.scopes))
+    out: dict[str, Any] = {}
+    if any(n in current for n in names):
+        values = claims_for(citizen, scopes, p.registry, catalogue=p.catalogue)
+        out.update({n: values[n] for n in names if n in current and n in values})
+    single = [n for n in names if n not in consented]
+    if single:
+        out.update(claims_by_name(citizen, single, p.registry, catalogue=p.catalogue))
+    return out
 
 
 def access_token_info(p: Provider, token: str) -> dict[str, Any] | None:

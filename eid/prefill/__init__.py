@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from eid.prefill.attributes import RecordView, address_claim, date_claim
 from eid.prefill.catalogue import CLAIM_NAMESPACE, Attribute, Catalogue, Scope
-from eid.prefill.claims import claims_for
+from eid.prefill.claims import claims_by_name, claims_for
 from eid.prefill.engine import compile_form, prefill, prefill_procedure
 from eid.prefill.forms import Column, Field, Form, Procedure, Source, parse_source
 from eid.prefill.loader import (
@@ -50,6 +50,7 @@ __all__ = [
     "Scope",
     "Source",
     "address_claim",
+    "claims_by_name",
     "claims_for",
     "compile_form",
     "date_claim",

@@ -22,6 +22,14 @@ Claim values (OIDC Core §5.1 for the standard ones):
   database holds them (``"01"``, ``"VNM"``, ``"married"``).
 
 A value the record does not hold is left out, never invented (OIDC Core §5.3.2).
+
+Release rule for ID numbers (issue 10 item 3): the citizen's own ID numbers are
+released only under the scope that releases ``citizen.id_number`` (``id_number``),
+also where they sit inside a person value (the household head, the citizen's own
+entry among the household members); relatives' ID numbers only under a scope
+whose consent text names them (``household``, ``family``). Claims requested one
+by one (:func:`eid.prefill.claims.claims_by_name`) carry no ID number at all: the consent screen
+lists them by label only.
 """
 
 from __future__ import annotations
@@ -35,13 +43,16 @@ from eid.population.names import normalize_name
 from eid.population.registry import Registry, Relatives
 from eid.population.units import commune, province
 
-__all__ = ["EXTRACTORS", "RecordView", "address_claim", "date_claim", "extract_claims",
-           "person_claim"]
+__all__ = ["EXTRACTORS", "ID_NUMBER_ATTRIBUTES", "RecordView", "address_claim", "date_claim",
+           "extract_claims", "person_claim"]
 
 Json = Any
 _COUNTRY_NAMES = {"VNM": "Việt Nam"}
 # Attributes that need other citizens' records, so a registry.
 NEEDS_REGISTRY = frozenset({"household.members", "children"})
+#: The citizen's own ID numbers: released only by a scope that releases them itself.
+ID_NUMBER_ATTRIBUTES = frozenset({"citizen.id_number", "citizen.old_id_number"})
+_ID_KEY = "vn_id_number"  # where person_claim puts a person's ID number
 
 
 def date_claim(value: PartialDate) -> str:
@@ -240,15 +251,42 @@ EXTRACTORS: Mapping[str, Callable[[RecordView], Json]] = {
 
 
 def extract_claims(
-    record: RecordView, attributes: Iterable[tuple[str, str]]
+    record: RecordView,
+    attributes: Iterable[tuple[str, str]],
+    *,
+    relatives_id_numbers: bool = True,
 ) -> dict[str, Json]:
     """Claims for ``(attribute path, claim name)`` pairs; absent values are left out.
 
+    The release rule for ID numbers is applied here, where every claim set is built:
+    the citizen's own numbers stay inside person values only when the pairs include
+    ``citizen.id_number``; ``relatives_id_numbers=False`` drops every number inside
+    person values (claims requested one by one).
+
     :raises ConfigurationError: ``registry_required`` (household members, children).
     """
+    pairs = list(attributes)
+    own_released = any(path == "citizen.id_number" for path, _ in pairs)
+    own = {n for n in (record.citizen.id_number, record.citizen.old_id_number) if n}
+
+    def drop(number: str) -> bool:
+        return not relatives_id_numbers or (number in own and not own_released)
+
     claims: dict[str, Json] = {}
-    for path, claim in attributes:
+    for path, claim in pairs:
         value = EXTRACTORS[path](record)
+        if isinstance(value, (dict, list)):  # a person value, or a list of them
+            value = _without_id_numbers(value, drop) or None
         if value is not None:
             claims[claim] = value
     return claims
+
+
+def _without_id_numbers(value: Json, drop: Callable[[str], bool]) -> Json:
+    """``value`` without the ``vn_id_number`` members ``drop`` names, at any depth."""
+    if isinstance(value, list):
+        return [_without_id_numbers(v, drop) for v in value]
+    if isinstance(value, dict):
+        return {k: _without_id_numbers(v, drop) for k, v in value.items()
+                if not (k == _ID_KEY and drop(str(v)))}
+    return value

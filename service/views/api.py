@@ -7,7 +7,6 @@ rendered by :mod:`service.errors` (``g.api`` set here).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote_plus
 
 from flask import Blueprint, g, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -15,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from eid.errors import InvalidClient, InvalidRequest, InvalidToken, UnsupportedGrantType
 from eid.oidc.clients import Client
 from eid.prefill import claims_for
+from service.params import Params, basic_credentials, collect
 from service.provider import Provider, provider
 from service.tokens import (
     access_token_info,
@@ -44,32 +44,38 @@ def _no_store(body: dict[str, Any], status: int = 200) -> ResponseReturnValue:
     return response
 
 
-def _form(name: str) -> str | None:
-    value = request.form.get(name)
-    return value if value else None
+def _params() -> Params:
+    """The form body, checked once: no repeats (RFC 6749 §3.2), length caps.
+
+    Only the body counts: these endpoints take POSTed forms (RFC 6749 §3.2, RFC 7009 §2.1,
+    RFC 7662 §2.1), so a query string is ignored as before.
+    """
+    params = collect(request.form)
+    params.check()
+    return params
 
 
-def authenticate_client(p: Provider) -> Client:
+def authenticate_client(p: Provider, params: Params) -> Client:
     """RFC 6749 §2.3.1: ``client_secret_basic`` or ``client_secret_post``, never both.
 
-    :raises InvalidClient: missing or failed authentication.
+    :raises InvalidClient: missing, malformed or failed authentication.
     :raises InvalidRequest: more than one method in one request.
     """
-    auth = request.authorization
-    form_secret = request.form.get("client_secret")
-    if auth is not None and auth.type == "basic":
+    header = request.headers.get("Authorization", "")
+    form_secret = params.values.get("client_secret")
+    if header.partition(" ")[0].lower() == "basic":
+        # Set before parsing: a malformed header, too, is answered with the Basic
+        # challenge (RFC 6749 §5.2, RFC 7235 §3.1).
         g.basic_auth = True
+        client_id, secret = basic_credentials(header)
         if form_secret is not None:
             raise InvalidRequest("use one client authentication method, not two")
-        # §2.3.1: id and secret are form-encoded before being put in the header.
-        client_id = unquote_plus(auth.username or "")
-        secret = unquote_plus(auth.password or "")
-        form_id = request.form.get("client_id")
+        form_id = params.values.get("client_id")
         if form_id is not None and form_id != client_id:
             raise InvalidRequest("client_id differs from the authenticated client")
         return p.clients.authenticate(client_id, secret, "client_secret_basic")
     if form_secret is not None:
-        return p.clients.authenticate(request.form.get("client_id"), form_secret,
+        return p.clients.authenticate(params.values.get("client_id"), form_secret,
                                       "client_secret_post")
     raise InvalidClient("client authentication is required")
 
@@ -77,18 +83,20 @@ def authenticate_client(p: Provider) -> Client:
 @bp.post("/token")
 def token() -> ResponseReturnValue:
     p = provider()
-    client = authenticate_client(p)
-    grant_type = request.form.get("grant_type")
+    params = _params()
+    client = authenticate_client(p, params)
+    grant_type = params.get("grant_type")
     if grant_type == "authorization_code":
-        code = _form("code")
+        code = params.get("code")
         if code is None:
             raise InvalidRequest("code is required")
-        body = redeem_code(p, client, code, _form("redirect_uri"), _form("code_verifier"))
+        body = redeem_code(p, client, code, params.get("redirect_uri"),
+                           params.get("code_verifier"))
     elif grant_type == "refresh_token":
-        token_value = _form("refresh_token")
+        token_value = params.get("refresh_token")
         if token_value is None:
             raise InvalidRequest("refresh_token is required")
-        body = refresh(p, client, token_value, _form("scope"))
+        body = refresh(p, client, token_value, " ".join(params.words("scope")) or None)
     elif not grant_type:
         raise InvalidRequest("grant_type is required")
     else:
@@ -101,6 +109,8 @@ def _bearer_token() -> str:
     header = request.headers.get("Authorization", "")
     in_body = request.method == "POST" and request.mimetype == \
         "application/x-www-form-urlencoded" and "access_token" in request.form
+    if in_body:
+        _params()  # one access_token, capped like every parameter
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
@@ -128,9 +138,7 @@ def userinfo() -> ResponseReturnValue:
     # OIDC Core §5.3.2: exactly the consented attributes, and sub.
     claims: dict[str, Any] = claims_for(citizen, info["scopes"], p.registry,
                                         catalogue=p.catalogue)
-    wanted = [n for n in (grant.details.get("claims") or {}).get("userinfo", {}) if n != "acr"]
-    if wanted:
-        claims.update(requested_claims(p, citizen, wanted))
+    claims.update(requested_claims(p, citizen, grant, info["scopes"], "userinfo"))
     claims["sub"] = p.subject(client, grant.subject)
     return _no_store(claims)
 
@@ -138,8 +146,9 @@ def userinfo() -> ResponseReturnValue:
 @bp.post("/revoke")
 def revoke() -> ResponseReturnValue:
     p = provider()
-    client = authenticate_client(p)
-    value = _form("token")
+    params = _params()
+    client = authenticate_client(p, params)
+    value = params.get("token")
     if value is None:
         raise InvalidRequest("token is required")
     revoke_token(p, client, value)
@@ -150,8 +159,9 @@ def revoke() -> ResponseReturnValue:
 @bp.post("/introspect")
 def introspection() -> ResponseReturnValue:
     p = provider()
-    client = authenticate_client(p)
-    value = _form("token")
+    params = _params()
+    client = authenticate_client(p, params)
+    value = params.get("token")
     if value is None:
         raise InvalidRequest("token is required")
     return _no_store(introspect(p, client, value))

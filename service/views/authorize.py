@@ -9,9 +9,11 @@ The login and consent screens return to ``/authorize/resume``.
 Implemented on ``eid`` rather than Authlib's authorization server; see
 :mod:`service.tokens` for why.
 
-Test mode (``EID_TEST_MODE=1`` only): a request carrying
-``X-Eid-Test-Identity: <ID number>`` signs that citizen in and approves the
-requested scopes without any screen. Without test mode the header is ignored.
+Test mode (``EID_TEST_MODE=1`` only): a request of a test client (``test_only``
+in ``fixtures/test-clients.json``) carrying ``X-Eid-Test-Identity: <ID number>``
+signs that citizen in and approves the requested scopes without any screen.
+Without test mode, or for a real portal, the header is ignored: a real portal's
+citizen always sees the login and consent screens.
 The mock (:mod:`service.mock`) may end a request with an injected error, and
 with a persona signs every request in silently as that citizen (the header,
 when present, wins).
@@ -34,6 +36,7 @@ from eid.verify import acr_satisfies
 from service.authz_request import AuthorizationRequest, load_request, parse_request, save_request
 from service.errors import redirect_to_client
 from service.i18n import choose_lang
+from service.params import MAX_LENGTHS, collect
 from service.provider import Provider, provider
 from service.sessions import LoginSession, current_session, start_session
 from service.tokens import citizen_who_may_sign_in, issue_code
@@ -54,9 +57,13 @@ class ExpiredRequest(InvalidRequest):
 @bp.route("/authorize", methods=["GET", "POST"])
 def authorize() -> Response:
     p = provider()
-    # OIDC Core §3.1.2.1: GET and POST (form-encoded) are both supported.
-    params = {k: v for k, v in (request.form if request.method == "POST" else request.args).items()}
-    choose_lang(params.get("ui_locales"))  # error pages too are in the asked language
+    # OIDC Core §3.1.2.1: GET and POST (form-encoded) are both supported; a parameter
+    # in both the query and the form of a POST counts as repeated (RFC 6749 §3.1).
+    params = collect(request.args, request.form) if request.method == "POST" \
+        else collect(request.args)
+    # Error pages too are in the asked language (an oversized value is refused below).
+    ui_locales = params.get("ui_locales") or ""
+    choose_lang(ui_locales if len(ui_locales) <= MAX_LENGTHS["ui_locales"] else None)
     req = parse_request(p, params)
     if p.mock is not None:
         # After parse_request: the client and redirect URI are trusted, so the
@@ -64,7 +71,9 @@ def authorize() -> Response:
         p.mock.raise_injected_error()
     req_id = save_request(p, req)
     identity = request.headers.get(TEST_IDENTITY_HEADER)
-    if p.settings.test_mode and identity is not None:
+    client = p.clients.get(req.client_id)
+    test_client = client is not None and client.test_only
+    if p.settings.test_mode and identity is not None and test_client:
         return _test_sign_in(p, req, req_id, identity.strip())
     if p.mock is not None and p.mock.persona is not None:
         return _test_sign_in(p, req, req_id, p.mock.persona)

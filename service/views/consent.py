@@ -19,6 +19,7 @@ from eid.storage import Consent
 from service.authz_request import AuthorizationRequest, load_request, save_request
 from service.csrf import check_csrf
 from service.i18n import choose_lang, lang, translate
+from service.params import collect
 from service.provider import OFFLINE_ACCESS, Provider, provider
 from service.sessions import current_session
 from service.views.authorize import ExpiredRequest, proceed
@@ -37,8 +38,9 @@ def consent_items(p: Provider, scopes: list[str], extra_claims: list[str]) -> li
                       "attributes": []})
     extra = [a for a in p.catalogue.attributes.values() if a.claim in extra_claims]
     if extra:
+        # Exactly what eid.prefill.claims_by_name releases: people without ID numbers.
         items.append({"scope": "claims", "label": translate("individual_claims"),
-                      "description": "",
+                      "description": translate("individual_claims_description"),
                       "attributes": [a.label_en if lang() == "en" else a.label_vi
                                      for a in extra]})
     return items
@@ -72,13 +74,16 @@ def consent() -> ResponseReturnValue:
 def consent_submit() -> ResponseReturnValue:
     p = provider()
     check_csrf()
-    req_id = request.form.get("req")
+    # One decision, one request id: "approve&decision=deny" must not be read either way.
+    params = collect(request.form)
+    params.check(("req", "decision"))
+    req_id = params.get("req")
     req = _load(p, req_id)
     assert req_id is not None  # noqa: S101 - _load checked it
     session = current_session()
     if session is None:
         return redirect(url_for("login.login", req=req_id))
-    if request.form.get("decision") != "approve":
+    if params.get("decision") != "approve":
         p.ephemeral.delete(f"authreq:{req_id}")
         raise AccessDenied("the citizen denied the request")
     existing = p.durable.consent(session.id_number, req.client_id)

@@ -20,8 +20,9 @@ from service.authz_request import read_id_token_hint
 from service.csrf import check_csrf
 from service.errors import redirect_to_client
 from service.i18n import choose_lang
+from service.params import collect
 from service.provider import provider
-from service.sessions import current_session, end_session
+from service.sessions import client_sid, current_session, end_session
 
 __all__ = ["bp"]
 
@@ -45,7 +46,11 @@ def _done(target: str | None, state: str | None) -> ResponseReturnValue:
 @bp.route("/end-session", methods=["GET", "POST"])
 def end_session_endpoint() -> ResponseReturnValue:
     p = provider()
-    params = request.form if request.method == "POST" else request.args
+    choose_lang()
+    # The one strict parser: no repeats (RFC 6749 §3.1), length caps; errors are a page.
+    params = collect(request.args, request.form) if request.method == "POST" \
+        else collect(request.args)
+    params.check()
     choose_lang(params.get("ui_locales"))
     hint = params.get("id_token_hint")
     claims = read_id_token_hint(p, hint) if hint else None
@@ -60,7 +65,10 @@ def end_session_endpoint() -> ResponseReturnValue:
     target = _target(client, params.get("post_logout_redirect_uri"))
     state = params.get("state") or None
     session = current_session()
-    if session is None or (claims is not None and claims.get("sid") == session.sid):
+    hint_client = p.clients.get(claims["aud"]) if claims else None
+    # The hint carries the sid of its portal's sector (service.sessions.client_sid).
+    if session is None or (claims is not None and hint_client is not None
+                           and claims.get("sid") == client_sid(p, hint_client, session.sid)):
         end_session()
         return _done(target, state)
     if target:

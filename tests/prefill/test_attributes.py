@@ -9,7 +9,7 @@ import pytest
 from eid.errors import ConfigurationError
 from eid.population.model import Address, PartialDate
 from eid.population.sqlite import SqliteRegistry
-from eid.prefill import address_claim, claims_for, date_claim
+from eid.prefill import address_claim, claims_by_name, claims_for, date_claim
 
 from .conftest import ALL_SCOPES, BICH, HBIA, HOA, HUNG, MAI, MINH, NGUYET, PEOPLE, TU
 
@@ -120,3 +120,34 @@ def test_household_head_and_relationship_need_no_registry(registry: SqliteRegist
     )
     assert claims == {"vn_household_head": {"name": "Nguyễn Văn Hùng", "vn_id_number": HUNG},
                       "r": "spouse"}  # fmt: skip
+
+
+# --- the release rule for ID numbers (issue 10 item 3) ------------------------------
+def _numbers(claims: object) -> set[str]:
+    import re
+
+    return set(re.findall(r'"(\d{12})"', json.dumps(claims)))
+
+
+@pytest.mark.parametrize("scopes", [["household"], ["family"], ["household", "family"],
+                                    [s for s in ALL_SCOPES if s != "id_number"]])
+def test_the_own_id_number_is_released_only_under_its_own_scope(
+        registry: SqliteRegistry, scopes: list[str]) -> None:
+    claims = claims_for(registry.get(HUNG), scopes, registry)  # head of his household
+    assert HUNG not in _numbers(claims)
+    assert _numbers(claims)  # relatives' numbers: the scopes' consent texts name them
+
+
+def test_with_the_id_number_scope_the_own_number_is_everywhere(registry: SqliteRegistry) -> None:
+    claims = claims_for(registry.get(HUNG), ["household", "id_number"], registry)
+    assert claims["vn_household_head"]["vn_id_number"] == HUNG
+    assert claims["vn_household_members"][0]["vn_id_number"] == HUNG
+
+
+@pytest.mark.parametrize("names", [["vn_household_head"], ["vn_household_members"],
+                                   ["vn_spouse", "vn_children", "vn_father"],
+                                   ["vn_id_number", "vn_old_id_number", "name"]])
+def test_claims_by_name_carry_no_id_number(registry: SqliteRegistry, names: list[str]) -> None:
+    claims = claims_by_name(registry.get(HUNG), names, registry)
+    assert claims  # something was released
+    assert _numbers(claims) == set()

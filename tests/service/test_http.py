@@ -129,8 +129,9 @@ def test_test_mode_header_over_http(server: str) -> None:
 def _rp_login(server: str, who: str, **kw: Any) -> tuple[Any, Any]:
     from eid.oidc import RelyingParty
 
-    rp = RelyingParty(issuer=server, client_id=HCM.client_id, client_secret=HCM.secret,
-                      redirect_uri=HCM.redirect_uri,
+    # The test header signs in for test clients only (issue 10 item 11).
+    rp = RelyingParty(issuer=server, client_id=TEST_CLIENT.client_id,
+                      client_secret=TEST_CLIENT.secret, redirect_uri=TEST_CLIENT.redirect_uri,
                       scopes=("openid", "profile", "offline_access"))
     url, pending = rp.start_login(**kw)
     status, headers, _ = _open(_opener(), url, headers={"X-Eid-Test-Identity": who})
@@ -156,3 +157,36 @@ def test_the_relying_party_gets_an_oidc_error_below_the_level(server: str) -> No
     _, complete = _rp_login(server, "074209000303", acr="LoA2")  # a level-1 account
     with pytest.raises(UnmetAuthenticationRequirements):
         complete()
+
+
+def _chunked(server: str, path: str, body: bytes) -> tuple[int, str]:
+    """POST ``body`` with Transfer-Encoding: chunked (which the Flask test client cannot send)."""
+    import http.client
+
+    host, _, port = urllib.parse.urlsplit(server).netloc.partition(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        chunks = (body[i:i + 8192] for i in range(0, len(body), 8192))
+        conn.request("POST", path, body=chunks, encode_chunked=True, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Transfer-Encoding": "chunked"})
+        response = conn.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        conn.close()
+
+
+def test_chunked_body_over_the_limit_is_refused_with_413(server: str) -> None:
+    """Issue 10: a chunked body over MAX_CONTENT_LENGTH is refused, not cut at the limit."""
+    # Form fields that, cut at 64 KiB, would still parse as a complete request.
+    body = ("client_id=x&client_secret=y&grant_type=refresh_token&pad=" + "a" * 70_000
+            + "&refresh_token=z").encode()
+    status, text = _chunked(server, "/token", body)
+    assert status == 413, text
+
+
+def test_chunked_body_under_the_limit_is_read_whole(server: str) -> None:
+    body = urllib.parse.urlencode({"token": "t", "client_id": HCM.client_id,
+                                   "client_secret": HCM.secret}).encode()
+    status, text = _chunked(server, "/introspect", body)
+    assert status == 200, text
+    assert json.loads(text) == {"active": False}

@@ -8,7 +8,7 @@ from flask import Flask
 from eid.prefill.loader import default_catalogue
 from service import create_app
 from service.config import Settings
-from tests.service.flow import HCM, LOA1, LOA2, TEST_CLIENT, Flow, query
+from tests.service.flow import HCM, LOA1, LOA2, NATIONAL, TEST_CLIENT, Flow, Portal, query
 
 
 @pytest.mark.parametrize("path", ["/login", "/authorize?client_id=x", "/my-data", "/nope"])
@@ -146,3 +146,15 @@ def test_eid_registry_points_the_service_at_a_generated_registry(
     body = flow.redeem(auth).json
     info = flow.api.get("/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert info.json["name"] == citizen.full_name
+
+
+@pytest.mark.parametrize("portal", [HCM, NATIONAL], ids=["hcm", "national"])
+def test_test_identity_header_is_ignored_for_real_portals_in_test_mode(
+        test_mode_app: Flask, portal: Portal) -> None:
+    """Issue 10 item 11: only clients marked ``test_only`` may use the header."""
+    flow = Flow(test_mode_app)
+    r = flow.start(flow.request(portal), headers={"X-Eid-Test-Identity": LOA2[0]})
+    assert r.status_code == 302 and r.location.startswith("/login")
+    assert flow.browser.get("/my-data").status_code == 302  # nobody was signed in
+    p = test_mode_app.extensions["eid"]
+    assert p.durable.consent(LOA2[0], portal.client_id) is None  # no silent consent

@@ -112,3 +112,41 @@ def test_concurrent_redemptions_of_one_code_succeed_at_most_once(flow: Flow) -> 
             headers=flow.client_auth(HCM)[0]).status_code, range(8)))
     assert statuses.count(200) == 1
     assert statuses.count(400) == 7
+
+
+def _basic(raw: bytes) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(raw).decode()
+
+
+# A malformed Basic header (RFC 6749 §2.3.1, RFC 7617 §2) → 401 invalid_client with a challenge.
+MALFORMED_BASIC = {
+    "bad base64": "Basic !!!not-base64!!!",
+    "base64 with junk": "Basic Y29uZy1kdmMtaGNtOng=junk",
+    "no colon": _basic(b"cong-dvc-hcm"),
+    "bad percent-encoding in id": _basic(b"cong-dvc-hcm%zz:demo-hcm-portal-secret-2026"),
+    "bad percent-encoding in secret": _basic(b"cong-dvc-hcm:demo%"),
+    "non-UTF-8 bytes": _basic(b"cong-dvc-hcm:\xff\xfe"),
+    "non-UTF-8 after percent-decoding": _basic(b"cong-dvc-hcm:%ff%fe"),
+    "empty credentials": "Basic ",
+    "no credentials at all": "Basic",
+}
+
+
+@pytest.mark.parametrize("header", MALFORMED_BASIC.values(), ids=MALFORMED_BASIC.keys())
+def test_malformed_basic_header_is_invalid_client_with_a_challenge(
+        flow: Flow, header: str) -> None:
+    r = flow.api.post("/token", data={"grant_type": "authorization_code", "code": "x"},
+                      headers={"Authorization": header})
+    assert r.status_code == 401
+    assert r.json["error"] == "invalid_client"
+    assert r.headers["WWW-Authenticate"].startswith("Basic realm=")
+
+
+def test_percent_encoded_basic_credentials_still_work(flow: Flow) -> None:
+    """RFC 6749 §2.3.1: id and secret are form-encoded before base64."""
+    _, data = _good(flow)
+    r = flow.api.post("/token", data=data, headers={
+        "Authorization": _basic(b"cong%2Ddvc%2Dhcm:demo-hcm-portal-secret-2026")})
+    assert r.status_code == 200, r.json
