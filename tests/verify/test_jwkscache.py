@@ -181,5 +181,6 @@ def test_a_mapping_that_cannot_be_copied_is_parsed_on_each_call(
 def test_a_freed_dicts_id_is_not_trusted(mint: Mint, mine: dict[str, Any]) -> None:
     token = mint()
     assert _code(token, mine) is None
-    _jwkscache._by_id[id(other := {"keys": []})] = _jwkscache._by_id[id(mine)]
+    other: dict[str, Any] = {"keys": []}
+    _jwkscache._by_id[id(other)] = _jwkscache._by_id[id(mine)]
     assert _code(token, other) == "unknown_kid"
