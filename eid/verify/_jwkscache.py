@@ -7,9 +7,10 @@ taken when it was parsed. That check has to look at every member: Python shows n
 that a dict or list changed (CPython's dict version tag is not visible from Python, lists have
 none), so an ``id()`` alone would serve stale keys. One C-level ``==`` against the copy is the
 cheapest such look: the copy shares the caller's immutable leaves (strings, numbers), which
-therefore compare by identity, and the walk costs about 0.5 µs for a five-key set, while any
-fingerprint that also covers every member (``json.dumps``, ``pickle``, a tuple of items, a list
-of ``id()``\\ s) costs 5 to 20 times that.
+therefore compare by identity. For a five-key set it costs about 0.5 µs on an idle core (about
+1 µs between verifications, with cold caches), while any fingerprint that also covers every
+member costs more: ``json.dumps`` 9.8 µs, ``pickle``/``marshal`` 2.3 µs, a tuple of items 2.6
+µs, a list of the members' ids 2.1 µs, flat lists of names and values 1.8 µs.
 
 Equality is a sound guard because the parse in :meth:`KeySet.from_jwks` depends on members
 only through ``==``/hashing and type checks that equal JSON values share. The key set is parsed
