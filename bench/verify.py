@@ -212,7 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rates = [_rate(m.rates[name]) for name in (*_EID_PATHS, "floor", "pyjwt")]
         ratios = [f"{m.median_ratio[name]:.2f}x" for name in (*_EID_PATHS, "pyjwt")]
         print(_row([alg, *rates, *ratios]), flush=True)
-        short += [f"{alg} {name}" for name in _EID_PATHS if m.median_ratio[name] < GOAL]
+        short += [f"{alg} {name} ({m.median_ratio[name]:.3f}x)" for name in _EID_PATHS
+                  if m.median_ratio[name] < GOAL]
     if short and not args.quick:
         print(f"below the {GOAL:.2f}x goal: {', '.join(short)}", file=sys.stderr)
     return 0
