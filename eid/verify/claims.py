@@ -159,5 +159,7 @@ def check_id_token_claims(
     # Step 12: the assurance level must meet the request.
     if min_acr is not None and not acr_satisfies(claims.get("acr"), min_acr):
         raise TokenError(f"acr is below {min_acr}", code="acr_too_low")
-    _check_hash(claims, "at_hash", access_token, alg)
-    _check_hash(claims, "c_hash", code, alg)
+    if access_token is not None:
+        _check_hash(claims, "at_hash", access_token, alg)
+    if code is not None:
+        _check_hash(claims, "c_hash", code, alg)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from eid.errors import TokenError
+from eid.errors import ConfigurationError, TokenError
 from eid.signing import SigningKey, public_jwks
 from eid.verify import KeySet, verify_jws
 from eid.verify._codec import b64url_decode, b64url_encode
@@ -256,3 +256,41 @@ def test_mutated_jwks_dict_is_not_served_from_a_stale_parse(
     assert verify_jws(token, mine)
     mine["keys"] = [k for k in mine["keys"] if k["kid"] != "ec-p256"]
     assert code_of(token, mine) == "unknown_kid"
+
+
+class _ClassSource:
+    """A key source by its class: its methods are the protocol's."""
+
+    def __init__(self, keys: KeySet) -> None:
+        self._keys = keys
+
+    def key_set(self) -> KeySet:
+        return self._keys
+
+    def refresh(self) -> KeySet | None:
+        return None
+
+
+class _InstanceSource:
+    """A key source only by its instance: the methods are attributes set at construction."""
+
+    def __init__(self, keys: KeySet) -> None:
+        self.key_set = lambda: keys
+        self.refresh = lambda: None
+
+
+@pytest.mark.parametrize("source", [_ClassSource, _InstanceSource])
+def test_any_object_with_the_key_source_methods_is_a_key_source(
+    source: Callable[[KeySet], object], mint: Mint, keyset: KeySet
+) -> None:
+    assert verify_jws(mint(), source(keyset))[0]["kid"] == "ec-p256"  # type: ignore[arg-type]
+
+
+def test_an_object_with_only_some_key_source_methods_is_refused(
+    mint: Mint, keyset: KeySet
+) -> None:
+    half = _InstanceSource(keyset)
+    del half.refresh
+    with pytest.raises(ConfigurationError) as err:
+        verify_jws(mint(), half)
+    assert err.value.code == "invalid_jwks_argument"
