@@ -9,7 +9,14 @@ pairwise subjects and the key store, which the login service wires to HTTP.
 
 from __future__ import annotations
 
-from eid.oidc.clients import AUTH_METHODS, Client, ClientRegistry, hash_client_secret, load_clients
+from eid.oidc.clients import (
+    AUTH_METHODS,
+    SECRET_AUTH_METHODS,
+    Client,
+    ClientRegistry,
+    hash_client_secret,
+    load_clients,
+)
 from eid.oidc.discovery import ProviderMetadata
 from eid.oidc.dpop import DpopKey
 from eid.oidc.http import HttpClient, HttpResponse, StdlibHttpClient
@@ -23,6 +30,7 @@ from eid.oidc.subjects import pairwise_subject
 __all__ = [
     "AUTH_METHODS",
     "DEFAULT_ALGS",
+    "SECRET_AUTH_METHODS",
     "Client",
     "ClientRegistry",
     "DpopKey",

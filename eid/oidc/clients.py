@@ -6,6 +6,13 @@ OAuth 2.1 §2.3.1). Client secrets are high-entropy random strings, so they
 are stored as a salted SHA-256 (a slow KDF protects low-entropy passwords,
 not 256-bit secrets, and would make every token request slow) and compared in
 constant time.
+
+Metadata names follow RFC 7591 §2 and its extensions: ``jwks`` / ``jwks_uri``
+(the client's public keys, checked as the verifier checks any key set),
+``require_pushed_authorization_requests`` (RFC 9126 §6),
+``dpop_bound_access_tokens`` (RFC 9449 §5.2), and ``profile: "fapi2"`` for a
+client held to the FAPI 2.0 Security Profile (§5.3.2: PAR, PKCE S256,
+``private_key_jwt`` and DPoP-bound tokens, all implied and none optional).
 """
 
 from __future__ import annotations
@@ -14,24 +21,30 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from eid.datafiles import read_json
-from eid.errors import DataError, InvalidClient
+from eid.errors import DataError, InvalidClient, KeySourceError
+from eid.verify import KeySet
 
 __all__ = [
     "AUTH_METHODS",
+    "SECRET_AUTH_METHODS",
     "Client",
     "ClientRegistry",
     "hash_client_secret",
     "load_clients",
 ]
 
-AuthMethod = Literal["client_secret_basic", "client_secret_post"]
-AUTH_METHODS: Final[tuple[AuthMethod, ...]] = ("client_secret_basic", "client_secret_post")
+AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt"]
+AUTH_METHODS: Final[tuple[AuthMethod, ...]] = (
+    "client_secret_basic", "client_secret_post", "private_key_jwt")
+#: The methods a client secret serves; a client registered for one needs ``secret_hash``.
+SECRET_AUTH_METHODS: Final[tuple[AuthMethod, ...]] = ("client_secret_basic", "client_secret_post")
+Profile = Literal["oidc", "fapi2"]
 _ID_TOKEN_ALGS: Final = ("ES256", "RS256")
 _MIN_SECRET: Final = 16
 
@@ -65,17 +78,29 @@ class Client:
     redirect_uris: tuple[str, ...]
     scopes: frozenset[str]
     sector: str
-    secret_hash: str
-    auth_methods: tuple[AuthMethod, ...] = AUTH_METHODS
+    secret_hash: str | None  # None: the client authenticates with its key only
+    auth_methods: tuple[AuthMethod, ...] = SECRET_AUTH_METHODS
     subject_type: Literal["pairwise", "public"] = "pairwise"
     id_token_alg: str = "ES256"  # noqa: S105 - an algorithm name, not a secret
     post_logout_redirect_uris: tuple[str, ...] = ()
     backchannel_logout_uri: str | None = None
     test_only: bool = False
+    #: Public keys for ``private_key_jwt`` (RFC 7591 §2 ``jwks``; at most one of the two).
+    jwks: Mapping[str, Any] | None = field(default=None, repr=False)
+    jwks_uri: str | None = None
+    require_par: bool = False
+    dpop_bound: bool = False
+    profile: Profile = "oidc"
 
     def check_secret(self, secret: str) -> bool:
-        """Whether ``secret`` is this client's secret (constant time)."""
-        return _secret_matches(secret, self.secret_hash)
+        """Whether ``secret`` is this client's secret (constant time; ``False`` without one)."""
+        return _secret_matches(secret, self.secret_hash or _DUMMY_HASH) and \
+            self.secret_hash is not None
+
+    @property
+    def fapi2(self) -> bool:
+        """Held to the FAPI 2.0 Security Profile."""
+        return self.profile == "fapi2"
 
     def label(self, lang: str) -> str:
         """The client's display name in ``lang`` (Vietnamese when missing)."""
@@ -104,9 +129,10 @@ class ClientRegistry:
             client is not registered for (RFC 6749 §5.2).
         """
         client = self.get(client_id)
-        ok = _secret_matches(secret if isinstance(secret, str) else "",
-                             client.secret_hash if client else _DUMMY_HASH)
-        if client is None or not ok or not isinstance(secret, str):
+        stored = client.secret_hash if client is not None else None
+        # The dummy keeps the cost equal for unknown clients and keyless ones.
+        ok = _secret_matches(secret if isinstance(secret, str) else "", stored or _DUMMY_HASH)
+        if client is None or stored is None or not ok or not isinstance(secret, str):
             raise InvalidClient("client authentication failed")
         if method not in client.auth_methods:
             raise InvalidClient(f"client is not registered for {method}")
@@ -164,18 +190,31 @@ def _client(raw: Any, i: int, source: str, known_scopes: frozenset[str] | None) 
     unknown = known_scopes is not None and set(scopes) - known_scopes
     if unknown:
         raise DataError(f"unknown scopes {sorted(unknown)}", source=source, field=f"{where}.scopes")
-    secret_hash = raw.get("secret_hash")
-    secret = raw.get("client_secret")
-    if isinstance(secret, str) and len(secret) >= _MIN_SECRET and secret_hash is None:
-        # Test clients publish their secret on purpose; it is hashed on load all the same.
-        secret_hash = hash_client_secret(secret)
-    if not isinstance(secret_hash, str) or not secret_hash.startswith("sha256$"):
-        raise DataError("needs secret_hash (sha256$salt$digest)",
-                        source=source, field=f"{where}.secret_hash")
-    methods = tuple(raw.get("token_endpoint_auth_methods", AUTH_METHODS))
+    profile = raw.get("profile", "oidc")
+    if profile not in ("oidc", "fapi2"):
+        raise DataError("profile is oidc or fapi2", source=source, field=f"{where}.profile")
+    default_methods = ("private_key_jwt",) if profile == "fapi2" else SECRET_AUTH_METHODS
+    methods = tuple(raw.get("token_endpoint_auth_methods", default_methods))
     if not methods or any(m not in AUTH_METHODS for m in methods):
         raise DataError(f"auth methods must be among {AUTH_METHODS}",
                         source=source, field=f"{where}.token_endpoint_auth_methods")
+    secret_hash = _secret_hash(raw, where, source, needed=any(
+        m in SECRET_AUTH_METHODS for m in methods))
+    jwks, jwks_uri = _keys(raw, where, source, needed="private_key_jwt" in methods)
+    require_par = _flag(raw, "require_pushed_authorization_requests", where, source)
+    dpop_bound = _flag(raw, "dpop_bound_access_tokens", where, source)
+    if profile == "fapi2":
+        # FAPI 2.0 Security Profile §5.3.2.1 (PAR), §5.3.2.2 (client authentication:
+        # private_key_jwt here, mTLS not offered), §5.3.3.4 (sender-constrained tokens).
+        if methods != ("private_key_jwt",):
+            raise DataError("a fapi2 client authenticates with private_key_jwt only",
+                            source=source, field=f"{where}.token_endpoint_auth_methods")
+        for name, value in (("require_pushed_authorization_requests", require_par),
+                            ("dpop_bound_access_tokens", dpop_bound)):
+            if value is False:
+                raise DataError(f"a fapi2 client cannot turn off {name}",
+                                source=source, field=f"{where}.{name}")
+        require_par = dpop_bound = True
     alg = raw.get("id_token_signed_response_alg", "ES256")
     if alg not in _ID_TOKEN_ALGS:
         raise DataError(f"ID token algorithm must be one of {_ID_TOKEN_ALGS}",
@@ -208,7 +247,56 @@ def _client(raw: Any, i: int, source: str, known_scopes: frozenset[str] | None) 
         backchannel_logout_uri=(_check_redirect_uri(backchannel, f"{where}.backchannel", source)
                                 if backchannel else None),
         test_only=bool(raw.get("test_only", False)),
+        jwks=jwks,
+        jwks_uri=jwks_uri,
+        require_par=bool(require_par),
+        dpop_bound=bool(dpop_bound),
+        profile=profile,
     )
+
+
+def _secret_hash(raw: dict[str, Any], where: str, source: str, *, needed: bool) -> str | None:
+    secret_hash = raw.get("secret_hash")
+    secret = raw.get("client_secret")
+    if isinstance(secret, str) and len(secret) >= _MIN_SECRET and secret_hash is None:
+        # Test clients publish their secret on purpose; it is hashed on load all the same.
+        secret_hash = hash_client_secret(secret)
+    if secret_hash is None and not needed:
+        return None
+    if not isinstance(secret_hash, str) or not secret_hash.startswith("sha256$"):
+        raise DataError("needs secret_hash (sha256$salt$digest)",
+                        source=source, field=f"{where}.secret_hash")
+    return secret_hash
+
+
+def _keys(raw: dict[str, Any], where: str, source: str, *, needed: bool
+          ) -> tuple[dict[str, Any] | None, str | None]:
+    jwks, jwks_uri = raw.get("jwks"), raw.get("jwks_uri")
+    if jwks is not None and jwks_uri is not None:
+        # RFC 7591 §2: the two MUST NOT both be present.
+        raise DataError("jwks and jwks_uri are exclusive", source=source, field=f"{where}.jwks")
+    if jwks is None and jwks_uri is None:
+        if needed:
+            raise DataError("private_key_jwt needs jwks or jwks_uri",
+                            source=source, field=f"{where}.jwks")
+        return None, None
+    if jwks_uri is not None:
+        return None, _check_redirect_uri(jwks_uri, f"{where}.jwks_uri", source)
+    if not isinstance(jwks, dict):
+        raise DataError("jwks must be a JWK Set object", source=source, field=f"{where}.jwks")
+    try:
+        KeySet.from_jwks(jwks)  # the verifier's own rules: no private members, sizes, use
+    except KeySourceError as exc:
+        raise DataError(f"unusable key set: {exc.message}", source=source,
+                        field=f"{where}.jwks", code="bad_jwks") from exc
+    return dict(jwks), None
+
+
+def _flag(raw: dict[str, Any], name: str, where: str, source: str) -> bool | None:
+    value = raw.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise DataError(f"{name} is true or false", source=source, field=f"{where}.{name}")
+    return value
 
 
 def load_clients(path: str | Path, *, known_scopes: frozenset[str] | None = None

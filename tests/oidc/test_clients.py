@@ -13,6 +13,10 @@ from eid.errors import DataError, DataFileMissing, InvalidClient
 from eid.oidc.clients import hash_client_secret, load_clients
 
 ROOT = Path(__file__).resolve().parents[2]
+# A client's public keys for private_key_jwt: the FAPI test client's, from the fixtures.
+CLIENT_JWKS: dict[str, Any] = json.loads(
+    (ROOT / "fixtures" / "test-clients.json").read_text(encoding="utf-8")
+)["clients"][1]["jwks"]
 
 
 def test_shipped_client_files_load() -> None:
@@ -24,6 +28,17 @@ def test_shipped_client_files_load() -> None:
     assert client.test_only
     assert client.redirect_uris == ("http://127.0.0.1:9999/cb",)
     assert client.check_secret("eid-test-secret")
+    fapi = test.get("eid-fapi-test-client")
+    assert fapi is not None and fapi.fapi2
+    assert (fapi.auth_methods, fapi.require_par, fapi.dpop_bound) == (
+        ("private_key_jwt",), True, True)
+    assert fapi.secret_hash is None and not fapi.check_secret("")
+
+
+def test_a_keyless_client_never_authenticates_with_a_secret() -> None:
+    fapi = load_clients(ROOT / "fixtures" / "test-clients.json")
+    with pytest.raises(InvalidClient):
+        fapi.authenticate("eid-fapi-test-client", "", "client_secret_basic")
 
 
 @pytest.fixture
@@ -88,8 +103,28 @@ def _write(tmp_path: Path, *clients: dict[str, Any]) -> Path:
          "clients[c1].sector"),
         (lambda c: {**c, "scopes": ["profile"]}, "clients[c1].scopes"),
         (lambda c: {**c, "client_secret": "short"}, "clients[c1].secret_hash"),
-        (lambda c: {**c, "token_endpoint_auth_methods": ["private_key_jwt"]},
+        (lambda c: {**c, "token_endpoint_auth_methods": ["tls_client_auth"]},
          "clients[c1].token_endpoint_auth_methods"),
+        (lambda c: {**c, "token_endpoint_auth_methods": ["private_key_jwt"]},
+         "clients[c1].jwks"),
+        (lambda c: {**c, "token_endpoint_auth_methods": ["private_key_jwt"],
+                    "jwks": CLIENT_JWKS, "jwks_uri": "https://portal.example.vn/jwks"},
+         "clients[c1].jwks"),
+        (lambda c: {**c, "jwks": {"keys": [{**CLIENT_JWKS["keys"][0], "d": "AAAA"}]}},
+         "clients[c1].jwks"),
+        (lambda c: {**c, "jwks": []}, "clients[c1].jwks"),
+        (lambda c: {**c, "jwks_uri": "http://portal.example.vn/jwks"}, "clients[c1].jwks_uri"),
+        (lambda c: {**c, "profile": "fapi1"}, "clients[c1].profile"),
+        (lambda c: {**c, "profile": "fapi2", "jwks": CLIENT_JWKS,
+                    "token_endpoint_auth_methods": ["private_key_jwt", "client_secret_basic"]},
+         "clients[c1].token_endpoint_auth_methods"),
+        (lambda c: {**c, "profile": "fapi2", "jwks": CLIENT_JWKS,
+                    "dpop_bound_access_tokens": False}, "clients[c1].dpop_bound_access_tokens"),
+        (lambda c: {**c, "profile": "fapi2", "jwks": CLIENT_JWKS,
+                    "require_pushed_authorization_requests": False},
+         "clients[c1].require_pushed_authorization_requests"),
+        (lambda c: {**c, "require_pushed_authorization_requests": "yes"},
+         "clients[c1].require_pushed_authorization_requests"),
         (lambda c: {**c, "id_token_signed_response_alg": "HS256"},
          "clients[c1].id_token_signed_response_alg"),
         (lambda c: {**c, "subject_type": "random"}, "clients[c1].subject_type"),
