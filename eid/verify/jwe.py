@@ -112,7 +112,8 @@ def _epk_curve(header: Mapping[str, Any]) -> str:
     crv = epk.get("crv")
     kty = "OKP" if crv == "X25519" else "EC" if crv in EC_CURVES else None
     if kty is None or epk.get("kty") != kty:
-        raise TokenError(f"epk curve {crv!r} is not supported", code="jwe_invalid_epk")
+        raise TokenError(f"epk of kty {epk.get('kty')!r} on curve {crv!r} is not supported",
+                         code="jwe_invalid_epk")
     return str(crv)
 
 
@@ -162,6 +163,9 @@ def decrypt_jwe(
     """
     text = _text(token, max_size)
     keyset = keys if isinstance(keys, DecryptionKeys) else DecryptionKeys.from_jwks(keys)
+    if text[:1] == "{":  # RFC 7516 §7.2; its dots may even split it into five parts
+        raise TokenError("JWE JSON serialization is not accepted, only the compact form",
+                         code="jwe_malformed")
     segments = text.split(".")
     if len(segments) != 5:
         hint = " (this is a signed JWS)" if len(segments) == 3 else ""
@@ -176,6 +180,9 @@ def decrypt_jwe(
     if curve is not None:
         _check_epk(header, key)
     registry = _jwe.JWERegistry(algorithms=[alg, enc], strict_check_header=False)
+    # The size cap above governs; joserfc's own per-segment limits (a 1 KiB
+    # header, say) would turn a long but valid header into a failure.
+    registry.max_protected_header_length = registry.max_encrypted_key_length = max_size
     registry.max_ciphertext_length = max_size
     try:
         plaintext = _jwe.decrypt_compact(text, key.jose_key, registry=registry).plaintext
