@@ -12,7 +12,7 @@ from eid.oidc.clients import AUTH_METHODS, Client, ClientRegistry, hash_client_s
 from eid.oidc.discovery import ProviderMetadata
 from eid.oidc.dpop import DpopKey
 from eid.oidc.http import HttpClient, HttpResponse, StdlibHttpClient
-from eid.oidc.jwe import encrypt_jwe
+from eid.oidc.jwe import encrypt_jwe, encryption_jwk
 from eid.oidc.keystore import DEFAULT_ALGS, KeyStore
 from eid.oidc.pkce import check_challenge, make_pkce, s256, verify_pkce
 from eid.oidc.rp import RelyingParty
@@ -36,6 +36,7 @@ __all__ = [
     "TokenSet",
     "check_challenge",
     "encrypt_jwe",
+    "encryption_jwk",
     "hash_client_secret",
     "load_clients",
     "make_pkce",

@@ -21,7 +21,7 @@ from eid.errors import ConfigurationError
 from eid.verify.jwe import SUPPORTED_ALG_VALUES, SUPPORTED_ENC_VALUES
 from eid.verify.jwe_keys import EC_CURVES, KEY_ALG_FAMILIES
 
-__all__ = ["encrypt_jwe"]
+__all__ = ["encrypt_jwe", "encryption_jwk"]
 
 _FAMILY_OF_KTY: Final = {"EC": "ECDH", "OKP": "ECDH", "RSA": "RSA"}
 _OPS: Final = {"ECDH": {"deriveKey", "deriveBits"}, "RSA": {"encrypt", "wrapKey"}}
@@ -61,6 +61,31 @@ def _public_key(jwk: Mapping[str, Any], alg: str) -> Any:
     if kty == "RSA" and key.public_key.key_size < _MIN_RSA_BITS:
         raise _refuse(f"RSA keys must have at least {_MIN_RSA_BITS} bits")
     return key
+
+
+def encryption_jwk(jwks: Mapping[str, Any], alg: str) -> Mapping[str, Any]:
+    """The key of a client's registered JWKS to encrypt to with ``alg``.
+
+    The first key that passes every rule of :func:`encrypt_jwe` (so ``use: sig``
+    keys and keys restricted to another ``alg`` are passed over); a client
+    rotating its encryption key lists the new one first.
+
+    :raises ConfigurationError: ``unsupported_jwe_algorithm``, or
+        ``invalid_encryption_key`` when no key fits.
+    """
+    if alg not in SUPPORTED_ALG_VALUES:
+        raise ConfigurationError(f"cannot encrypt with alg {alg!r}",
+                                 code="unsupported_jwe_algorithm")
+    members = jwks.get("keys") if isinstance(jwks, Mapping) else None
+    if not isinstance(members, list):
+        raise _refuse("the client's JWKS has no 'keys' array")
+    for jwk in members:
+        try:
+            _public_key(jwk, alg)
+        except ConfigurationError:
+            continue
+        return dict(jwk)
+    raise _refuse(f"the client registered no key that can take {alg}")
 
 
 def encrypt_jwe(

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eid.errors import ConfigurationError
-from eid.oidc import encrypt_jwe
+from eid.oidc import encrypt_jwe, encryption_jwk
 from eid.verify import (
     SUPPORTED_ALG_VALUES,
     SUPPORTED_ENC_VALUES,
@@ -357,14 +357,29 @@ def test_encryption_refuses_an_unsupported_algorithm(alg: str, enc: str) -> None
     assert err.value.code == "unsupported_jwe_algorithm"
 
 
+def test_encryption_jwk_passes_over_keys_that_do_not_fit() -> None:
+    client_jwks = {"keys": [public_jwk(SIGNING_KEY), PUBLIC["ec-p256-enc-b"],
+                            PUBLIC["rsa-2048-enc"], PUBLIC["ec-p256-enc"]]}
+    assert encryption_jwk(client_jwks, "ECDH-ES+A256KW")["kid"] == "ec-p256-enc"
+    assert encryption_jwk(client_jwks, "ECDH-ES")["kid"] == "ec-p256-enc-b"
+    assert encryption_jwk(client_jwks, "RSA-OAEP-256")["kid"] == "rsa-2048-enc"
+
+
+@pytest.mark.parametrize("jwks", [{"keys": [public_jwk(SIGNING_KEY)]}, {"keys": "x"}, {}])
+def test_encryption_jwk_without_a_fitting_key(jwks: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError) as err:
+        encryption_jwk(jwks, "ECDH-ES")
+    assert err.value.code == "invalid_encryption_key"
+
+
 # --- arbitrary input -----------------------------------------------------------------------
 
 B64: Final = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
                      max_size=60)
 JSON_VALUES: Final = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                max_size=3), max_leaves=8)
+    lambda inner: st.lists(inner, min_size=1, max_size=3)
+    | st.dictionaries(st.text(max_size=5), inner, min_size=1, max_size=3), max_leaves=8)
 HEADERS: Final = st.fixed_dictionaries(
     {"alg": st.sampled_from([*sorted(SUPPORTED_ALG_VALUES), "RSA1_5", "dir"]) | JSON_VALUES,
      "enc": st.sampled_from(sorted(SUPPORTED_ENC_VALUES)) | JSON_VALUES},
