@@ -24,7 +24,7 @@ run: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check eid flask_eid service tests bench examples
+	$(BIN)/ruff check eid flask_eid service tests bench examples tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy eid flask_eid service

@@ -7,6 +7,7 @@ module stays a thin dispatcher. Exit codes a script can rely on:
 * 1 – the request was understood but failed (token rejected, citizen not found)
 * 2 – usage error (bad arguments)
 * 3 – input data invalid (malformed ID number, data file that fails validation)
+* 4 – a data file is missing or unreadable (a wrong path, or a broken installation)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from eid.errors import ConfigurationError, DataError, EidError, IdNumberError
+from eid.errors import ConfigurationError, DataError, DataFileMissing, EidError, IdNumberError
 
 __all__ = ["main"]
 
@@ -60,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except DataFileMissing as exc:  # before DataError: nothing to fix in the file itself
+        print(f"error: {exc}", file=sys.stderr)
+        return 4
     except (IdNumberError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3

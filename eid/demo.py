@@ -11,19 +11,20 @@ import time
 from pathlib import Path
 from typing import Any
 
+from eid.datafiles import fixture_path
 from eid.errors import TokenError
 from eid.signing import load_signing_keys, public_jwks, sign_token
 from eid.verify import KeySet, verify_id_token
 
 __all__ = ["register", "run"]
 
-_KEYS = Path(__file__).resolve().parent.parent / "fixtures" / "keys" / "test-signing-keys.json"
 ISSUER = "https://login.eid.test"
 CLIENT = "portal-demo"
 
 
 def run(args: argparse.Namespace) -> int:
-    keys = load_signing_keys(args.keys)
+    path = args.keys or fixture_path("keys", "test-signing-keys.json")
+    keys = load_signing_keys(path)
     keyset = KeySet.from_jwks(public_jwks(keys))
     now = int(time.time())
     claims: dict[str, Any] = {
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         return dict(verify_id_token(token, issuer=ISSUER, audience=CLIENT, jwks=keyset,
                                     nonce="demo-nonce", min_acr="LoA2"))
 
-    print(f"Keys: {', '.join(keys)} ({args.keys})")
+    print(f"Keys: {', '.join(keys)} ({path})")
     for kid, key in keys.items():
         token = sign_token(claims, key)
         verified = check(token)
@@ -60,5 +61,6 @@ def run(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("demo", help="mint and verify ID tokens with the fixture keys")
-    parser.add_argument("--keys", type=Path, default=_KEYS, help="file of private test JWKs")
+    parser.add_argument("--keys", type=Path, help="file of private test JWKs "
+                        "(default: the shipped test keys)")
     parser.set_defaults(func=run)

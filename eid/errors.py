@@ -8,7 +8,8 @@ stable snake_case string to branch on, log, or show (never parse the message).
     ├── TokenError             a token failed a rule (``code``: a :class:`TokenFailure`)
     ├── KeySourceError         a key set could not be fetched or is malformed
     ├── DataError              a data file (identities, clients, scopes, forms,
-    │                          procedures) failed validation (``source``, ``field``)
+    │   │                      procedures) failed validation (``source``, ``field``)
+    │   └── DataFileMissing    a data file is missing or unreadable (``source``)
     ├── PopulationError        citizen data
     │   ├── IdNumberError      a personal ID number is malformed
     │   ├── DocumentError      a card's MRZ or QR payload is malformed (``field``)
@@ -31,6 +32,7 @@ __all__ = [
     "ConfigurationError",
     "ConsentRequired",
     "DataError",
+    "DataFileMissing",
     "DocumentError",
     "EidError",
     "IdNumberError",
@@ -181,6 +183,16 @@ class DataError(EidError):
         super().__init__(where + message, code=code)
         self.source = source
         self.field = field
+
+
+class DataFileMissing(DataError):
+    """A data file (or folder) is missing or cannot be read: a wrong path, or a broken install.
+
+    Apart from :class:`DataError` because the fix differs: the file is not malformed,
+    it is not there (``eid`` exits 4 for it, 3 for malformed data).
+    """
+
+    default_code = "data_file_missing"
 
 
 class PopulationError(EidError):

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from eid.datafiles import read_text
 from eid.errors import ConfigurationError, KeySourceError, TokenError
 from eid.verify._codec import b64url_decode, b64url_encode
 
@@ -178,11 +179,14 @@ def sign_token(
 def load_signing_keys(path: str | Path) -> dict[str, SigningKey]:
     """Load a file of private JWKs (``{"keys": [...]}``), indexed by ``kid``.
 
-    :raises KeySourceError: the file is unreadable or a key is malformed.
+    :raises DataFileMissing: the file is absent or unreadable.
+    :raises DataError: ``bad_encoding``, the file is not UTF-8.
+    :raises KeySourceError: the file is not a JSON key set or a key is malformed.
     """
+    text = read_text(path)
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        doc = json.loads(text)
+    except ValueError as exc:
         raise KeySourceError(f"{path}: cannot read key file: {exc}", code="malformed_jwks") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("keys"), list):
         raise KeySourceError(f"{path}: expected an object with a 'keys' array",

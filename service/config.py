@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from eid.datafiles import fixture_path
 from eid.errors import ConfigurationError
 
 __all__ = ["Settings"]
-
-_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +29,8 @@ class Settings:
     redis_url: str | None = None
     registry: Path | None = None  # a generated registry (SQLite) or identities JSON
     test_mode: bool = False
-    clients_file: Path = _FIXTURES / "clients.json"
-    test_clients_file: Path = _FIXTURES / "test-clients.json"
+    clients_file: Path = field(default_factory=lambda: fixture_path("clients.json"))
+    test_clients_file: Path = field(default_factory=lambda: fixture_path("test-clients.json"))
     code_ttl: int = 60  # RFC 6749 §4.1.2: short-lived, 10 minutes at most
     access_token_ttl: int = 600
     id_token_ttl: int = 600

@@ -7,23 +7,22 @@ authorization request's ``ui_locales`` (OIDC Core §3.1.2.1), then Vietnamese.
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from pathlib import Path
 from typing import Final
 
 from flask import g, request, session
 
+from eid.datafiles import data_path, read_json
+
 __all__ = ["LANGS", "choose_lang", "lang", "texts", "translate"]
 
 LANGS: Final = ("vi", "en")
-_DIR: Final = Path(__file__).resolve().parent / "translations"
 
 
 @cache
 def texts(code: str) -> dict[str, str]:
     """The texts of ``code`` (loaded once)."""
-    data: dict[str, str] = json.loads((_DIR / f"{code}.json").read_text(encoding="utf-8"))
+    data: dict[str, str] = read_json(data_path("service", "translations", f"{code}.json"))
     return data
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
+from eid.datafiles import read_json
 from eid.errors import DataError, InvalidClient
 
 __all__ = [
@@ -215,13 +215,12 @@ def load_clients(path: str | Path, *, known_scopes: frozenset[str] | None = None
                  ) -> ClientRegistry:
     """Load and validate a clients file (``{"clients": [...]}``).
 
-    :raises DataError: the file is unreadable or a client is invalid (naming the field).
+    :raises DataFileMissing: the file is absent or unreadable.
+    :raises DataError: the file is not JSON (``bad_json``) or a client is invalid (naming
+        the field).
     """
     source = str(path)
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DataError(f"cannot read: {exc}", source=source) from exc
+    doc = read_json(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("clients"), list):
         raise DataError("expected an object with a 'clients' array", source=source)
     clients: dict[str, Client] = {}

@@ -2,7 +2,7 @@
 
 Exit codes (see :mod:`eid.cli`): 0 found / valid / written; 1 not found or
 failed; 2 usage; 3 invalid input data (malformed ID number, a data file that
-fails validation).
+fails validation); 4 a data file missing or unreadable.
 
 The registry is ``--registry FILE`` (a SQLite registry, e.g. a generated one),
 else ``$EID_REGISTRY``, else the fixture identities (``fixtures/identities.json``).
@@ -17,7 +17,7 @@ import os
 import sys
 from typing import Any
 
-from eid.errors import DataError, IdNumberError, PopulationError
+from eid.errors import DataError, DataFileMissing, IdNumberError, PopulationError
 from eid.population.codec import citizen_to_record
 from eid.population.codes import ethnicity_name
 from eid.population.fixtures import load_fixture_registry
@@ -29,7 +29,7 @@ from eid.population.units import format_address
 
 __all__ = ["describe", "register"]
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 3
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_MISSING = 0, 1, 3, 4
 
 
 def _positive(text: str) -> int:
@@ -99,6 +99,9 @@ def _open(args: argparse.Namespace) -> SqliteRegistry:
 
 
 def _invalid(exc: IdNumberError | DataError) -> int:
+    if isinstance(exc, DataFileMissing):  # the same exit code as eid.cli gives it
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MISSING
     print(f"invalid: {exc}", file=sys.stderr)
     return EXIT_INVALID
 

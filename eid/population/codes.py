@@ -7,13 +7,12 @@ groups (``"01"`` = Kinh), ``"55"`` foreigner, ``"99"`` unknown. The table is dat
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
+from eid.datafiles import data_path, read_json
 from eid.errors import NotFoundError
 
 __all__ = ["ETHNICITIES", "ETHNICITY_FOREIGNER", "ETHNICITY_UNKNOWN", "ethnicity_name"]
@@ -24,11 +23,7 @@ ETHNICITY_UNKNOWN = "99"
 
 @cache
 def _ethnicities() -> Mapping[str, str]:
-    raw: Any = json.loads(
-        resources.files("eid.population")
-        .joinpath("data/ethnicities.json")
-        .read_text(encoding="utf-8")
-    )
+    raw: Any = read_json(data_path("eid.population", "data", "ethnicities.json"))
     return MappingProxyType({e["code"]: e["name"] for e in raw["ethnicities"]})
 
 

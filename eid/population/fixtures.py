@@ -25,13 +25,13 @@ and are stored NFC.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from eid.datafiles import fixture_path, read_json
 from eid.errors import DataError, IdNumberError, NotFoundError, PopulationError
 from eid.population.codec import RecordError, citizen_from_record
 from eid.population.codes import ethnicity_name
@@ -49,11 +49,8 @@ _COUNTRY = re.compile(r"[A-Z]{3}")
 
 
 def default_identities_path() -> Path:
-    """``fixtures/identities.json`` of the project (``EID_FIXTURES`` overrides it)."""
-    override = os.environ.get("EID_FIXTURES")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2] / "fixtures" / "identities.json"
+    """The shipped fixture identities (``fixtures/identities.json`` in the repository)."""
+    return fixture_path("identities.json")
 
 
 def load_fixture_registry(
@@ -61,6 +58,7 @@ def load_fixture_registry(
 ) -> SqliteRegistry:
     """An in-memory registry holding the validated identities of ``path`` (default: fixtures).
 
+    :raises DataFileMissing: the file is absent or unreadable.
     :raises DataError: the file fails validation.
     """
     registry = SqliteRegistry()
@@ -73,16 +71,12 @@ def load_citizens(
 ) -> list[Citizen]:
     """Read and validate an identity file; ``today`` fixes the date for age rules.
 
-    :raises DataError: ``bad_json``, ``bad_format``, ``bad_record`` or the rule
-        that failed (``field`` names the record and field).
+    :raises DataFileMissing: the file is absent or unreadable.
+    :raises DataError: ``bad_encoding``, ``bad_json``, ``bad_format``, ``bad_record`` or
+        the rule that failed (``field`` names the record and field).
     """
     source = Path(path) if path is not None else default_identities_path()
-    try:
-        raw: Any = json.loads(source.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataError(f"cannot read: {exc}", source=str(source), code="bad_json") from exc
-    except ValueError as exc:
-        raise DataError(f"not JSON: {exc}", source=str(source), code="bad_json") from exc
+    raw: Any = read_json(source)
     records = raw.get("citizens") if isinstance(raw, dict) else None
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise DataError("expected {\"citizens\": [objects]}", source=str(source), code="bad_format")

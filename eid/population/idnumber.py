@@ -25,15 +25,14 @@ Messages never echo the whole number: it is personal data and messages get logge
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
 from types import MappingProxyType
 from typing import Any, Literal
 
+from eid.datafiles import data_path, read_json
 from eid.errors import ConfigurationError, IdNumberError
 
 __all__ = [
@@ -64,11 +63,7 @@ _LAST_YEAR = 2399
 
 @cache
 def _birth_provinces() -> tuple[Mapping[str, str], Mapping[str, int]]:
-    raw: Any = json.loads(
-        resources.files("eid.population")
-        .joinpath("data/birth_provinces.json")
-        .read_text(encoding="utf-8")
-    )
+    raw: Any = read_json(data_path("eid.population", "data", "birth_provinces.json"))
     names = {p["id_prefix"]: p["name"] for p in raw["provinces"]}
     successors = {p["id_prefix"]: int(p["new_province_code"]) for p in raw["provinces"]}
     return MappingProxyType(names), MappingProxyType(successors)

@@ -7,17 +7,16 @@ pyramid by single year.
 
 from __future__ import annotations
 
-import json
 from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
 from itertools import accumulate
 from random import Random
 from typing import Any
 
+from eid.datafiles import data_path, read_json
 from eid.population.codec import name_key
 from eid.population.idnumber import BIRTH_PROVINCES
 
@@ -25,8 +24,7 @@ __all__ = ["Pick", "Tables", "age_pick", "generated_password_hash", "population_
 
 
 def _load(name: str) -> Any:
-    path = resources.files("eid.population").joinpath(f"data/{name}")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_json(data_path("eid.population", "data", name))
 
 
 class Pick:

@@ -5,21 +5,22 @@ library: the checks are few, and the errors must name the file and the field
 id, which is what a form author needs). The first failure raises
 :class:`~eid.errors.DataError` with ``source`` the file and ``field`` the
 place (``"<field id>.<key>"`` in a form); ``code`` is one of
-``bad_json``, ``bad_shape``, ``unknown_key``, ``duplicate_id``,
+``bad_encoding``, ``bad_json``, ``bad_shape``, ``unknown_key``, ``duplicate_id``,
 ``unknown_attribute``, ``bad_claim``, ``unknown_source``, ``unknown_format``,
-``format_mismatch``, ``unknown_form``.
+``format_mismatch``, ``unknown_form``; a file or folder that is not there is a
+:class:`~eid.errors.DataFileMissing` (``data_file_missing``).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, get_args
 
-from eid.errors import ConfigurationError, DataError
+from eid.datafiles import fixture_path, read_json
+from eid.errors import ConfigurationError, DataError, DataFileMissing
 from eid.prefill.attributes import EXTRACTORS
 from eid.prefill.catalogue import CLAIM_NAMESPACE, Attribute, AttributeType, Catalogue, Scope
 from eid.prefill.engine import compile_form
@@ -39,23 +40,23 @@ Path_ = str | os.PathLike[str]
 # OIDC Core §5.1 names this catalogue may use; anything else must carry the namespace.
 _STANDARD_CLAIMS = frozenset({"name", "birthdate", "gender", "address", "phone_number", "email"})
 _ATTR_TYPES: tuple[str, ...] = get_args(AttributeType)
-_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def default_catalogue_path() -> Path:
-    """``fixtures/scopes.json`` of the project."""
-    return _FIXTURES / "scopes.json"
+    """The shipped catalogue (``fixtures/scopes.json`` in the repository)."""
+    return fixture_path("scopes.json")
 
 
 def default_forms_dir() -> Path:
-    """``fixtures/forms/`` of the project."""
-    return _FIXTURES / "forms"
+    """The shipped forms (``fixtures/forms/`` in the repository)."""
+    return fixture_path("forms")
 
 
 @cache
 def default_catalogue() -> Catalogue:
     """The shipped catalogue, loaded once.
 
+    :raises DataFileMissing: the shipped file is not installed.
     :raises DataError: the shipped file is invalid.
     """
     return load_catalogue(default_catalogue_path())
@@ -71,11 +72,7 @@ class _Reader:
         return DataError(message, source=self.source, field=field, code=code)
 
     def read(self, path: Path) -> dict[str, Any]:
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise self.fail(None, f"cannot read JSON: {exc}", "bad_json") from exc
-        return self.obj(raw, None)
+        return self.obj(read_json(path), None)
 
     def obj(self, value: Any, where: str | None) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -126,7 +123,8 @@ _LABELS = {"label_vi", "label_en"}
 def load_catalogue(path: Path_) -> Catalogue:
     """Load and check a scope catalogue.
 
-    :raises DataError: the file is unreadable or invalid (see the module docstring).
+    :raises DataFileMissing: the file is absent or unreadable.
+    :raises DataError: the file is invalid (see the module docstring).
     """
     path = Path(path)
     r = _Reader(path)
@@ -244,7 +242,8 @@ def _form(r: _Reader, top: dict[str, Any], catalogue: Catalogue) -> Form:
 def load_form(path: Path_, catalogue: Catalogue | None = None) -> Form:
     """Load and check one form file (``"kind": "form"``).
 
-    :raises DataError: the file is unreadable or invalid (see the module docstring).
+    :raises DataFileMissing: the file is absent or unreadable.
+    :raises DataError: the file is invalid (see the module docstring).
     """
     path = Path(path)
     r = _Reader(path)
@@ -264,12 +263,16 @@ def load_forms(
     the chained birth procedure CT01 is the newborn's, so the person fields are
     the child's, entered by the parent).
 
+    :raises DataFileMissing: the folder or a file in it is absent or unreadable.
     :raises DataError: a file is invalid, a procedure names an unknown form or field.
     """
     catalogue = catalogue or default_catalogue()
+    folder = Path(directory or default_forms_dir())
+    if not folder.is_dir():  # glob() would find nothing and load no form, silently
+        raise DataFileMissing("not a folder of forms", source=str(folder))
     forms: dict[str, Form] = {}
     procedure_files: list[tuple[_Reader, dict[str, Any]]] = []
-    for path in sorted(Path(directory or default_forms_dir()).glob("*.json")):
+    for path in sorted(folder.glob("*.json")):
         r = _Reader(path)
         top = r.read(path)
         kind = top.get("kind")

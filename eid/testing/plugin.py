@@ -37,7 +37,7 @@ DEFAULT_AUDIENCE = "eid-test-client"
 
 @pytest.fixture(scope="session")
 def eid_identities() -> Registry:
-    """The fixture citizens (``fixtures/identities.json`` or ``$EID_FIXTURES``)."""
+    """The shipped fixture citizens; override it in a ``conftest.py`` for your own."""
     from eid.population.fixtures import load_fixture_registry
 
     return load_fixture_registry()

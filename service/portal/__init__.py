@@ -7,7 +7,6 @@ data, and a paperless filing that keeps each value's provenance.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from flask import Flask
 
+from eid.datafiles import data_path, read_json
 from eid.oidc import HttpClient
 from flask_eid import EidLogin
 from service.portal.filings import FilingStore
@@ -22,7 +22,6 @@ from service.portal.procedures import load_procedures
 
 __all__ = ["create_portal_app"]
 
-_TRANSLATIONS = Path(__file__).with_name("translations.json")
 
 
 def _secret_key(instance: Path) -> str:
@@ -68,7 +67,7 @@ def create_portal_app(test_config: dict[str, Any] | None = None, *,
     app.extensions["portal"] = {
         "procedures": load_procedures(),
         "filings": FilingStore(app.config["FILINGS_DB"]),
-        "text": json.loads(_TRANSLATIONS.read_text(encoding="utf-8")),
+        "text": read_json(data_path("service.portal", "translations.json")),
     }
     from service.portal.views import blueprint, render_login_error
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from eid.datafiles import fixture_path, read_json
 from eid.errors import DataError
 from eid.prefill import Form, Procedure, load_forms
 from eid.verify import ACR_LEVELS
 
 __all__ = ["PortalProcedure", "load_procedures"]
-
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "fixtures" / "portal-procedures.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,17 +30,21 @@ class PortalProcedure:
         return labels.get(lang) or labels["vi"]
 
 
-def load_procedures(path: Path = DEFAULT_PATH) -> dict[str, PortalProcedure]:
-    """Load the procedure list and bind it to the form definitions.
+def load_procedures(path: Path | None = None) -> dict[str, PortalProcedure]:
+    """Load the procedure list (default: the shipped ``portal-procedures.json``) and bind
+    it to the form definitions.
 
-    :raises DataError: an unknown form, level or malformed entry (naming the field).
+    :raises DataFileMissing: the file is absent or unreadable.
+    :raises DataError: not JSON, an unknown form, level or malformed entry (naming the field).
     """
+    path = path or fixture_path("portal-procedures.json")
     source = str(path)
+    doc = read_json(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
         entries = doc["procedures"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DataError(f"cannot read procedures: {exc}", source=source) from exc
+    except (KeyError, TypeError) as exc:
+        raise DataError(f"expected an object with a 'procedures' array: {exc}",
+                        source=source) from exc
     forms, chained = load_forms()
     out: dict[str, PortalProcedure] = {}
     for i, raw in enumerate(entries):

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from eid.errors import DataError, InvalidClient
+from eid.errors import DataError, DataFileMissing, InvalidClient
 from eid.oidc.clients import hash_client_secret, load_clients
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,17 +116,22 @@ def test_unknown_scopes_are_refused_when_the_catalogue_is_given(tmp_path: Path) 
         load_clients(path, known_scopes=frozenset({"openid", "profile"}))
 
 
-@pytest.mark.parametrize("content", ["not json", "[]", '{"clients": {}}'])
-def test_unreadable_files(content: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("content", "code"), [("not json", "bad_json"),
+                                             ("[]", "invalid_data"),
+                                             ('{"clients": {}}', "invalid_data")])
+def test_malformed_files(content: str, code: str, tmp_path: Path) -> None:
     path = tmp_path / "c.json"
     path.write_text(content)
-    with pytest.raises(DataError):
+    with pytest.raises(DataError) as err:
         load_clients(path)
+    assert err.value.code == code
+    assert not isinstance(err.value, DataFileMissing)
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(DataError):
+    with pytest.raises(DataFileMissing) as err:
         load_clients(tmp_path / "absent.json")
+    assert err.value.code == "data_file_missing"
 
 
 def test_sector_defaults_to_the_redirect_host(tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ HEAD = "074078000101"
 @pytest.fixture(autouse=True)
 def _fixtures_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EID_REGISTRY", raising=False)
-    monkeypatch.delenv("EID_FIXTURES", raising=False)
 
 
 def test_show(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from eid.errors import DataError
+from eid.errors import DataError, DataFileMissing
 from eid.population import (
     Citizen,
     SqliteRegistry,
@@ -286,9 +286,9 @@ def test_file_shape(tmp_path: Path, content: str, code: str) -> None:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(DataError) as info:
+    with pytest.raises(DataFileMissing) as info:
         load_citizens(tmp_path / "absent.json")
-    assert info.value.code == "bad_json"
+    assert info.value.code == "data_file_missing"
 
 
 def test_ids_agree_with_birth_and_sex(people: list[Citizen]) -> None:
