@@ -135,6 +135,15 @@ class TokenFailure(StrEnum):
     ACR_TOO_LOW = "acr_too_low"
     INVALID_EVENT = "invalid_event"
     TOKEN_TOO_OLD = "token_too_old"  # noqa: S105 - a logout token's iat beyond max_age
+    # Encryption (RFC 7516, RFC 7518 §4-5, RFC 8725 §3.4 and §3.6); the
+    # format codes above (too_large, bad_base64, bad_json...) apply too.
+    JWE_MALFORMED = "jwe_malformed"
+    JWE_UNSUPPORTED_ALGORITHM = "jwe_unsupported_algorithm"
+    JWE_ZIP_UNSUPPORTED = "jwe_zip_unsupported"
+    JWE_INVALID_EPK = "jwe_invalid_epk"
+    JWE_KEY_NOT_FOUND = "jwe_key_not_found"
+    JWE_DECRYPTION_FAILED = "jwe_decryption_failed"
+    JWE_NOT_NESTED = "jwe_not_nested"
     #: Only a :class:`TokenError` raised without a code (the library always names one).
     TOKEN_REJECTED = "token_rejected"  # noqa: S105
 

@@ -20,6 +20,7 @@ from eid.oidc.clients import (
 from eid.oidc.discovery import ProviderMetadata
 from eid.oidc.dpop import DpopKey
 from eid.oidc.http import HttpClient, HttpResponse, StdlibHttpClient
+from eid.oidc.jwe import encrypt_jwe, encryption_jwk
 from eid.oidc.keystore import DEFAULT_ALGS, KeyStore
 from eid.oidc.local_path import quote_path, safe_local_path
 from eid.oidc.pkce import check_challenge, make_pkce, s256, verify_pkce
@@ -44,6 +45,8 @@ __all__ = [
     "StdlibHttpClient",
     "TokenSet",
     "check_challenge",
+    "encrypt_jwe",
+    "encryption_jwk",
     "hash_client_secret",
     "load_clients",
     "make_pkce",

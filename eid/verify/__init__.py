@@ -12,6 +12,16 @@ from eid.verify.algorithms import ALGORITHMS, Algorithm
 from eid.verify.assurance import ACR_LEVELS, Acr, acr_rank, acr_satisfies
 from eid.verify.claims import IdTokenClaims, check_id_token_claims, token_hash
 from eid.verify.idtoken import MAX_LEEWAY, verify_id_token
+from eid.verify.jwe import (
+    DEFAULT_ALG_VALUES,
+    DEFAULT_ENC_VALUES,
+    DEFAULT_MAX_JWE_SIZE,
+    SUPPORTED_ALG_VALUES,
+    SUPPORTED_ENC_VALUES,
+    DecryptedJwe,
+    decrypt_jwe,
+)
+from eid.verify.jwe_keys import DecryptionKey, DecryptionKeys
 from eid.verify.jws import DEFAULT_MAX_SIZE, Jwks, ParsedJws, parse_jws, verify_jws
 from eid.verify.keys import KeySet, PublicKey
 from eid.verify.keysource import KeySource
@@ -21,18 +31,27 @@ from eid.verify.logout import (
     logout_jti_retention,
     verify_logout_token,
 )
+from eid.verify.nested import decrypt_nested_jwt, verify_encrypted_id_token
 from eid.verify.remote import FetchResult, RemoteKeySource
 
 __all__ = [
     "ACR_LEVELS",
     "ALGORITHMS",
     "BACKCHANNEL_LOGOUT_EVENT",
+    "DEFAULT_ALG_VALUES",
+    "DEFAULT_ENC_VALUES",
+    "DEFAULT_MAX_JWE_SIZE",
     "DEFAULT_MAX_SIZE",
     "LOGOUT_TOKEN_MAX_AGE",
     "MAX_LEEWAY",
+    "SUPPORTED_ALG_VALUES",
+    "SUPPORTED_ENC_VALUES",
     "Acr",
     "Algorithm",
     "ConfigurationError",
+    "DecryptedJwe",
+    "DecryptionKey",
+    "DecryptionKeys",
     "EidError",
     "FetchResult",
     "IdTokenClaims",
@@ -47,9 +66,12 @@ __all__ = [
     "acr_rank",
     "acr_satisfies",
     "check_id_token_claims",
+    "decrypt_jwe",
+    "decrypt_nested_jwt",
     "logout_jti_retention",
     "parse_jws",
     "token_hash",
+    "verify_encrypted_id_token",
     "verify_id_token",
     "verify_jws",
     "verify_logout_token",
