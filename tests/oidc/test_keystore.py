@@ -37,11 +37,11 @@ def test_rotation_keeps_old_public_keys_for_the_retention_period() -> None:
     old = store.signing_key("ES256")
     token = sign_token({"sub": "x"}, old)
     now[0] += 10
-    store.rotate("ES256")
+    store.rotate("ES256", delay=0)
     assert store.signing_key("ES256").kid != old.kid
     verify_jws(token, KeySet.from_jwks(store.jwks()))  # still verifiable
     now[0] += 3601
-    store.rotate("RS256")  # reloads; the retired ES256 key has aged out
+    store.rotate("RS256", delay=0)  # reloads; the retired ES256 key has aged out
     assert old.kid not in {k["kid"] for k in store.jwks()["keys"]}
 
 
