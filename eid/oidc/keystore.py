@@ -124,7 +124,7 @@ class KeyStore:
 
     def __init__(self, store: DurableStore, *, algs: Iterable[str] = DEFAULT_ALGS,
                  retain: float = 7 * 86_400, reload_interval: float = RELOAD_INTERVAL,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] | None = None) -> None:
         if retain < 0 or reload_interval < 0:
             raise ConfigurationError("retain and reload_interval must not be negative",
                                      code="invalid_argument")
@@ -132,7 +132,7 @@ class KeyStore:
         self._algs = tuple(algs)
         self._retain = retain
         self._reload_interval = reload_interval
-        self._clock = clock
+        self._clock = clock if clock is not None else time.time  # looked up now: freezegun
         self._lock = threading.Lock()
         self._signers: dict[str, SigningKey] = {}  # by kid: parsing an RSA key is not free
         self._stored: list[StoredKey] = []
