@@ -126,3 +126,40 @@ def test_negative_control_an_immediate_switch_fails_a_caching_portal(served: Ser
     polled = _poll(served, portal, rotation, settle=1.0, stop_at_failure=True)
     assert len(polled.kids) == 2
     assert polled.failures == ["unknown_kid"]
+
+
+# --- the delay arithmetic, against the real header and the real portal cache -------------
+
+def test_a_portal_holds_the_jwks_no_longer_than_the_delay_assumes(app_client_jwks: str) -> None:
+    from eid.oidc.keystore import (
+        CLOCK_SKEW,
+        DEFAULT_ACTIVATION_DELAY,
+        JWKS_MAX_AGE,
+        MIN_SAFE_DELAY,
+        RELOAD_INTERVAL,
+    )
+    from eid.verify.remote import FetchResult
+
+    assert app_client_jwks == f"public, max-age={JWKS_MAX_AGE}"
+    clock = [0.0]
+    fetches = []
+
+    def fetch(url: str) -> FetchResult:
+        fetches.append(clock[0])
+        return FetchResult(b'{"keys": []}', app_client_jwks)
+
+    portal = RemoteKeySource("https://id.example", jwks_uri="https://id.example/jwks",
+                             fetch=fetch, clock=lambda: clock[0])  # the portal's defaults
+    portal.key_set()
+    clock[0] = JWKS_MAX_AGE
+    portal.key_set()
+    assert fetches == [0.0, JWKS_MAX_AGE]  # refetched once max-age is over, not later
+    # A shared cache may add one more max-age; a service sees a rotation within its reload.
+    assert MIN_SAFE_DELAY >= 2 * JWKS_MAX_AGE + RELOAD_INTERVAL + CLOCK_SKEW
+    assert DEFAULT_ACTIVATION_DELAY >= MIN_SAFE_DELAY
+
+
+@pytest.fixture
+def app_client_jwks(settings: Settings) -> str:
+    response = create_app({"TESTING": True, "EID_SETTINGS": settings}).test_client().get("/jwks")
+    return str(response.headers["Cache-Control"])
