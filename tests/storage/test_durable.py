@@ -218,3 +218,23 @@ def test_schedule_key_refuses_while_a_key_of_that_alg_is_pending() -> None:
     assert store.schedule_key(StoredKey("c", "RS256", {}, 50.0, activates_at=150.0), 50.0)
     assert store.schedule_key(StoredKey("d", "ES256", {}, 100.0, activates_at=200.0), 100.0)
     assert [k.kid for k in store.signing_keys()] == ["a", "c", "d"]
+
+
+def test_of_concurrent_rotations_on_one_file_exactly_one_schedules(tmp_path: Path) -> None:
+    path = tmp_path / "eid.sqlite"
+    stores = [SqliteDurableStore(path) for _ in range(4)]  # four processes' connections
+    start = threading.Barrier(len(stores))
+    results: list[bool] = []
+
+    def rotate(i: int) -> None:
+        start.wait()
+        results.append(stores[i].schedule_key(
+            StoredKey(f"k{i}", "ES256", {}, 0.0, activates_at=100.0), 0.0))
+
+    threads = [threading.Thread(target=rotate, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert sorted(results) == [False, False, False, True]
+    assert len(stores[0].signing_keys()) == 1
