@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from eid.datafiles import fixture_path
 from eid.errors import ConfigurationError
+from eid.oidc.keystore import CLOCK_SKEW, RELOAD_INTERVAL
 
 __all__ = ["Settings"]
 
@@ -46,6 +47,9 @@ class Settings:
     persona: str | None = None  # ID number: every login is silently this citizen
     # More redirect URIs for the test client, so a portal under test can use its own callback.
     test_redirect_uris: tuple[str, ...] = ()
+    # How often a running service re-reads its signing keys (a rotation by `eid keys
+    # rotate` in another process shows within this); see eid.oidc.keystore.
+    key_reload_interval: float = RELOAD_INTERVAL
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.issuer)
@@ -60,6 +64,9 @@ class Settings:
                      "session_ttl", "request_ttl", "lockout_after", "lockout_seconds"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name} must be positive", code="invalid_setting")
+        if not self.key_reload_interval >= 0:
+            raise ConfigurationError("key_reload_interval must not be negative",
+                                     code="invalid_setting")
         # The mock is test mode plus test controls; never a way to weaken the real service.
         if self.mock and not self.test_mode:
             raise ConfigurationError("the mock needs test mode", code="invalid_setting")
@@ -71,6 +78,16 @@ class Settings:
             # RFC 6749 §3.1.2: an absolute URI without a fragment.
             if target.scheme not in ("http", "https") or not target.hostname or target.fragment:
                 raise ConfigurationError(f"not a redirect URI: {uri!r}", code="invalid_setting")
+
+    @property
+    def key_retention(self) -> float:
+        """How long a retired signing key stays published: until everything it signed
+        has expired. ID tokens live ``id_token_ttl``, but a portal may send one as the
+        ``id_token_hint`` of a logout for as long as the session lasts (OIDC
+        RP-Initiated Logout 1.0 §2 accepts expired ones); a worker that has not reloaded
+        may sign with the key for ``key_reload_interval`` more."""
+        return (max(self.id_token_ttl, self.access_token_ttl, self.session_ttl)
+                + self.key_reload_interval + CLOCK_SKEW)
 
     @property
     def secure_cookies(self) -> bool:

@@ -21,7 +21,15 @@ from eid.oidc.discovery import ProviderMetadata
 from eid.oidc.dpop import DpopKey
 from eid.oidc.http import HttpClient, HttpResponse, StdlibHttpClient
 from eid.oidc.jwe import encrypt_jwe, encryption_jwk
-from eid.oidc.keystore import DEFAULT_ALGS, KeyStore
+from eid.oidc.keystore import (
+    DEFAULT_ACTIVATION_DELAY,
+    DEFAULT_ALGS,
+    JWKS_MAX_AGE,
+    MIN_SAFE_DELAY,
+    KeyState,
+    KeyStore,
+    key_states,
+)
 from eid.oidc.local_path import quote_path, safe_local_path
 from eid.oidc.pkce import check_challenge, make_pkce, s256, verify_pkce
 from eid.oidc.rp import RelyingParty
@@ -30,13 +38,17 @@ from eid.oidc.subjects import pairwise_subject
 
 __all__ = [
     "AUTH_METHODS",
+    "DEFAULT_ACTIVATION_DELAY",
     "DEFAULT_ALGS",
+    "JWKS_MAX_AGE",
+    "MIN_SAFE_DELAY",
     "SECRET_AUTH_METHODS",
     "Client",
     "ClientRegistry",
     "DpopKey",
     "HttpClient",
     "HttpResponse",
+    "KeyState",
     "KeyStore",
     "LoginResult",
     "PendingLogin",
@@ -48,6 +60,7 @@ __all__ = [
     "encrypt_jwe",
     "encryption_jwk",
     "hash_client_secret",
+    "key_states",
     "load_clients",
     "make_pkce",
     "pairwise_subject",

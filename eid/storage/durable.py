@@ -42,7 +42,7 @@ __all__ = ["Consent", "DurableStore", "Grant", "SqliteDurableStore", "StoredKey"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS signing_keys (
     kid TEXT PRIMARY KEY, alg TEXT NOT NULL, private_jwk TEXT NOT NULL,
-    created_at REAL NOT NULL, retired_at REAL
+    created_at REAL NOT NULL, retired_at REAL, activates_at REAL
 );
 CREATE TABLE IF NOT EXISTS consents (
     subject TEXT NOT NULL, client_id TEXT NOT NULL, scopes TEXT NOT NULL,
@@ -60,17 +60,36 @@ CREATE TABLE IF NOT EXISTS revocations (
 );
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 """
+# Columns added after a release: (table, column, declaration, statement filling old rows).
+# An instance file written before them gets them on open (SQLite has ALTER TABLE ADD COLUMN
+# but no ADD COLUMN IF NOT EXISTS, hence the PRAGMA table_info check).
+_ADDED_COLUMNS = (
+    ("signing_keys", "activates_at", "REAL",
+     # A key from before scheduled rotation signed from its creation.
+     "UPDATE signing_keys SET activates_at = created_at WHERE activates_at IS NULL"),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class StoredKey:
-    """A signing key as stored: its private JWK and lifetime."""
+    """A signing key as stored: its private JWK and lifetime.
+
+    ``activates_at`` is when it starts signing (``None``: at ``created_at``); the
+    key store derives every state (next, current, retired) from these times, so
+    processes sharing one store agree without talking to each other.
+    """
 
     kid: str
     alg: str
     private_jwk: dict[str, Any]
     created_at: float
     retired_at: float | None = None
+    activates_at: float | None = None
+
+    @property
+    def activation(self) -> float:
+        """When the key signs from (its creation unless scheduled)."""
+        return self.created_at if self.activates_at is None else self.activates_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +144,18 @@ class DurableStore(Protocol):
 
     def retire_key(self, kid: str, at: float) -> None:
         """Mark ``kid`` retired at ``at`` (it stays published until its tokens expire)."""
+        ...
+
+    def schedule_key(self, key: StoredKey, after: float) -> bool:
+        """Store ``key`` unless a key of the same ``alg`` activates later than ``after``,
+        checked and inserted in one atomic step.
+
+        A rotation passes ``after=now``, so of two concurrent rotations only one
+        schedules a next key; a first start passes ``after=-inf``, so of two workers
+        creating the first key only one does.
+
+        :returns: ``False`` (nothing stored) when such a key exists.
+        """
         ...
 
     def save_consent(self, consent: Consent) -> None:
@@ -241,8 +272,17 @@ class SqliteDurableStore:
             if str(path) != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
+            self._migrate()
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open {path}: {exc}", code="storage_unavailable") from exc
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            for table, column, declaration, fill in _ADDED_COLUMNS:
+                have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+                    db.execute(fill)
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -258,18 +298,34 @@ class SqliteDurableStore:
                 self._db.execute("ROLLBACK")
                 raise
 
+    @staticmethod
+    def _insert_key(db: sqlite3.Connection, key: StoredKey) -> None:
+        db.execute("INSERT INTO signing_keys (kid, alg, private_jwk, created_at, retired_at, "
+                   "activates_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   (key.kid, key.alg, json.dumps(key.private_jwk), key.created_at,
+                    key.retired_at, key.activation))
+
     def add_key(self, key: StoredKey) -> None:
         with self._tx() as db:
-            db.execute("INSERT INTO signing_keys VALUES (?, ?, ?, ?, ?)",
-                       (key.kid, key.alg, json.dumps(key.private_jwk), key.created_at,
-                        key.retired_at))
+            self._insert_key(db, key)
+
+    def schedule_key(self, key: StoredKey, after: float) -> bool:
+        with self._tx() as db:
+            # BEGIN IMMEDIATE holds the write lock: no other process inserts between the
+            # check and the insert.
+            later = db.execute("SELECT 1 FROM signing_keys WHERE alg = ? AND activates_at > ?",
+                               (key.alg, after)).fetchone()
+            if later is not None:
+                return False
+            self._insert_key(db, key)
+            return True
 
     def signing_keys(self) -> list[StoredKey]:
         with self._tx() as db:
-            rows = db.execute("SELECT kid, alg, private_jwk, created_at, retired_at "
-                              "FROM signing_keys ORDER BY created_at, kid").fetchall()
+            rows = db.execute("SELECT kid, alg, private_jwk, created_at, retired_at, "
+                              "activates_at FROM signing_keys ORDER BY created_at, kid").fetchall()
         try:
-            return [StoredKey(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]
+            return [StoredKey(r[0], r[1], json.loads(r[2]), r[3], r[4], r[5]) for r in rows]
         except ValueError as exc:
             raise StorageError("corrupt signing key row", code="corrupt_record") from exc
 

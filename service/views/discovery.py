@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from eid.oidc.clients import SECRET_AUTH_METHODS
+from eid.oidc.keystore import JWKS_MAX_AGE
 from eid.verify import ACR_LEVELS
 from service.i18n import LANGS
 from service.provider import OFFLINE_ACCESS, Provider, provider
@@ -23,7 +24,10 @@ bp = Blueprint("discovery", __name__)
 # Claims of the ID token itself, besides the catalogue's attribute claims.
 _TOKEN_CLAIMS = ("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid",
                  "at_hash")
-_CACHE = "public, max-age=300"
+# The max-age that eid.oidc.keystore's delay arithmetic assumes: a portal holds a
+# fetched JWKS at most this long (twice through a shared cache), so a key published
+# MIN_SAFE_DELAY before it signs is in every cache first.
+_CACHE = f"public, max-age={JWKS_MAX_AGE}"
 
 
 def metadata(p: Provider) -> dict[str, Any]:

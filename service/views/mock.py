@@ -139,7 +139,12 @@ def rotate_keys() -> ResponseReturnValue:
     alg = _body().get("alg")
     if alg is not None and alg not in p.keys.algorithms:
         return _json_error(f"alg must be one of {', '.join(p.keys.algorithms)}")
-    p.keys.rotate(alg)
+    try:
+        # Immediate, unlike `eid keys rotate`: testers rotate to see their portal cope
+        # with a key it has not cached (and a pending rotation is refused).
+        p.keys.rotate(alg, delay=0)
+    except ConfigurationError as exc:
+        return _json_error(exc.message)
     return jsonify(kids=_kids(p))
 
 

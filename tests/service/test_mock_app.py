@@ -242,3 +242,16 @@ def test_eid_mock_serves_the_mock_from_the_command_line() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_rotate_keys_switches_at_once_and_refuses_while_a_rotation_is_pending(
+        mock_client: FlaskClient) -> None:
+    keys = mock_client.application.extensions["eid"].keys
+    old = keys.signing_key("ES256").kid
+    resp = mock_client.post("/__mock__/rotate-keys", json={"alg": "ES256"})
+    assert resp.status_code == 200
+    assert keys.signing_key("ES256").kid != old  # the mock's rotation is immediate
+    keys.rotate("ES256", delay=600)  # as `eid keys rotate` on the mock's instance would
+    resp = mock_client.post("/__mock__/rotate-keys", json={"alg": "ES256"})
+    assert resp.status_code == 400
+    assert "already waiting" in resp.json["error_description"]
