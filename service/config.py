@@ -46,6 +46,11 @@ class Settings:
     persona: str | None = None  # ID number: every login is silently this citizen
     # More redirect URIs for the test client, so a portal under test can use its own callback.
     test_redirect_uris: tuple[str, ...] = ()
+    # Dynamic client registration (RFC 7591 §3): open in test mode; otherwise only with
+    # this initial access token (RFC 7591 §1.2), and off when there is none.
+    registration_token: str | None = field(default=None, repr=False)
+    # The scopes a client registered with the token may get (test mode: every known scope).
+    registration_scopes: frozenset[str] = frozenset({"openid"})
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.issuer)
@@ -66,11 +71,27 @@ class Settings:
         if (self.persona is not None or self.test_redirect_uris) and not self.mock:
             raise ConfigurationError("a persona and extra redirect URIs are only for the mock",
                                      code="invalid_setting")
+        if self.registration_token is not None and len(self.registration_token) < 32:
+            raise ConfigurationError("EID_REGISTRATION_TOKEN needs at least 32 characters",
+                                     code="invalid_setting")
+        if "openid" not in self.registration_scopes:
+            raise ConfigurationError("EID_REGISTRATION_SCOPES must include openid",
+                                     code="invalid_setting")
         for uri in self.test_redirect_uris:
             target = urlsplit(uri)
             # RFC 6749 §3.1.2: an absolute URI without a fragment.
             if target.scheme not in ("http", "https") or not target.hostname or target.fragment:
                 raise ConfigurationError(f"not a redirect URI: {uri!r}", code="invalid_setting")
+
+    @property
+    def registration_open(self) -> bool:
+        """Dynamic registration without an initial access token (test mode and the mock)."""
+        return self.test_mode
+
+    @property
+    def registration_enabled(self) -> bool:
+        """Whether ``/register`` exists (and discovery names it)."""
+        return self.test_mode or self.registration_token is not None
 
     @property
     def secure_cookies(self) -> bool:
@@ -80,7 +101,8 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from ``EID_ISSUER``, ``EID_INSTANCE``, ``EID_REDIS_URL``,
-        ``EID_REGISTRY`` and ``EID_TEST_MODE``, then ``overrides``.
+        ``EID_REGISTRY``, ``EID_TEST_MODE``, ``EID_REGISTRATION_TOKEN`` and
+        ``EID_REGISTRATION_SCOPES`` (space-separated), then ``overrides``.
 
         :raises ConfigurationError: a value is invalid.
         """
@@ -95,6 +117,10 @@ class Settings:
         if env.get("EID_REGISTRY"):
             values["registry"] = Path(env["EID_REGISTRY"])
         values["test_mode"] = env.get("EID_TEST_MODE", "") in ("1", "true", "yes")
+        if env.get("EID_REGISTRATION_TOKEN"):
+            values["registration_token"] = env["EID_REGISTRATION_TOKEN"]
+        if env.get("EID_REGISTRATION_SCOPES"):
+            values["registration_scopes"] = frozenset(env["EID_REGISTRATION_SCOPES"].split())
         values.update(overrides)
         return cls(**values)
 
