@@ -187,7 +187,7 @@ def _check_redirect_uri(uri: object, where: str, source: str) -> str:
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise DataError(f"not an absolute http(s) URI: {uri!r}", source=source, field=where)
     if parts.scheme == "http" and not loopback:
-        raise DataError(f"redirect URIs must use https (or loopback http): {uri!r}",
+        raise DataError(f"must use https (http only on loopback): {uri!r}",
                         source=source, field=where)
     if parts.fragment or "#" in uri:  # RFC 6749 §3.1.2
         raise DataError(f"redirect URI must not have a fragment: {uri!r}",
