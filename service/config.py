@@ -50,6 +50,11 @@ class Settings:
     # How often a running service re-reads its signing keys (a rotation by `eid keys
     # rotate` in another process shows within this); see eid.oidc.keystore.
     key_reload_interval: float = RELOAD_INTERVAL
+    # Dynamic client registration (RFC 7591 §3): open in test mode; otherwise only with
+    # this initial access token (RFC 7591 §1.2), and off when there is none.
+    registration_token: str | None = field(default=None, repr=False)
+    # The scopes a client registered with the token may get (test mode: every known scope).
+    registration_scopes: frozenset[str] = frozenset({"openid"})
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.issuer)
@@ -73,6 +78,12 @@ class Settings:
         if (self.persona is not None or self.test_redirect_uris) and not self.mock:
             raise ConfigurationError("a persona and extra redirect URIs are only for the mock",
                                      code="invalid_setting")
+        if self.registration_token is not None and len(self.registration_token) < 32:
+            raise ConfigurationError("EID_REGISTRATION_TOKEN needs at least 32 characters",
+                                     code="invalid_setting")
+        if "openid" not in self.registration_scopes:
+            raise ConfigurationError("EID_REGISTRATION_SCOPES must include openid",
+                                     code="invalid_setting")
         for uri in self.test_redirect_uris:
             target = urlsplit(uri)
             # RFC 6749 §3.1.2: an absolute URI without a fragment.
@@ -90,6 +101,16 @@ class Settings:
                 + self.key_reload_interval + CLOCK_SKEW)
 
     @property
+    def registration_open(self) -> bool:
+        """Dynamic registration without an initial access token (test mode and the mock)."""
+        return self.test_mode
+
+    @property
+    def registration_enabled(self) -> bool:
+        """Whether ``/register`` exists (and discovery names it)."""
+        return self.test_mode or self.registration_token is not None
+
+    @property
     def secure_cookies(self) -> bool:
         """Cookies carry ``Secure`` when the issuer is served over https."""
         return self.issuer.startswith("https://")
@@ -97,7 +118,8 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from ``EID_ISSUER``, ``EID_INSTANCE``, ``EID_REDIS_URL``,
-        ``EID_REGISTRY`` and ``EID_TEST_MODE``, then ``overrides``.
+        ``EID_REGISTRY``, ``EID_TEST_MODE``, ``EID_REGISTRATION_TOKEN`` and
+        ``EID_REGISTRATION_SCOPES`` (space-separated), then ``overrides``.
 
         :raises ConfigurationError: a value is invalid.
         """
@@ -112,6 +134,10 @@ class Settings:
         if env.get("EID_REGISTRY"):
             values["registry"] = Path(env["EID_REGISTRY"])
         values["test_mode"] = env.get("EID_TEST_MODE", "") in ("1", "true", "yes")
+        if env.get("EID_REGISTRATION_TOKEN"):
+            values["registration_token"] = env["EID_REGISTRATION_TOKEN"]
+        if env.get("EID_REGISTRATION_SCOPES"):
+            values["registration_scopes"] = frozenset(env["EID_REGISTRATION_SCOPES"].split())
         values.update(overrides)
         return cls(**values)
 

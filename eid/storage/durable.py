@@ -37,7 +37,8 @@ from typing import Any, Protocol
 from eid.errors import StorageError
 from eid.storage.private_files import prepare_private_file
 
-__all__ = ["Consent", "DurableStore", "Grant", "SqliteDurableStore", "StoredKey"]
+__all__ = ["Consent", "DurableStore", "Grant", "RegisteredClient", "SqliteDurableStore",
+           "StoredKey"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS signing_keys (
@@ -59,6 +60,10 @@ CREATE TABLE IF NOT EXISTS revocations (
     revoked_at REAL NOT NULL, PRIMARY KEY (subject, client_id)
 );
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS registered_clients (
+    client_id TEXT PRIMARY KEY, metadata TEXT NOT NULL, secret_hash TEXT,
+    token_hash TEXT NOT NULL, issued_at REAL NOT NULL
+);
 """
 # Columns added after a release: (table, column, declaration, statement filling old rows).
 # An instance file written before them gets them on open (SQLite has ALTER TABLE ADD COLUMN
@@ -124,6 +129,23 @@ class Grant:
     def live(self, now: float) -> bool:
         """Neither revoked nor expired at ``now``."""
         return self.revoked_at is None and now < self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredClient:
+    """A dynamically registered client (RFC 7591) as stored.
+
+    ``metadata`` is the registered metadata as the provider accepted it (it is
+    validated again whenever it is read); secrets are kept only as hashes: the
+    client secret (``None`` for a client that authenticates with its keys) and
+    the registration access token of RFC 7592 §3.
+    """
+
+    client_id: str
+    metadata: dict[str, Any]
+    secret_hash: str | None
+    token_hash: str
+    issued_at: float
 
 
 class DurableStore(Protocol):
@@ -212,6 +234,17 @@ class DurableStore(Protocol):
 
     def close(self) -> None:
         """Release the backend's connections; the store is unusable afterwards."""
+        ...
+
+    def add_registered_client(self, client: RegisteredClient) -> bool:
+        """Store a newly registered client; ``False`` (nothing stored) if its id is taken."""
+        ...
+
+    def registered_client(self, client_id: str) -> RegisteredClient | None:
+        """The registered client, or ``None``.
+
+        :raises StorageError: ``corrupt_record`` for a row that cannot be read.
+        """
         ...
 
     def live_grants(self, subject: str, now: float) -> list[Grant]:
@@ -463,6 +496,28 @@ class SqliteDurableStore:
             db.execute("DELETE FROM consents")
             db.execute("DELETE FROM grants")
             # Revocation epochs stay: one going back could revive a code issued before.
+
+    def add_registered_client(self, client: RegisteredClient) -> bool:
+        with self._tx() as db:
+            cur = db.execute("INSERT OR IGNORE INTO registered_clients VALUES (?, ?, ?, ?, ?)",
+                             (client.client_id, json.dumps(client.metadata), client.secret_hash,
+                              client.token_hash, client.issued_at))
+            return cur.rowcount == 1
+
+    def registered_client(self, client_id: str) -> RegisteredClient | None:
+        with self._tx() as db:
+            row = db.execute("SELECT client_id, metadata, secret_hash, token_hash, issued_at"
+                             " FROM registered_clients WHERE client_id = ?",
+                             (client_id,)).fetchone()
+        if row is None:
+            return None
+        try:
+            metadata = json.loads(row[1])
+        except ValueError as exc:
+            raise StorageError("corrupt registered client row", code="corrupt_record") from exc
+        if not isinstance(metadata, dict):
+            raise StorageError("corrupt registered client row", code="corrupt_record")
+        return RegisteredClient(row[0], metadata, row[2], row[3], row[4])
 
     def close(self) -> None:
         with self._lock:

@@ -34,6 +34,8 @@ def metadata(p: Provider) -> dict[str, Any]:
     """The provider's metadata document."""
     base = p.issuer
     catalogue_claims = [a.claim for a in p.catalogue.attributes.values()]
+    # RFC 8414 §2: named only when registration is enabled (test mode or a token).
+    registration = {"registration_endpoint": f"{base}/register"} if p.registration else {}
     return {
         "issuer": base,
         "authorization_endpoint": f"{base}/authorize",
@@ -63,6 +65,7 @@ def metadata(p: Provider) -> dict[str, Any]:
         "ui_locales_supported": list(LANGS),
         "display_values_supported": ["page", "popup"],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        **registration,
     }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from eid.errors import StorageError
-from eid.storage.durable import Consent, Grant, SqliteDurableStore, StoredKey
+from eid.storage.durable import Consent, Grant, RegisteredClient, SqliteDurableStore, StoredKey
 
 
 def test_consents_round_trip_and_revoke(tmp_path: Path) -> None:
@@ -238,3 +238,34 @@ def test_of_concurrent_rotations_on_one_file_exactly_one_schedules(tmp_path: Pat
         t.join(timeout=10)
     assert sorted(results) == [False, False, False, True]
     assert len(stores[0].signing_keys()) == 1
+
+
+def _registered(client_id: str = "dcr-1") -> RegisteredClient:
+    return RegisteredClient(client_id, {"client_name": "Cổng", "redirect_uris": ["https://p/cb"]},
+                            "sha256$00$11", "sha256$22$33", 1.0)
+
+
+def test_registered_clients_round_trip_across_connections(tmp_path: Path) -> None:
+    store = SqliteDurableStore(tmp_path / "d.sqlite")
+    assert store.registered_client("dcr-1") is None
+    assert store.add_registered_client(_registered()) is True
+    assert SqliteDurableStore(tmp_path / "d.sqlite").registered_client("dcr-1") == _registered()
+
+
+def test_a_registered_client_id_is_never_replaced() -> None:
+    store = SqliteDurableStore()
+    store.add_registered_client(_registered())
+    other = RegisteredClient("dcr-1", {}, None, "sha256$44$55", 2.0)
+    assert store.add_registered_client(other) is False
+    assert store.registered_client("dcr-1") == _registered()
+
+
+@pytest.mark.parametrize("metadata", ["{not json", "[]"])
+def test_a_corrupt_registered_client_row_is_a_storage_error(metadata: str) -> None:
+    store = SqliteDurableStore()
+    store.add_registered_client(_registered())
+    with store._tx() as db:
+        db.execute("UPDATE registered_clients SET metadata = ?", (metadata,))
+    with pytest.raises(StorageError) as err:
+        store.registered_client("dcr-1")
+    assert err.value.code == "corrupt_record"
