@@ -36,11 +36,14 @@ class _ClientKeys:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._keys: dict[str, Jwks] = {}
+        self._keys: dict[tuple[str, str | None, str], Jwks] = {}
 
     def of(self, client: Client) -> Jwks:
+        # Keyed by the registration itself: a client whose keys change (re-registered)
+        # never verifies with the old ones.
+        slot = (client.client_id, client.jwks_uri, json.dumps(client.jwks, sort_keys=True))
         with self._lock:
-            keys = self._keys.get(client.client_id)
+            keys = self._keys.get(slot)
             if keys is None:
                 if client.jwks_uri is not None:
                     # The verifier's strict fetch: timeouts, size cap, no redirects, https
@@ -50,7 +53,7 @@ class _ClientKeys:
                     keys = KeySet.from_jwks(client.jwks)  # checked when the client loaded
                 else:
                     raise InvalidClient("client has no keys for private_key_jwt")
-                self._keys[client.client_id] = keys
+                self._keys[slot] = keys
             return keys
 
 

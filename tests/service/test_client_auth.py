@@ -201,3 +201,12 @@ def test_unreachable_jwks_uri_is_invalid_client(test_mode_app: Flask,
             "client_assertion": make_client_assertion(PAR_ID, flow.issuer, key)}
     r = _introspect(flow, form)
     assert r.status_code == 401 and r.json["error"] == "invalid_client"
+
+
+def test_changed_registration_uses_the_new_keys(flow: Flow, test_mode_app: Flask) -> None:
+    # The keys of a client are cached per registration, not per client id.
+    assert _introspect(flow, assertion_form(flow, PAR_ID)).status_code == 200
+    only_rsa = {"keys": [k for k in (test_mode_app.extensions["eid"].clients.get(PAR_ID)
+                                     .jwks["keys"]) if k["kty"] == "RSA"]}
+    add_par_client(test_mode_app, jwks=only_rsa)
+    assert _introspect(flow, assertion_form(flow, PAR_ID)).status_code == 401
