@@ -43,6 +43,7 @@ __all__ = [
     "InvalidGrant",
     "InvalidRedirectUri",
     "InvalidRequest",
+    "InvalidRequestUri",
     "InvalidScope",
     "InvalidToken",
     "KeySourceError",
@@ -136,6 +137,7 @@ class TokenFailure(StrEnum):
     ACR_TOO_LOW = "acr_too_low"
     INVALID_EVENT = "invalid_event"
     TOKEN_TOO_OLD = "token_too_old"  # noqa: S105 - a logout token's iat beyond max_age
+    JTI_REPLAYED = "jti_replayed"  # a single-use jti seen before (RFC 7523 §3 item 7)
     # Encryption (RFC 7516, RFC 7518 §4-5, RFC 8725 §3.4 and §3.6); the
     # format codes above (too_large, bad_base64, bad_json...) apply too.
     JWE_MALFORMED = "jwe_malformed"
@@ -358,6 +360,17 @@ class RequestUriNotSupported(OAuthError):
     default_code = "request_uri_not_supported"
 
 
+class InvalidRequestUri(OAuthError):
+    """OIDC Core §6.2 / RFC 9101 §7: the ``request_uri`` names no usable request
+    (unknown, expired, used, or pushed by another client: RFC 9126 §4, §7.3).
+
+    Never redirected: the redirect URI lives in the request it failed to name.
+    """
+
+    default_code = "invalid_request_uri"
+    redirectable = False
+
+
 class InvalidToken(OAuthError):
     """RFC 6750 §3.1: the access token is missing, expired, revoked or malformed."""
 
@@ -379,7 +392,7 @@ OAUTH_ERRORS: dict[str, type[OAuthError]] = {
         InvalidRequest, InvalidClient, InvalidGrant, UnauthorizedClient, UnsupportedGrantType,
         UnsupportedResponseType, UnsupportedTokenType, InvalidScope, AccessDenied, ServerError,
         TemporarilyUnavailable, LoginRequired, ConsentRequired, InteractionRequired,
-        RequestNotSupported, RequestUriNotSupported, InvalidToken, InsufficientScope,
-        UnmetAuthenticationRequirements,
+        RequestNotSupported, RequestUriNotSupported, InvalidRequestUri, InvalidToken,
+        InsufficientScope, UnmetAuthenticationRequirements,
     )
 }

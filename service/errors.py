@@ -28,7 +28,7 @@ __all__ = ["redirect_to_client", "register_error_handlers"]
 log = logging.getLogger("eid.service")
 
 # Endpoints portals call directly; their errors are JSON even before routing (405).
-_API_PATHS = frozenset({"/token", "/userinfo", "/revoke", "/introspect", "/register"})
+_API_PATHS = frozenset({"/token", "/userinfo", "/revoke", "/introspect", "/par", "/register"})
 
 
 def _api() -> bool:

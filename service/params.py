@@ -50,6 +50,8 @@ MAX_LENGTHS: Final[Mapping[str, int]] = {
     # token, revocation, introspection, userinfo (RFC 6749 §4.1.3, §6, RFC 7009, RFC 7662)
     "grant_type": 64, "code": 128, "code_verifier": 128, "refresh_token": 256,
     "client_secret": 256, "token": 512, "token_type_hint": 32, "access_token": 512,
+    # private_key_jwt (RFC 7523 §2.2): an ES256/PS256 assertion is well under 2 KB
+    "client_assertion": 4096, "client_assertion_type": 128,
     # RP-initiated logout
     "post_logout_redirect_uri": 512,
     # the service's own forms (login, consent, "My shared data"): a passphrase may be long

@@ -49,6 +49,7 @@ from service.provider import OFFLINE_ACCESS, Provider
 from service.sessions import LoginSession, client_sid
 
 __all__ = [
+    "FAPI2_CODE_TTL",
     "access_token_info",
     "citizen_who_may_sign_in",
     "introspect",
@@ -61,7 +62,10 @@ __all__ = [
 
 log = logging.getLogger("eid.service")
 
-_USED_MARKER_TTL = 86_400  # how long a replayed code is still recognised as a replay
+_USED_MARKER_TTL = 86_400
+#: FAPI 2.0 §5.3.2.1: an authorization code of a fapi2 client lives 60 s at most,
+#: whatever the service's general ``code_ttl``.
+FAPI2_CODE_TTL = 60  # how long a replayed code is still recognised as a replay
 
 
 def _h(value: str) -> str:
@@ -84,6 +88,9 @@ def issue_code(p: Provider, req: AuthorizationRequest, session: LoginSession) ->
     """A fresh authorization code bound to the client, redirect URI and PKCE challenge."""
     code = secrets.token_urlsafe(32)
     ttl = p.settings.code_ttl
+    client = p.clients.get(req.client_id)
+    if client is not None and client.fapi2:
+        ttl = min(ttl, FAPI2_CODE_TTL)
     p.ephemeral.put(f"code:{_h(code)}", {
         "client_id": req.client_id, "redirect_uri": req.redirect_uri,
         "id_number": session.id_number, "scopes": req.scopes, "claims": req.claims,

@@ -1,5 +1,6 @@
 """The testing kit for portal teams (used by tests and the mock; nothing else imports it).
 
+* :func:`make_client_assertion` – a ``private_key_jwt`` client assertion;
 * :class:`TestIssuer` – an in-process provider minting tokens for fixture citizens;
 * :data:`TOKEN_FAULTS` – named faults to inject into tokens, each with the code a
   correct relying party rejects it with;
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 # Loaded on first use: the pytest plugin (a submodule) is imported in every pytest
 # run of a project that installs eid, and importing it imports this package.
 if TYPE_CHECKING:
+    from eid.testing.assertions import make_client_assertion
     from eid.testing.faults import (
         TOKEN_FAULTS,
         TokenFault,
@@ -31,11 +33,12 @@ if TYPE_CHECKING:
     from eid.testing.mock_service import MockService
 
 __all__ = ["TOKEN_FAULTS", "JwksServer", "MockService", "TestIssuer", "TokenFault",
-           "apply_token_fault", "check_fault", "sign_with_fault"]
+           "apply_token_fault", "check_fault", "make_client_assertion", "sign_with_fault"]
 
 _HOMES = {"TOKEN_FAULTS": "faults", "TokenFault": "faults", "apply_token_fault": "faults",
           "check_fault": "faults", "sign_with_fault": "faults", "TestIssuer": "issuer",
-          "JwksServer": "jwks_server", "MockService": "mock_service"}
+          "JwksServer": "jwks_server", "MockService": "mock_service",
+          "make_client_assertion": "assertions"}
 
 
 def __getattr__(name: str) -> Any:

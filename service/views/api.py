@@ -11,11 +11,11 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from eid.errors import InvalidClient, InvalidRequest, InvalidToken, UnsupportedGrantType
-from eid.oidc.clients import Client
+from eid.errors import InvalidRequest, InvalidToken, UnsupportedGrantType
 from eid.prefill import claims_for
-from service.params import Params, basic_credentials, collect
-from service.provider import Provider, provider
+from service.client_auth import authenticate_client
+from service.params import Params, collect
+from service.provider import provider
 from service.tokens import (
     access_token_info,
     citizen_who_may_sign_in,
@@ -53,31 +53,6 @@ def _params() -> Params:
     params = collect(request.form)
     params.check()
     return params
-
-
-def authenticate_client(p: Provider, params: Params) -> Client:
-    """RFC 6749 §2.3.1: ``client_secret_basic`` or ``client_secret_post``, never both.
-
-    :raises InvalidClient: missing, malformed or failed authentication.
-    :raises InvalidRequest: more than one method in one request.
-    """
-    header = request.headers.get("Authorization", "")
-    form_secret = params.values.get("client_secret")
-    if header.partition(" ")[0].lower() == "basic":
-        # Set before parsing: a malformed header, too, is answered with the Basic
-        # challenge (RFC 6749 §5.2, RFC 7235 §3.1).
-        g.basic_auth = True
-        client_id, secret = basic_credentials(header)
-        if form_secret is not None:
-            raise InvalidRequest("use one client authentication method, not two")
-        form_id = params.values.get("client_id")
-        if form_id is not None and form_id != client_id:
-            raise InvalidRequest("client_id differs from the authenticated client")
-        return p.clients.authenticate(client_id, secret, "client_secret_basic")
-    if form_secret is not None:
-        return p.clients.authenticate(params.values.get("client_id"), form_secret,
-                                      "client_secret_post")
-    raise InvalidClient("client authentication is required")
 
 
 @bp.post("/token")
