@@ -40,6 +40,10 @@ class Settings:
     lockout_after: int = 5  # as the national VNeID app: it locks after 5 wrong passwords
     lockout_seconds: int = 900
     durable_path: str | None = None  # ":memory:" in tests; default instance/eid.sqlite
+    # Server-provided DPoP nonces (RFC 9449 §8, §9): "fapi2" demands them from FAPI 2.0
+    # clients only (FAPI 2.0 does not require nonces, but they bound a proof's lifetime
+    # by the server's clock, not the client's), "always" from every client, "off" never.
+    dpop_nonce: str = "fapi2"
     # The mock login service (`eid mock`, the pytest fixture eid_mock_service): the
     # identity picker, the /__mock__ test-control API, silent logins as ``persona``.
     mock: bool = False
@@ -60,6 +64,8 @@ class Settings:
                      "session_ttl", "request_ttl", "lockout_after", "lockout_seconds"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name} must be positive", code="invalid_setting")
+        if self.dpop_nonce not in ("off", "fapi2", "always"):
+            raise ConfigurationError("dpop_nonce is off, fapi2 or always", code="invalid_setting")
         # The mock is test mode plus test controls; never a way to weaken the real service.
         if self.mock and not self.test_mode:
             raise ConfigurationError("the mock needs test mode", code="invalid_setting")

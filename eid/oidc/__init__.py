@@ -4,7 +4,8 @@ Framework-free. For portals: :class:`RelyingParty` (the code flow with PKCE,
 state, nonce, ``iss`` checks, ID-token verification, userinfo, refresh,
 revocation, logout) and the one rule for ``next=`` paths
 (:func:`safe_local_path`). For the provider: PKCE checks, registered clients,
-pairwise subjects and the key store, which the login service wires to HTTP.
+pairwise subjects, DPoP proofs and nonces, and the key store, which the login
+service wires to HTTP.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from eid.oidc.clients import (
 )
 from eid.oidc.discovery import ProviderMetadata
 from eid.oidc.dpop import DpopKey
+from eid.oidc.dpop_nonce import DpopNonces
+from eid.oidc.dpop_proof import DPOP_ALGS, DpopProof, jwk_thumbprint, verify_dpop_proof
 from eid.oidc.http import HttpClient, HttpResponse, StdlibHttpClient
 from eid.oidc.jwe import encrypt_jwe, encryption_jwk
 from eid.oidc.keystore import DEFAULT_ALGS, KeyStore
@@ -31,10 +34,13 @@ from eid.oidc.subjects import pairwise_subject
 __all__ = [
     "AUTH_METHODS",
     "DEFAULT_ALGS",
+    "DPOP_ALGS",
     "SECRET_AUTH_METHODS",
     "Client",
     "ClientRegistry",
     "DpopKey",
+    "DpopNonces",
+    "DpopProof",
     "HttpClient",
     "HttpResponse",
     "KeyStore",
@@ -48,11 +54,13 @@ __all__ = [
     "encrypt_jwe",
     "encryption_jwk",
     "hash_client_secret",
+    "jwk_thumbprint",
     "load_clients",
     "make_pkce",
     "pairwise_subject",
     "quote_path",
     "s256",
     "safe_local_path",
+    "verify_dpop_proof",
     "verify_pkce",
 ]
