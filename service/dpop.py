@@ -120,14 +120,17 @@ def check_par_dpop(p: Provider, client: Client, dpop_jkt: str | None) -> str | N
     """For the pushed authorization request endpoint (RFC 9449 §10.1): the key the
     authorization code will be bound to, to store as the request's ``dpop_jkt``.
 
-    With a ``DPoP`` header at PAR its proof is checked like a token request's (a
-    ``dpop_bound`` client must send one there too) and its key must be ``dpop_jkt``
-    when both are given; without one, ``dpop_jkt`` alone binds the code.
+    A ``DPoP`` header is optional at PAR, even for a ``dpop_bound`` client (§10.1
+    "MAY"; §5.2 binds token requests): when sent, its proof is checked like a token
+    request's and its key must be ``dpop_jkt`` when both are given; without one,
+    ``dpop_jkt`` alone binds the code, and with neither the code is not bound (the
+    token request's proof still binds the tokens).
 
     :raises InvalidDpopProof: a bad proof, or one whose key is not ``dpop_jkt``.
     :raises UseDpopNonce: the nonce is missing or stale.
     """
-    jkt = token_proof(p, client)
+    proof = _proof(p, client, None)
+    jkt = proof.jkt if proof else None
     if jkt is not None and dpop_jkt is not None and jkt != dpop_jkt:
         raise InvalidDpopProof("the DPoP proof's key is not dpop_jkt")
     return jkt or dpop_jkt

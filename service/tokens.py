@@ -24,6 +24,10 @@ here, on ``eid``, in one readable place:
   citizen's revocation epoch for the client (RFC 7009 §2.1, OIDC Core §11);
 * refresh tokens (only with ``offline_access``) rotate on every use and a
   replayed one revokes the whole grant (RFC 9700 §4.14.2);
+* with a DPoP proof at the token endpoint (:mod:`service.dpop`) the access token
+  records ``cnf.jkt`` and is of type ``DPoP``, the grant's refresh token needs a
+  proof by the same key, and a code issued for a ``dpop_jkt`` only redeems with
+  that key (RFC 9449 §5, §6, §10);
 * ID tokens carry a pairwise ``sub``, ``acr``/``amr``/``auth_time``/``sid`` and
   ``at_hash``, signed ES256 (or the client's RS256) by the :class:`KeyStore`.
 """
@@ -329,8 +333,11 @@ def introspect(p: Provider, client: Client, token: str) -> dict[str, Any]:
     grant_or_none = p.durable.grant(token.partition(".")[0])
     if grant_or_none is not None and grant_or_none.client_id == client.client_id \
             and grant_or_none.refresh_hash == _h(token) and grant_or_none.live(p.now()):
-        return {"active": True, "token_type": "refresh_token",
+        body = {"active": True, "token_type": "refresh_token",
                 "scope": " ".join(sorted(grant_or_none.scopes)), "client_id": client.client_id,
                 "exp": int(grant_or_none.expires_at),
                 "sub": p.subject(client, grant_or_none.subject), "iss": p.issuer}
+        if grant_or_none.details.get("jkt"):  # RFC 9449 §5: bound to the same key
+            body["cnf"] = {"jkt": grant_or_none.details["jkt"]}
+        return body
     return {"active": False}

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from eid.errors import ConfigurationError
+from eid.testing.dpop_cli import register_dpop_proof
 
 __all__ = ["register"]
 
@@ -70,3 +71,4 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object with both")
     p.add_argument("--token-only", action="store_true", help="JWKS to stderr")
     p.set_defaults(func=mint)
+    register_dpop_proof(actions)

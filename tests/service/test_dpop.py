@@ -323,3 +323,39 @@ def test_relying_party_with_dpop_against_the_service(settings: Settings, nonce: 
     assert refreshed.token_type == "DPoP"
     # With nonces on, the first token request is answered use_dpop_nonce and retried.
     assert (("/token", 400) in http.calls) == (nonce == "always")
+
+
+def test_discovery_advertises_the_dpop_algorithms(dflow: Flow) -> None:
+    meta = dflow.api.get("/.well-known/openid-configuration").json
+    assert meta["dpop_signing_alg_values_supported"] == ["ES256", "PS256", "EdDSA"]
+
+
+# --- PAR (RFC 9449 §10.1): the check the /par endpoint calls ---------------------------
+
+@pytest.mark.parametrize(("proof", "dpop_jkt", "expected"), [
+    (True, None, "proof"),  # the proof's key binds the code
+    (False, "given", "given"),  # dpop_jkt alone binds it
+    (True, "proof", "proof"),
+    (True, "other", "invalid_dpop_proof"),
+    (False, None, None),  # optional at PAR even for a dpop_bound client (§10.1 "MAY")
+])
+def test_check_par_dpop(settings: Settings, proof: bool, dpop_jkt: str | None,
+                        expected: str | None) -> None:
+    from eid.errors import InvalidDpopProof
+    from service.dpop import check_par_dpop
+
+    app = _app(settings)
+    p = app.extensions["eid"]
+    key = DpopKey()
+    jkts = {"proof": jwk_thumbprint(key.key.public_jwk),
+            "given": jwk_thumbprint(DpopKey().key.public_jwk),
+            "other": jwk_thumbprint(DpopKey().key.public_jwk)}
+    headers = {"DPoP": key.proof("POST", p.issuer + "/par")} if proof else {}
+    client = p.clients.get(DPOP.client_id)
+    with app.test_request_context("/par", method="POST", headers=headers):
+        if expected == "invalid_dpop_proof":
+            with pytest.raises(InvalidDpopProof):
+                check_par_dpop(p, client, jkts.get(dpop_jkt or ""))
+        else:
+            assert check_par_dpop(p, client, jkts.get(dpop_jkt or "")) == \
+                jkts.get(expected or "")
