@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from eid.errors import ConfigurationError
 from eid.oidc import DpopKey, HttpResponse, RelyingParty, jwk_thumbprint
 from eid.oidc.dpop_proof import DPOP_ALGS
+from eid.testing import DPOP_FAULTS, dpop_headers
 from service import create_app
 from service.config import Settings
 from tests.service.flow import Authorization, Flow, Portal, query
@@ -359,3 +361,37 @@ def test_check_par_dpop(settings: Settings, proof: bool, dpop_jkt: str | None,
         else:
             assert check_par_dpop(p, client, jkts.get(dpop_jkt or "")) == \
                 jkts.get(expected or "")
+
+
+# --- the testing kit's DPoP faults, each refused for its reason ------------------------
+
+@pytest.mark.parametrize("name", list(DPOP_FAULTS))
+def test_each_dpop_fault_is_refused_at_userinfo(dflow: Flow, name: str) -> None:
+    fault = DPOP_FAULTS[name]
+    tokens = Tokens(dflow)
+    access = tokens.redeem(_login(dflow)).json["access_token"]
+    url = dflow.issuer + "/userinfo"
+    headers = dpop_headers(tokens.key, "GET", url, access, fault=name)
+    for _ in range(fault.times - 1):
+        assert dflow.api.get("/userinfo", headers=headers).status_code == 200
+    r = dflow.api.get("/userinfo", headers=headers)
+    assert (r.status_code, r.json["error"]) == (401, fault.expected_code)
+    assert r.headers["WWW-Authenticate"].startswith("DPoP ")
+
+
+def test_the_good_headers_pass_and_an_unknown_fault_is_named(dflow: Flow) -> None:
+    tokens = Tokens(dflow)
+    access = tokens.redeem(_login(dflow)).json["access_token"]
+    url = dflow.issuer + "/userinfo"
+    assert dflow.api.get("/userinfo", headers=dpop_headers(tokens.key, "GET", url,
+                                                           access)).status_code == 200
+    with pytest.raises(ConfigurationError, match="replayed_proof"):
+        dpop_headers(tokens.key, "GET", url, access, fault="nope")
+
+
+def test_revocation_and_introspection_take_a_dpop_bound_token_as_usual(dflow: Flow) -> None:
+    tokens = Tokens(dflow)
+    access = tokens.redeem(_login(dflow)).json["access_token"]
+    r = dflow.api.post("/revoke", data={"token": access}, headers=_basic(DPOP))
+    assert r.status_code == 200
+    assert dflow.introspect(access, DPOP) == {"active": False}
