@@ -86,7 +86,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from ``EID_ISSUER``, ``EID_INSTANCE``, ``EID_REDIS_URL``,
-        ``EID_REGISTRY`` and ``EID_TEST_MODE``, then ``overrides``.
+        ``EID_REGISTRY``, ``EID_TEST_MODE`` and ``EID_DPOP_NONCE``, then ``overrides``.
 
         :raises ConfigurationError: a value is invalid.
         """
@@ -101,6 +101,8 @@ class Settings:
         if env.get("EID_REGISTRY"):
             values["registry"] = Path(env["EID_REGISTRY"])
         values["test_mode"] = env.get("EID_TEST_MODE", "") in ("1", "true", "yes")
+        if env.get("EID_DPOP_NONCE"):
+            values["dpop_nonce"] = env["EID_DPOP_NONCE"]
         values.update(overrides)
         return cls(**values)
 

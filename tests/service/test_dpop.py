@@ -395,3 +395,10 @@ def test_revocation_and_introspection_take_a_dpop_bound_token_as_usual(dflow: Fl
     r = dflow.api.post("/revoke", data={"token": access}, headers=_basic(DPOP))
     assert r.status_code == 200
     assert dflow.introspect(access, DPOP) == {"active": False}
+
+
+def test_the_nonce_setting_comes_from_the_environment_and_is_checked() -> None:
+    assert Settings.from_env({"EID_DPOP_NONCE": "always"}).dpop_nonce == "always"
+    with pytest.raises(ConfigurationError) as info:
+        Settings.from_env({"EID_DPOP_NONCE": "sometimes"})
+    assert info.value.code == "invalid_setting"
