@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import time
 import urllib.parse
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from eid.oidc.dpop_proof import DPOP_ALGS
 from eid.testing import DPOP_FAULTS, dpop_headers
 from service import create_app
 from service.config import Settings
+from tests.servers import redis_server
 from tests.service.flow import Authorization, Flow, Portal, query
 
 DPOP = Portal("eid-dpop-test-client", "eid-dpop-test-secret", "http://127.0.0.1:9999/dpop-cb")
@@ -402,3 +404,28 @@ def test_the_nonce_setting_comes_from_the_environment_and_is_checked() -> None:
     with pytest.raises(ConfigurationError) as info:
         Settings.from_env({"EID_DPOP_NONCE": "sometimes"})
     assert info.value.code == "invalid_setting"
+
+
+# --- two workers on one Redis: nonces and the replay cache are shared ------------------
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+def test_dpop_nonce_and_replay_hold_across_workers_on_redis(settings: Settings,
+                                                            redis_url: str) -> None:
+    shared = settings.with_(redis_url=redis_url)
+    one, two = Flow(_app(shared, nonce="always")), Flow(_app(shared, nonce="always"))
+    two.browser = one.browser  # the same citizen's browser, whichever worker answers
+    tokens_one, tokens_two = Tokens(one), Tokens(two)
+    tokens_two.key = tokens_one.key
+    nonce = tokens_one.redeem(_login(one)).headers["DPoP-Nonce"]
+    proof = tokens_one.key.proof("POST", tokens_one.url, nonce=nonce)
+    # Worker two accepts worker one's nonce (one instance secret) ...
+    assert tokens_two.redeem(_login(one), proof=proof).status_code == 200
+    # ... and refuses the proof when it comes back to worker one (one replay cache).
+    r = tokens_one.redeem(_login(one), proof=proof)
+    assert (r.status_code, r.json["error"]) == (400, "invalid_dpop_proof")
+    one.app.extensions["eid"].ephemeral.clear()
