@@ -246,7 +246,7 @@ def test_a_matching_dpop_jkt_binds_the_code(dflow: Flow) -> None:
 
 
 @pytest.mark.parametrize("value", ["abc", "A" * 44, "+" * 43])
-def test_mismatched_dpop_jkt_at_authorization_is_refused(dflow: Flow, value: str) -> None:
+def test_a_malformed_dpop_jkt_at_authorization_is_refused(dflow: Flow, value: str) -> None:
     auth = dflow.request(DPOP, dpop_jkt=value)
     r = dflow.start(auth)
     assert r.status_code == 302
