@@ -40,6 +40,7 @@ __all__ = [
     "InteractionRequired",
     "InvalidClient",
     "InvalidClientMetadata",
+    "InvalidDpopProof",
     "InvalidGrant",
     "InvalidRedirectUri",
     "InvalidRequest",
@@ -64,6 +65,7 @@ __all__ = [
     "UnsupportedGrantType",
     "UnsupportedResponseType",
     "UnsupportedTokenType",
+    "UseDpopNonce",
 ]
 
 
@@ -379,6 +381,22 @@ class InvalidToken(OAuthError):
     redirectable = False
 
 
+class InvalidDpopProof(OAuthError):
+    """RFC 9449 §5 (token endpoint, HTTP 400) and §7.1 (resource, HTTP 401 with
+    ``WWW-Authenticate: DPoP``): the DPoP proof is missing, malformed or fails a check."""
+
+    default_code = "invalid_dpop_proof"
+    redirectable = False
+
+
+class UseDpopNonce(OAuthError):
+    """RFC 9449 §8 (token endpoint), §9 (resource): send a proof with the nonce in the
+    ``DPoP-Nonce`` header of this response."""
+
+    default_code = "use_dpop_nonce"
+    redirectable = False
+
+
 class InsufficientScope(OAuthError):
     default_code = "insufficient_scope"
     status = 403
@@ -393,6 +411,6 @@ OAUTH_ERRORS: dict[str, type[OAuthError]] = {
         UnsupportedResponseType, UnsupportedTokenType, InvalidScope, AccessDenied, ServerError,
         TemporarilyUnavailable, LoginRequired, ConsentRequired, InteractionRequired,
         RequestNotSupported, RequestUriNotSupported, InvalidRequestUri, InvalidToken,
-        InsufficientScope, UnmetAuthenticationRequirements,
+        InsufficientScope, UnmetAuthenticationRequirements, InvalidDpopProof, UseDpopNonce,
     )
 }

@@ -29,6 +29,7 @@ from eid.errors import (
 from eid.oidc import check_challenge
 from eid.oidc.clients import Client
 from eid.verify import ACR_LEVELS, acr_rank, verify_jws
+from service.dpop import parse_dpop_jkt
 from service.params import MAX_LENGTHS, MAX_PENDING_REQUEST, Params
 from service.provider import OFFLINE_ACCESS, Provider
 from service.sessions import browser_key
@@ -68,6 +69,7 @@ class AuthorizationRequest:
     fresh_login: bool = False  # the citizen signed in for this very request
     browser: str = ""  # the browser that made the request (see sessions.browser_key)
     consented: bool = False
+    dpop_jkt: str | None = None  # RFC 9449 §10: the key the code is bound to
 
     @property
     def required_subjects(self) -> frozenset[str]:
@@ -295,4 +297,5 @@ def parse_request(p: Provider, params: Params, *, pushed: bool = False
         created=p.now(),
         # A pushed request meets its browser at /authorize; /par sets no cookie.
         browser="" if pushed else browser_key(),
+        dpop_jkt=parse_dpop_jkt(params.get("dpop_jkt")),
     )

@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from eid.errors import ConfigurationError
+from eid.testing.dpop_cli import register_dpop_proof
 
 __all__ = ["register"]
 
@@ -104,3 +105,4 @@ def register(sub: Any) -> None:
                    help="for a fresh key only")
     c.add_argument("--lifetime", type=int, default=60, help="seconds until exp (max 300)")
     c.set_defaults(func=client_assertion)
+    register_dpop_proof(actions)

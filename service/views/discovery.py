@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
+from eid.oidc import DPOP_ALGS
 from eid.oidc.client_assertion import ASSERTION_ALGS
 from eid.oidc.clients import AUTH_METHODS
 from eid.oidc.keystore import JWKS_MAX_AGE
@@ -73,6 +74,8 @@ def metadata(p: Provider) -> dict[str, Any]:
         "ui_locales_supported": list(LANGS),
         "display_values_supported": ["page", "popup"],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        # RFC 9449 §5.1; FAPI 2.0 §5.4.1 for the list.
+        "dpop_signing_alg_values_supported": list(DPOP_ALGS),
         **registration,
     }
 

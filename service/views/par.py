@@ -10,12 +10,13 @@ with ``request_uri`` and ``expires_in`` (§2.2).
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from eid.errors import InvalidRedirectUri, InvalidRequest
 from service.authz_request import parse_request
 from service.client_auth import authenticate_client
+from service.dpop import add_nonce_header, check_par_dpop
 from service.par import PAR_LIFETIME, push
 from service.params import Params, collect
 from service.provider import provider
@@ -28,6 +29,11 @@ bp = Blueprint("par", __name__)
 @bp.before_request
 def _mark_api() -> None:
     g.api = True
+
+
+@bp.after_request
+def _dpop_nonce(response: Response) -> Response:
+    return add_nonce_header(provider(), response)
 
 
 @bp.post("/par")
@@ -48,6 +54,8 @@ def pushed_authorization_request() -> ResponseReturnValue:
         # §2.3 uses the codes of RFC 6749 §5.2 / §4.1.2.1: a redirect URI that is not
         # registered for this client is a malformed request here, not an error page.
         raise InvalidRequest(err.description) from None
+    # RFC 9449 §10.1: a DPoP proof sent to PAR binds the code to its key, as dpop_jkt does.
+    req.dpop_jkt = check_par_dpop(p, client, req.dpop_jkt)
     response = jsonify(request_uri=push(p, req), expires_in=PAR_LIFETIME)
     response.status_code = 201
     response.headers["Cache-Control"] = "no-store"

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from eid.oidc import make_pkce
+from eid.oidc import DpopKey, make_pkce
 from eid.oidc.client_assertion import JWT_BEARER
 from eid.oidc.clients import Client
 from eid.signing import SigningKey, load_signing_keys
@@ -94,10 +94,32 @@ def code_of(r: TestResponse) -> str:
     return code
 
 
+def dpop_post(flow: Flow, path: str, data: dict[str, str], key: DpopKey | None = None
+              ) -> TestResponse:
+    """POST ``data`` to ``path`` with a DPoP proof, retrying once with the server's nonce
+    (RFC 9449 §8: fapi2 clients are asked for one). The form is rebuilt per try by the
+    caller's data (a client assertion's jti is single-use: pass a fresh form per call)."""
+    key = key or DpopKey()
+    url = flow.issuer + path
+    r = flow.api.post(path, data=data, headers={"DPoP": key.proof("POST", url)})
+    nonce = r.headers.get("DPoP-Nonce")
+    if r.status_code == 400 and r.json.get("error") == "use_dpop_nonce" and nonce:
+        data = {**data, **({"client_assertion": make_client_assertion(
+            data["client_id"], flow.issuer, client_key())} if "client_assertion" in data
+            else {})}
+        r = flow.api.post(path, data=data,
+                          headers={"DPoP": key.proof("POST", url, nonce=nonce)})
+    return r
+
+
 def redeem(flow: Flow, auth: Authorization, code: str, client_id: str | None = None
            ) -> TestResponse:
+    """The token request; with a DPoP proof (and its nonce) when the client needs one."""
     who = client_id or auth.params["client_id"]
-    return flow.api.post("/token", data={
-        "grant_type": "authorization_code", "code": code,
-        "redirect_uri": auth.params["redirect_uri"], "code_verifier": auth.verifier,
-        **assertion_form(flow, who)})
+    form = {"grant_type": "authorization_code", "code": code,
+            "redirect_uri": auth.params["redirect_uri"], "code_verifier": auth.verifier,
+            **assertion_form(flow, who)}
+    client = flow.app.extensions["eid"].clients.get(who)
+    if client is not None and client.dpop_bound:
+        return dpop_post(flow, "/token", form)
+    return flow.api.post("/token", data=form)

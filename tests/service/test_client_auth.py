@@ -22,6 +22,7 @@ from tests.service.fapi import (
     add_par_client,
     assertion_form,
     client_key,
+    dpop_post,
     pushed,
 )
 from tests.service.flow import HCM, Flow
@@ -51,8 +52,8 @@ def test_private_key_jwt_accepted_at_every_endpoint(flow: Flow) -> None:
     assert revoke.status_code == 200
     par = flow.api.post("/par", data={**pushed(flow).params, **assertion_form(flow)})
     assert par.status_code == 201
-    token = flow.api.post("/token", data={"grant_type": "authorization_code", "code": "x",
-                                          "redirect_uri": "x", **assertion_form(flow)})
+    token = dpop_post(flow, "/token", {"grant_type": "authorization_code", "code": "x",
+                                       "redirect_uri": "x", **assertion_form(flow)})
     assert token.json["error"] == "invalid_grant"  # authenticated; the code is unknown
 
 
