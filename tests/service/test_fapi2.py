@@ -13,12 +13,14 @@ import pytest
 from flask import Flask
 from freezegun import freeze_time
 
+from eid.errors import OAuthError
 from eid.oidc import RelyingParty
 from eid.oidc.http import HttpResponse
 from service import create_app
 from service.config import Settings
 from tests.service.fapi import (
     FAPI_ID,
+    FAPI_REDIRECT,
     PAR_ID,
     PAR_REDIRECT,
     add_par_client,
@@ -113,3 +115,36 @@ def test_fapi2_happy_flow_par_private_key_jwt_with_relying_party(test_mode_app: 
     assert result.userinfo["sub"] == result.subject
     assert result.tokens.access_token
 
+
+
+def test_fapi2_happy_flow_with_dpop_and_private_key_jwt(test_mode_app: Flask) -> None:
+    # The whole FAPI 2.0 profile with the fapi2 fixture client: PAR, PKCE S256,
+    # private_key_jwt, DPoP with the server's nonces on PAR, token and userinfo.
+    flow = Flow(test_mode_app)
+    rp = RelyingParty(issuer=flow.issuer, client_id=FAPI_ID, redirect_uri=FAPI_REDIRECT,
+                      private_key=client_key(), use_par=True, dpop=True,
+                      http=FlaskHttp(test_mode_app))
+    url, pending = rp.start_login(acr="LoA2")
+    assert set(query(url)) == {"client_id", "request_uri"}
+    r = flow.browser.get(url.removeprefix(flow.issuer),
+                         headers={"X-Eid-Test-Identity": "074078000101"})
+    assert r.status_code == 302 and r.location.startswith(FAPI_REDIRECT)
+    result = rp.complete_login(query(r.location), pending)
+    assert result.tokens.token_type.lower() == "dpop"
+    assert result.userinfo["sub"] == result.subject
+    info = flow.app.extensions["eid"]
+    assert info.clients.get(FAPI_ID).fapi2
+
+
+def test_fapi2_client_without_dpop_is_refused_at_the_token_endpoint(
+        test_mode_app: Flask) -> None:
+    flow = Flow(test_mode_app)
+    rp = RelyingParty(issuer=flow.issuer, client_id=FAPI_ID, redirect_uri=FAPI_REDIRECT,
+                      private_key=client_key(), use_par=True,
+                      http=FlaskHttp(test_mode_app))
+    url, pending = rp.start_login(acr="LoA2")
+    r = flow.browser.get(url.removeprefix(flow.issuer),
+                         headers={"X-Eid-Test-Identity": "074078000101"})
+    with pytest.raises(OAuthError) as err:
+        rp.complete_login(query(r.location), pending)
+    assert err.value.code == "invalid_dpop_proof"
