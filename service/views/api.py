@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from eid.errors import InvalidClient, InvalidRequest, InvalidToken, UnsupportedGrantType
 from eid.oidc.clients import Client
 from eid.prefill import claims_for
 from service.params import Params, basic_credentials, collect
+from service.protected import userinfo_jwt
 from service.provider import Provider, provider
 from service.tokens import (
     access_token_info,
@@ -140,7 +141,14 @@ def userinfo() -> ResponseReturnValue:
                                         catalogue=p.catalogue)
     claims.update(requested_claims(p, citizen, grant, info["scopes"], "userinfo"))
     claims["sub"] = p.subject(client, grant.subject)
-    return _no_store(claims)
+    jwt = userinfo_jwt(p, client, claims)
+    if jwt is None:
+        return _no_store(claims)
+    # OIDC Core §5.3.2: a signed or encrypted response is application/jwt.
+    response = Response(jwt, mimetype="application/jwt")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
 
 
 @bp.post("/revoke")
