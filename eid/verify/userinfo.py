@@ -18,6 +18,7 @@ from typing import Any
 
 from eid.errors import TokenError
 from eid.verify._codec import json_object
+from eid.verify.jwe import DEFAULT_MAX_JWE_SIZE
 from eid.verify.jwe_keys import DecryptionKeys
 from eid.verify.jws import Jwks, verify_jws
 from eid.verify.nested import decrypt_nested_jwt
@@ -28,10 +29,13 @@ __all__ = ["verify_userinfo_jwt"]
 def verify_userinfo_jwt(
     token: str | bytes, *, issuer: str, audience: str, jwks: Jwks,
     decryption_keys: DecryptionKeys | Mapping[str, Any] | None = None,
+    max_size: int = DEFAULT_MAX_JWE_SIZE,
 ) -> dict[str, Any]:
     """The claims of a signed, or signed-then-encrypted, userinfo response.
 
     :param decryption_keys: the portal's private keys, for an encrypted response.
+    :param max_size: cap on the response's length; larger than an ID token's, since
+        userinfo carries every consented attribute (a household, a family).
     :raises TokenError: a code of :func:`verify_jws` (``jwe_not_supported`` for an
         encrypted response without ``decryption_keys``) or of
         :func:`decrypt_nested_jwt`; ``missing_claim``, ``invalid_issuer`` or
@@ -39,8 +43,8 @@ def verify_userinfo_jwt(
     :raises KeySourceError: the provider's key set is malformed or cannot be fetched.
     """
     if decryption_keys is not None and _is_compact_jwe(token):
-        token = decrypt_nested_jwt(token, decryption_keys)
-    _, payload = verify_jws(token, jwks)
+        token = decrypt_nested_jwt(token, decryption_keys, max_size=max_size)
+    _, payload = verify_jws(token, jwks, max_size=max_size)
     claims = json_object(payload, "payload")
     for name in ("iss", "aud"):
         if name not in claims:
