@@ -16,6 +16,7 @@ authorization requests when the provider requires them (RFC 9126).
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import secrets
 import time
@@ -37,8 +38,8 @@ from eid.verify import (
     IdTokenClaims,
     KeySourceError,
     RemoteKeySource,
+    decrypt_nested_jwt,
     logout_jti_retention,
-    verify_encrypted_id_token,
     verify_id_token,
     verify_logout_token,
     verify_userinfo_jwt,
@@ -196,6 +197,9 @@ class RelyingParty:
         :raises LoginError: ``login_expired``, ``state_mismatch``, ``issuer_mismatch``,
             ``missing_code``, ``bad_response``, ``userinfo_sub_mismatch``...
         :raises TokenError: the ID token failed verification.
+
+        An encrypted ID token is decrypted and ``result.tokens.id_token`` is the signed
+        token inside (what ``id_token_hint`` takes, OIDC Core §3.1.2.1).
         """
         if self._clock() - pending.created_at > PENDING_LIFETIME:
             raise LoginError("the login took too long; start again", code="login_expired")
@@ -220,25 +224,27 @@ class RelyingParty:
             "redirect_uri": pending.redirect_uri, "code_verifier": pending.code_verifier})
         if tokens.id_token is None:
             raise LoginError("the token response has no id_token", code="bad_response")
-        claims: dict[str, Any] = dict(self._verify_id_token(
+        verified, signed = self._verify_id_token(
             tokens.id_token, nonce=pending.nonce, max_age=pending.max_age,
-            min_acr=pending.acr, access_token=tokens.access_token))
+            min_acr=pending.acr, access_token=tokens.access_token)
+        claims: dict[str, Any] = dict(verified)
+        # OIDC Core §3.1.2.1: an id_token_hint is the signed token, decrypted first.
+        tokens = dataclasses.replace(tokens, id_token=signed)
         userinfo = self.userinfo(tokens.access_token, subject=claims["sub"])
         return LoginResult(subject=claims["sub"], acr=claims.get("acr"), id_token_claims=claims,
                            userinfo=userinfo, tokens=tokens)
 
-    def _verify_id_token(self, token: str, **checks: Any) -> IdTokenClaims:
-        """Verify an ID token, decrypting it first when it is a JWE (OIDC Core §10.2)."""
-        common: dict[str, Any] = {"issuer": self.issuer, "audience": self.client_id,
-                                  "jwks": self.keys, "leeway": self._leeway,
-                                  "now": self._clock(), **checks}
+    def _verify_id_token(self, token: str, **checks: Any) -> tuple[IdTokenClaims, str]:
+        """The claims of an ID token and the signed token itself, decrypted first when it
+        is a JWE (OIDC Core §10.2)."""
         if self._decryption_keys is not None and token.count(".") == 4:
-            return verify_encrypted_id_token(token, decryption_keys=self._decryption_keys,
-                                             **common)
-        if self._require_encrypted_id_token:
+            token = decrypt_nested_jwt(token, self._decryption_keys)
+        elif self._require_encrypted_id_token:
             raise LoginError("the ID token is not encrypted, and this portal expects it to be",
                              code="id_token_not_encrypted")
-        return verify_id_token(token, **common)
+        return verify_id_token(token, issuer=self.issuer, audience=self.client_id,
+                               jwks=self.keys, leeway=self._leeway, now=self._clock(),
+                               **checks), token
 
     def userinfo(self, access_token: str, *, subject: str) -> dict[str, Any]:
         """Userinfo claims; ``{}`` when the provider has no userinfo endpoint.
@@ -291,7 +297,8 @@ class RelyingParty:
         tokens = self._token_request({"grant_type": "refresh_token",
                                       "refresh_token": refresh_token})
         if tokens.id_token is not None:
-            claims = self._verify_id_token(tokens.id_token)
+            claims, signed = self._verify_id_token(tokens.id_token)
+            tokens = dataclasses.replace(tokens, id_token=signed)
             if claims.get("sub") != subject:  # OIDC Core §12.2
                 raise LoginError("refreshed ID token is about another subject",
                                  code="sub_mismatch")

@@ -68,6 +68,7 @@ class InProcess:
     def __init__(self, app: Flask) -> None:
         self.client = app.test_client()
         self.rewrite: Rewrite | None = None
+        self.last: dict[str, HttpResponse] = {}  # by path, as the provider sent it
 
     def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
                 form: dict[str, str] | None = None) -> HttpResponse:
@@ -75,6 +76,7 @@ class InProcess:
         r = self.client.open(parts.path, method=method, query_string=parts.query,
                              headers=headers or {}, data=form)
         resp = HttpResponse(r.status_code, {k.lower(): v for k, v in r.headers.items()}, r.data)
+        self.last[parts.path] = resp
         if parts.path == "/userinfo" and self.rewrite is not None:
             return self.rewrite(resp)
         return resp
@@ -104,7 +106,8 @@ def _login(http: InProcess, rp: RelyingParty) -> Any:
 def test_a_full_login_decrypts_the_id_token_and_userinfo(http: InProcess) -> None:
     result = _login(http, _rp(http, ENCRYPT, decryption_keys=PORTAL_KEYS,
                               require_encrypted_userinfo=True))
-    assert result.tokens.id_token.count(".") == 4
+    assert http.last["/token"].json()["id_token"].count(".") == 4
+    assert http.last["/userinfo"].body.count(b".") == 4
     assert result.id_token_claims["aud"] == ENCRYPT[0]
     assert result.userinfo["name"] == "Nguyễn Văn Hùng"
     assert result.userinfo["sub"] == result.subject
@@ -242,3 +245,23 @@ def test_userinfo_of_the_wrong_shape_is_refused(
         _login(http, _rp(http, client, decryption_keys=PORTAL_KEYS,
                          require_encrypted_id_token=False))
     assert getattr(exc.value, "code", None) == code
+
+
+def test_the_id_token_kept_is_the_signed_one_for_id_token_hint(http: InProcess) -> None:
+    # OIDC Core §3.1.2.1: an encrypted ID token is decrypted before use as id_token_hint.
+    rp = _rp(http, ENCRYPT, decryption_keys=PORTAL_KEYS)
+    result = _login(http, rp)
+    assert result.tokens.id_token.count(".") == 2
+    url = urllib.parse.urlsplit(rp.logout_url(id_token_hint=result.tokens.id_token))
+    r = http.client.get(url.path, query_string=url.query)
+    assert r.status_code == 200 and b'id="signed-out"' in r.data, r.get_data(as_text=True)
+
+
+def test_a_refresh_decrypts_the_new_id_token(http: InProcess) -> None:
+    rp = _rp(http, ENCRYPT, decryption_keys=PORTAL_KEYS,
+             scopes=("openid", "profile", "offline_access"))
+    result = _login(http, rp)
+    assert result.tokens.refresh_token
+    fresh = rp.refresh(result.tokens.refresh_token, subject=result.subject)
+    assert http.last["/token"].json()["id_token"].count(".") == 4
+    assert fresh.id_token is not None and fresh.id_token.count(".") == 2
