@@ -8,8 +8,9 @@ from typing import Any, Final
 
 import pytest
 
-from eid.errors import DataError
-from eid.oidc.clients import load_clients
+from eid.errors import DataError, InvalidClientMetadata
+from eid.oidc.clients import hash_client_secret, load_clients
+from eid.oidc.registration import RegistrationPolicy, registered_client, registered_metadata
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 _DOC: Final = json.loads((ROOT / "fixtures/test-clients.json").read_text(encoding="utf-8"))
@@ -91,3 +92,26 @@ def test_signing_and_encryption_keys_share_one_jwks(tmp_path: Path) -> None:
     jwks = {"keys": [*_SIGNING_ONLY_JWKS["keys"], *ENCRYPTING["jwks"]["keys"]]}
     client = _load(tmp_path, jwks=jwks, token_endpoint_auth_methods=["private_key_jwt"])
     assert client.id_token_encryption == ("ECDH-ES+A256KW", "A256GCM")
+
+
+def _register(**changes: Any) -> Any:
+    scopes = frozenset(ENCRYPTING["scopes"])
+    body = {k: ENCRYPTING[k] for k in (
+        "redirect_uris", "jwks", "id_token_encrypted_response_alg",
+        "id_token_encrypted_response_enc", "userinfo_signed_response_alg",
+        "userinfo_encrypted_response_alg")}
+    body.update(client_name="Cổng thử", scope="openid profile", **changes)
+    meta = registered_metadata(body, RegistrationPolicy(scopes, scopes))
+    return registered_client("reg-1", meta, hash_client_secret("s" * 32), scopes)
+
+
+def test_a_registered_client_gets_its_encryption_metadata() -> None:
+    client = _register()
+    assert (client.userinfo_signed_alg, client.id_token_encryption, client.userinfo_encryption
+            ) == ("ES256", ("ECDH-ES+A256KW", "A256GCM"), ("RSA-OAEP-256", "A128CBC-HS256"))
+
+
+def test_registered_encryption_metadata_is_refused_naming_the_member() -> None:
+    with pytest.raises(InvalidClientMetadata) as exc:
+        _register(id_token_encrypted_response_alg="RSA1_5")
+    assert "id_token_encrypted_response_alg" in exc.value.message
