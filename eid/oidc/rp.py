@@ -349,7 +349,8 @@ class RelyingParty:
                         client_assertion=self._client_assertion())
         if self._dpop is not None and endpoint in ("token_endpoint",
                                                    "pushed_authorization_request_endpoint"):
-            return self._with_dpop("POST", url, body, headers=headers)
+            return self._with_dpop("POST", url, body, headers=headers,
+                                   fresh=self._fresh_assertion)
         return self._http.request("POST", url, headers=headers, form=body)
 
     def _client_assertion(self) -> str:
@@ -361,14 +362,24 @@ class RelyingParty:
                   "jti": secrets.token_urlsafe(24), "iat": now, "exp": now + 60}
         return sign_token(claims, self._private_key, typ=None)
 
+    def _fresh_assertion(self, form: dict[str, str]) -> dict[str, str]:
+        # RFC 7523 §3 / OIDC Core §9: a jti is single-use, so a resent request (the
+        # DPoP nonce retry) carries a new assertion, or the provider refuses it as replayed.
+        if "client_assertion" not in form:
+            return form
+        return {**form, "client_assertion": self._client_assertion()}
+
     def _with_dpop(self, method: str, url: str, form: dict[str, str] | None, *,
-                   headers: dict[str, str] | None = None, access_token: str | None = None
+                   headers: dict[str, str] | None = None, access_token: str | None = None,
+                   fresh: Callable[[dict[str, str]], dict[str, str]] | None = None,
                    ) -> HttpResponse:
         """Send with a DPoP proof; retry once with the server's nonce (RFC 9449 §8, §9)."""
         assert self._dpop is not None  # noqa: S101 - callers check
         origin = urllib.parse.urlsplit(url).netloc
         resp = None
-        for _ in range(2):
+        for attempt in range(2):
+            if attempt and form is not None and fresh is not None:
+                form = fresh(form)
             extra = dict(headers or {})
             extra["DPoP"] = self._dpop.proof(method, url, access_token=access_token,
                                              nonce=self._dpop_nonces.get(origin))

@@ -21,7 +21,7 @@ from eid.errors import ConfigurationError, LoginError, TokenError
 from eid.oidc import RelyingParty
 from eid.oidc.http import HttpResponse
 from eid.oidc.jwe import encrypt_jwe
-from eid.signing import SigningKey, sign_token
+from eid.signing import SigningKey, load_signing_keys, sign_token
 from eid.verify import DecryptionKeys
 from eid.verify._codec import b64url_decode
 from eid.verify.nested import decrypt_nested_jwt
@@ -42,6 +42,7 @@ ENCRYPT: Final = ("eid-encrypt-test-client", "eid-encrypt-test-secret",
 SIGNED: Final = ("eid-signed-userinfo-client", "eid-encrypt-test-secret",
                  "http://127.0.0.1:9999/enc-cb")
 PLAIN: Final = ("eid-test-client", "eid-test-secret", "http://127.0.0.1:9999/cb")
+FAPI_ENCRYPT: Final = "eid-fapi-encrypt-client"
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,15 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
                  "userinfo_encrypted_response_alg", "jwks"):
         signed.pop(name)
     clients.append({**signed, "client_id": SIGNED[0]})
+    # FAPI 2.0 (PAR, private_key_jwt, DPoP) with encryption, as Singpass asks.
+    fapi = dict(next(c for c in clients if c["client_id"] == "eid-fapi-test-client"))
+    encrypting = next(c for c in clients if c["client_id"] == ENCRYPT[0])
+    clients.append({**fapi, "client_id": FAPI_ENCRYPT, "jwks": {"keys": [
+        *fapi["jwks"]["keys"], *encrypting["jwks"]["keys"]]}, **{
+        k: encrypting[k] for k in ("id_token_encrypted_response_alg",
+                                   "id_token_encrypted_response_enc",
+                                   "userinfo_signed_response_alg",
+                                   "userinfo_encrypted_response_alg")}})
     (tmp / "test-clients.json").write_text(json.dumps({"clients": clients}), encoding="utf-8")
     settings = Settings(instance=tmp, test_mode=True, test_clients_file=tmp / "test-clients.json",
                         durable_path=str(signing_keys_template(tmp / "eid.sqlite")))
@@ -111,6 +121,18 @@ def test_a_full_login_decrypts_the_id_token_and_userinfo(http: InProcess) -> Non
     assert result.id_token_claims["aud"] == ENCRYPT[0]
     assert result.userinfo["name"] == "Nguyễn Văn Hùng"
     assert result.userinfo["sub"] == result.subject
+
+
+def test_a_fapi2_login_with_par_dpop_private_key_jwt_and_jwe(http: InProcess) -> None:
+    key = load_signing_keys(ROOT / "fixtures/keys/test-signing-keys.json")["ec-p256-b"]
+    rp = RelyingParty(issuer="http://127.0.0.1:5000", client_id=FAPI_ENCRYPT,
+                      private_key=key, redirect_uri="http://127.0.0.1:9999/fapi-cb",
+                      use_par=True, dpop=True, decryption_keys=PORTAL_KEYS,
+                      require_encrypted_userinfo=True, http=http)
+    result = _login(http, rp)
+    assert http.last["/token"].json()["token_type"] == "DPoP"
+    assert http.last["/token"].json()["id_token"].count(".") == 4
+    assert result.userinfo["name"] == "Nguyễn Văn Hùng"
 
 
 def test_a_full_login_verifies_signed_userinfo(http: InProcess) -> None:
