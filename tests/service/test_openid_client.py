@@ -9,9 +9,7 @@ never a test client, so the test-identity header would not), redeems the code
 and calls userinfo with DPoP. Nothing of ours runs on the client side.
 
 With ``EID_OCLIENT_JWE=1`` the client also registers an ECDH-ES key and
-encrypted ID tokens and userinfo (ECDH-ES + A256GCM) and decrypts them: that
-test is a strict xfail until the service encrypts (branch ``encrypt``), so it
-fails the day it passes and the mark is dropped then.
+encrypted ID tokens and userinfo (ECDH-ES + A256GCM) and decrypts them.
 """
 
 from __future__ import annotations
@@ -78,7 +76,6 @@ def test_openid_clients_access_token_is_refused_as_bearer(
     assert err.value.headers["WWW-Authenticate"].startswith("DPoP")
 
 
-@pytest.mark.xfail(strict=True, reason="encrypted ID tokens and userinfo: branch encrypt")
 def test_openid_client_decrypts_id_token_and_userinfo(eid_mock_service: MockService) -> None:
     # OIDC Core §10.2, FAPI 2.0 as Singpass runs it: signed, then encrypted to the client.
     flow = _run_client(eid_mock_service.issuer, jwe=True)
