@@ -46,6 +46,9 @@ class Settings:
     persona: str | None = None  # ID number: every login is silently this citizen
     # More redirect URIs for the test client, so a portal under test can use its own callback.
     test_redirect_uris: tuple[str, ...] = ()
+    # Deliver queued back-channel logouts from a thread of this process (service.backchannel);
+    # off only where a test drives the sender itself.
+    backchannel_thread: bool = True
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.issuer)

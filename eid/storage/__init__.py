@@ -7,7 +7,14 @@ default, in Redis when a URL names one (:func:`ephemeral_store_from_url`).
 
 from __future__ import annotations
 
-from eid.storage.durable import Consent, DurableStore, Grant, SqliteDurableStore, StoredKey
+from eid.storage.durable import (
+    Consent,
+    DurableStore,
+    Grant,
+    LogoutNotice,
+    SqliteDurableStore,
+    StoredKey,
+)
 from eid.storage.ephemeral import EphemeralStore
 from eid.storage.from_url import ephemeral_store_from_url
 from eid.storage.memory import MemoryStore
@@ -18,6 +25,7 @@ __all__ = [
     "DurableStore",
     "EphemeralStore",
     "Grant",
+    "LogoutNotice",
     "MemoryStore",
     "RedisStore",
     "SqliteDurableStore",
