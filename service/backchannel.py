@@ -217,9 +217,10 @@ class BackchannelSender:
             thread.join(timeout)
 
 
-def install_sender(app: Flask, p: Provider, *, threaded: bool = True) -> BackchannelSender:
+def install_sender(app: Flask, p: Provider, *, threaded: bool = True,
+                   policy: RetryPolicy | None = None) -> BackchannelSender:
     """Attach a sender to ``app``; start it when notices are already queued (a restart)."""
-    sender = BackchannelSender(p, threaded=threaded)
+    sender = BackchannelSender(p, threaded=threaded, policy=policy)
     app.extensions[_EXTENSION] = sender
     # A clean stop at exit; a weak reference, so apps that are gone (tests) are not kept.
     atexit.register(_stop_at_exit, weakref.ref(sender))
