@@ -196,6 +196,9 @@ class BackchannelSender:
             except EidError as exc:  # the store is down: try again shortly
                 log.warning("back-channel logout sender: %s", exc)
                 next_due = self._clock() + self.policy.first
+            except Exception:  # a bug must not end delivery for every later logout
+                log.exception("back-channel logout sender failed; retrying")
+                next_due = self._clock() + self.policy.lease
             with self._lock:
                 if self._stopped:
                     return

@@ -26,7 +26,7 @@ from service import create_app
 from service.backchannel import BackchannelSender, RetryPolicy, backchannel_sender, install_sender
 from service.config import Settings
 from service.serving import Server
-from tests.servers import free_port
+from tests.servers import free_port, redis_server
 from tests.service.flow import HCM, LOA1, NATIONAL, TEST_CLIENT, Flow, Portal, csrf_of
 
 
@@ -333,3 +333,15 @@ def test_discovery_advertises_back_channel_logout(bc_app: Flask) -> None:
     # Back-Channel Logout 1.0 §2.1: every logout token carries sid (checked above).
     assert meta["backchannel_logout_session_supported"] is True
     assert meta["end_session_endpoint"] == meta["issuer"] + "/end-session"
+
+
+def test_the_portals_of_a_session_are_found_on_redis(bc_settings: Settings,
+                                                     receiver: Receiver) -> None:
+    with redis_server() as url:
+        app = create_app({"TESTING": True, "EID_SETTINGS": bc_settings.with_(redis_url=url)})
+        flow = Flow(app)
+        _sign_in(flow, HCM)
+        _sign_in(flow, NATIONAL)
+        _sign_out(flow)
+        _sender(app).deliver_due(time.time())
+    assert sorted(p["path"] for p in receiver.posts) == ["/hcm", "/national"]
