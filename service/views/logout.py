@@ -2,8 +2,9 @@
 
 A portal sends the citizen to ``/end-session`` with ``id_token_hint``,
 ``post_logout_redirect_uri``, ``state`` and ``ui_locales`` (§2). The hint is
-any ID token this provider signed, expired ones included (§2: "the OP need not
-be the audience ... and it may have expired"). The redirect URI must be
+any ID token this provider signed, expired ones included (§4: the OP validates
+that it issued the token and should accept it even when ``exp`` has passed: a
+portal's ID token is routinely expired by logout time). The redirect URI must be
 registered for the client named by the hint or ``client_id`` (exact match,
 §3; otherwise an error page, never a redirect), and ``state`` comes back with
 it. The session ends at once only when the hint names the signed-in session

@@ -74,7 +74,7 @@ def _state_field(html: str) -> str:
 
 
 def test_an_expired_id_token_hint_is_still_a_hint(flow: Flow) -> None:
-    # §2: the OP "need not" refuse an expired ID token as a hint; portals hold old ones.
+    # §4: the OP should accept an ID token as a hint even when its exp has passed.
     with freeze_time() as clock:
         hint = _signed_in(flow)
         clock.tick(3600)  # the ID token (10 minutes) is long expired; the session is not
