@@ -39,6 +39,7 @@ __all__ = [
     "InsufficientScope",
     "InteractionRequired",
     "InvalidClient",
+    "InvalidClientMetadata",
     "InvalidGrant",
     "InvalidRedirectUri",
     "InvalidRequest",
@@ -273,10 +274,18 @@ class InvalidRedirectUri(OAuthError):
     """Unknown client or unregistered redirect URI: shown on an error page, never redirected.
 
     Its own code (the name RFC 7591 §3.2.2 gives the condition) so a log or a
-    test tells it apart from a malformed request; it never reaches a client.
+    test tells it apart from a malformed request. At the registration endpoint
+    it is that RFC's error proper: a registered redirect URI is invalid (JSON, 400).
     """
 
     default_code = "invalid_redirect_uri"
+    redirectable = False
+
+
+class InvalidClientMetadata(OAuthError):
+    """RFC 7591 §3.2.2: a registered metadata value (other than a redirect URI) is invalid."""
+
+    default_code = "invalid_client_metadata"
     redirectable = False
 
 

@@ -48,9 +48,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from service.views import api, authorize, consent, discovery, login, logout, mydata
+    from service.views import (
+        api,
+        authorize,
+        consent,
+        discovery,
+        login,
+        logout,
+        mydata,
+        registration,
+    )
 
-    for module in (discovery, authorize, login, consent, mydata, logout, api):
+    for module in (discovery, authorize, login, consent, mydata, logout, api, registration):
         app.register_blueprint(module.bp)
     if settings.mock:
         # The mock's picker and test-control API; never part of the normal service.

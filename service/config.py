@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from eid.datafiles import fixture_path
 from eid.errors import ConfigurationError
+from eid.oidc.keystore import CLOCK_SKEW, RELOAD_INTERVAL
 
 __all__ = ["Settings"]
 
@@ -46,6 +47,14 @@ class Settings:
     persona: str | None = None  # ID number: every login is silently this citizen
     # More redirect URIs for the test client, so a portal under test can use its own callback.
     test_redirect_uris: tuple[str, ...] = ()
+    # How often a running service re-reads its signing keys (a rotation by `eid keys
+    # rotate` in another process shows within this); see eid.oidc.keystore.
+    key_reload_interval: float = RELOAD_INTERVAL
+    # Dynamic client registration (RFC 7591 §3): open in test mode; otherwise only with
+    # this initial access token (RFC 7591 §1.2), and off when there is none.
+    registration_token: str | None = field(default=None, repr=False)
+    # The scopes a client registered with the token may get (test mode: every known scope).
+    registration_scopes: frozenset[str] = frozenset({"openid"})
     # Deliver queued back-channel logouts from a thread of this process (service.backchannel);
     # off only where a test drives the sender itself.
     backchannel_thread: bool = True
@@ -63,17 +72,46 @@ class Settings:
                      "session_ttl", "request_ttl", "lockout_after", "lockout_seconds"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name} must be positive", code="invalid_setting")
+        if not self.key_reload_interval >= 0:
+            raise ConfigurationError("key_reload_interval must not be negative",
+                                     code="invalid_setting")
         # The mock is test mode plus test controls; never a way to weaken the real service.
         if self.mock and not self.test_mode:
             raise ConfigurationError("the mock needs test mode", code="invalid_setting")
         if (self.persona is not None or self.test_redirect_uris) and not self.mock:
             raise ConfigurationError("a persona and extra redirect URIs are only for the mock",
                                      code="invalid_setting")
+        if self.registration_token is not None and len(self.registration_token) < 32:
+            raise ConfigurationError("EID_REGISTRATION_TOKEN needs at least 32 characters",
+                                     code="invalid_setting")
+        if "openid" not in self.registration_scopes:
+            raise ConfigurationError("EID_REGISTRATION_SCOPES must include openid",
+                                     code="invalid_setting")
         for uri in self.test_redirect_uris:
             target = urlsplit(uri)
             # RFC 6749 §3.1.2: an absolute URI without a fragment.
             if target.scheme not in ("http", "https") or not target.hostname or target.fragment:
                 raise ConfigurationError(f"not a redirect URI: {uri!r}", code="invalid_setting")
+
+    @property
+    def key_retention(self) -> float:
+        """How long a retired signing key stays published: until everything it signed
+        has expired. ID tokens live ``id_token_ttl``, but a portal may send one as the
+        ``id_token_hint`` of a logout for as long as the session lasts (OIDC
+        RP-Initiated Logout 1.0 §2 accepts expired ones); a worker that has not reloaded
+        may sign with the key for ``key_reload_interval`` more."""
+        return (max(self.id_token_ttl, self.access_token_ttl, self.session_ttl)
+                + self.key_reload_interval + CLOCK_SKEW)
+
+    @property
+    def registration_open(self) -> bool:
+        """Dynamic registration without an initial access token (test mode and the mock)."""
+        return self.test_mode
+
+    @property
+    def registration_enabled(self) -> bool:
+        """Whether ``/register`` exists (and discovery names it)."""
+        return self.test_mode or self.registration_token is not None
 
     @property
     def secure_cookies(self) -> bool:
@@ -83,7 +121,8 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from ``EID_ISSUER``, ``EID_INSTANCE``, ``EID_REDIS_URL``,
-        ``EID_REGISTRY`` and ``EID_TEST_MODE``, then ``overrides``.
+        ``EID_REGISTRY``, ``EID_TEST_MODE``, ``EID_REGISTRATION_TOKEN`` and
+        ``EID_REGISTRATION_SCOPES`` (space-separated), then ``overrides``.
 
         :raises ConfigurationError: a value is invalid.
         """
@@ -98,6 +137,10 @@ class Settings:
         if env.get("EID_REGISTRY"):
             values["registry"] = Path(env["EID_REGISTRY"])
         values["test_mode"] = env.get("EID_TEST_MODE", "") in ("1", "true", "yes")
+        if env.get("EID_REGISTRATION_TOKEN"):
+            values["registration_token"] = env["EID_REGISTRATION_TOKEN"]
+        if env.get("EID_REGISTRATION_SCOPES"):
+            values["registration_scopes"] = frozenset(env["EID_REGISTRATION_SCOPES"].split())
         values.update(overrides)
         return cls(**values)
 

@@ -28,7 +28,7 @@ __all__ = ["redirect_to_client", "register_error_handlers"]
 log = logging.getLogger("eid.service")
 
 # Endpoints portals call directly; their errors are JSON even before routing (405).
-_API_PATHS = frozenset({"/token", "/userinfo", "/revoke", "/introspect"})
+_API_PATHS = frozenset({"/token", "/userinfo", "/revoke", "/introspect", "/register"})
 
 
 def _api() -> bool:

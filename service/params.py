@@ -52,6 +52,8 @@ MAX_LENGTHS: Final[Mapping[str, int]] = {
     "client_secret": 256, "token": 512, "token_type_hint": 32, "access_token": 512,
     # RP-initiated logout
     "post_logout_redirect_uri": 512,
+    # the service's own forms (login, consent, "My shared data"): a passphrase may be long
+    "password": 1024,
 }
 #: Cap for a parameter the service does not know (it is ignored, but still bounded).
 _OTHER_MAX: Final = 512

@@ -14,8 +14,10 @@ from pathlib import Path
 
 from flask import current_app
 
+from eid.errors import ConfigurationError
 from eid.oidc import ClientRegistry, KeyStore, load_clients, pairwise_subject
 from eid.oidc.clients import Client
+from eid.oidc.registration import RegisteredClients, RegistrationPolicy
 from eid.population.fixtures import load_fixture_registry
 from eid.population.passwords import hash_password
 from eid.population.registry import Registry
@@ -57,6 +59,8 @@ class Provider:
     # known one does, so timing does not tell whether the number exists.
     dummy_password_hash: str
     mock: MockControls | None = None  # the mock's test controls (Settings.mock only)
+    #: Dynamic client registration's rules; ``None`` when registration is off.
+    registration: RegistrationPolicy | None = None
 
     @property
     def issuer(self) -> str:
@@ -85,6 +89,20 @@ def _registry(path: Path | None) -> Registry:
     return SqliteRegistry(path, readonly=True)
 
 
+def _registration_policy(settings: Settings, known: frozenset[str]
+                         ) -> RegistrationPolicy | None:
+    if not settings.registration_enabled:
+        return None
+    if settings.registration_open:
+        # Test mode: a portal under test registers whatever it will ask for.
+        return RegistrationPolicy(known, known)
+    unknown = sorted(settings.registration_scopes - known)
+    if unknown:
+        raise ConfigurationError(f"EID_REGISTRATION_SCOPES: unknown scopes {unknown}",
+                                 code="invalid_setting")
+    return RegistrationPolicy(known, settings.registration_scopes)
+
+
 def build_provider(settings: Settings) -> Provider:
     """Open the stores and load the data files.
 
@@ -109,16 +127,21 @@ def build_provider(settings: Settings) -> Provider:
                 for c in load_clients(settings.test_clients_file, known_scopes=known)]
         clients = clients.with_clients(*test)
         log.warning("EID_TEST_MODE=1: test client registered and X-Eid-Test-Identity honoured")
+    # Registered clients stay usable when registration is later turned off; the
+    # files' clients come first, so a registered id never shadows one.
+    clients = clients.with_fallback(RegisteredClients(durable, known).find)
     registry = _registry(settings.registry)
     mock = MockControls(settings.persona, registry) if settings.mock else None
     if mock is not None:
         log.warning("MOCK login service: identity picker and /__mock__ test controls enabled%s",
                     f"; every login is silently {settings.persona}" if settings.persona else "")
     return Provider(
+        registration=_registration_policy(settings, known),
         settings=settings,
         ephemeral=ephemeral,
         durable=durable,
-        keys=KeyStore(durable),
+        keys=KeyStore(durable, retain=settings.key_retention,
+                      reload_interval=settings.key_reload_interval),
         clients=clients,
         catalogue=catalogue,
         registry=registry,

@@ -4,7 +4,8 @@ Framework-free. For portals: :class:`RelyingParty` (the code flow with PKCE,
 state, nonce, ``iss`` checks, ID-token verification, userinfo, refresh,
 revocation, logout) and the one rule for ``next=`` paths
 (:func:`safe_local_path`). For the provider: PKCE checks, registered clients,
-pairwise subjects and the key store, which the login service wires to HTTP.
+pairwise subjects, the key store and dynamic client registration (RFC 7591),
+which the login service wires to HTTP.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from eid.oidc.clients import (
     SECRET_AUTH_METHODS,
     Client,
     ClientRegistry,
+    client_from_metadata,
     hash_client_secret,
     load_clients,
 )
@@ -21,33 +23,50 @@ from eid.oidc.discovery import ProviderMetadata
 from eid.oidc.dpop import DpopKey
 from eid.oidc.http import HttpClient, HttpResponse, StdlibHttpClient
 from eid.oidc.jwe import encrypt_jwe, encryption_jwk
-from eid.oidc.keystore import DEFAULT_ALGS, KeyStore
+from eid.oidc.keystore import (
+    DEFAULT_ACTIVATION_DELAY,
+    DEFAULT_ALGS,
+    JWKS_MAX_AGE,
+    MIN_SAFE_DELAY,
+    KeyState,
+    KeyStore,
+    key_states,
+)
 from eid.oidc.local_path import quote_path, safe_local_path
 from eid.oidc.pkce import check_challenge, make_pkce, s256, verify_pkce
+from eid.oidc.registration import RegisteredClients, RegistrationPolicy
 from eid.oidc.rp import RelyingParty
 from eid.oidc.session import LoginResult, PendingLogin, TokenSet
 from eid.oidc.subjects import pairwise_subject
 
 __all__ = [
     "AUTH_METHODS",
+    "DEFAULT_ACTIVATION_DELAY",
     "DEFAULT_ALGS",
+    "JWKS_MAX_AGE",
+    "MIN_SAFE_DELAY",
     "SECRET_AUTH_METHODS",
     "Client",
     "ClientRegistry",
     "DpopKey",
     "HttpClient",
     "HttpResponse",
+    "KeyState",
     "KeyStore",
     "LoginResult",
     "PendingLogin",
     "ProviderMetadata",
+    "RegisteredClients",
+    "RegistrationPolicy",
     "RelyingParty",
     "StdlibHttpClient",
     "TokenSet",
     "check_challenge",
+    "client_from_metadata",
     "encrypt_jwe",
     "encryption_jwk",
     "hash_client_secret",
+    "key_states",
     "load_clients",
     "make_pkce",
     "pairwise_subject",

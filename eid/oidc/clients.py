@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -35,8 +35,10 @@ __all__ = [
     "SECRET_AUTH_METHODS",
     "Client",
     "ClientRegistry",
+    "client_from_metadata",
     "hash_client_secret",
     "load_clients",
+    "secret_matches",
 ]
 
 AuthMethod = Literal["client_secret_basic", "client_secret_post", "private_key_jwt"]
@@ -56,7 +58,8 @@ def hash_client_secret(secret: str, *, salt: bytes | None = None) -> str:
     return f"sha256${salt.hex()}${digest}"
 
 
-def _secret_matches(secret: str, stored: str) -> bool:
+def secret_matches(secret: str, stored: str) -> bool:
+    """Whether ``secret`` hashes to ``stored`` (:func:`hash_client_secret`), in constant time."""
     try:
         scheme, salt_hex, digest = stored.split("$")
         salt = bytes.fromhex(salt_hex)
@@ -94,7 +97,7 @@ class Client:
 
     def check_secret(self, secret: str) -> bool:
         """Whether ``secret`` is this client's secret (constant time; ``False`` without one)."""
-        return _secret_matches(secret, self.secret_hash or _DUMMY_HASH) and \
+        return secret_matches(secret, self.secret_hash or _DUMMY_HASH) and \
             self.secret_hash is not None
 
     @property
@@ -113,14 +116,36 @@ _DUMMY_HASH: Final = hash_client_secret(secrets.token_urlsafe(32))
 
 
 class ClientRegistry:
-    """The registered clients, by ``client_id``."""
+    """The registered clients, by ``client_id``.
 
-    def __init__(self, clients: Mapping[str, Client]) -> None:
+    ``fallback`` finds a client this registry does not hold (the dynamically
+    registered clients, read through the durable store so that every worker and
+    instance sees a registration made on another). The registry's own clients
+    (the clients files) take precedence: a fallback never shadows one.
+    """
+
+    def __init__(self, clients: Mapping[str, Client],
+                 fallback: Callable[[str], Client | None] | None = None) -> None:
         self._clients = dict(clients)
+        self._fallback = fallback
 
     def get(self, client_id: object) -> Client | None:
         """The client, or ``None`` for an unknown (or non-string) id."""
-        return self._clients.get(client_id) if isinstance(client_id, str) else None
+        if not isinstance(client_id, str):
+            return None
+        client = self._clients.get(client_id)
+        if client is None and self._fallback is not None:
+            found = self._fallback(client_id)
+            client = found if found is not None and found.client_id == client_id else None
+        return client
+
+    def holds(self, client_id: str) -> bool:
+        """Whether ``client_id`` is one of the registry's own (file) clients."""
+        return client_id in self._clients
+
+    def with_fallback(self, fallback: Callable[[str], Client | None]) -> ClientRegistry:
+        """This registry, looking up unknown ids with ``fallback``."""
+        return ClientRegistry(self._clients, fallback)
 
     def authenticate(self, client_id: object, secret: object, method: AuthMethod) -> Client:
         """The client whose id and secret these are, by ``method``.
@@ -131,7 +156,7 @@ class ClientRegistry:
         client = self.get(client_id)
         stored = client.secret_hash if client is not None else None
         # The dummy keeps the cost equal for unknown clients and keyless ones.
-        ok = _secret_matches(secret if isinstance(secret, str) else "", stored or _DUMMY_HASH)
+        ok = secret_matches(secret if isinstance(secret, str) else "", stored or _DUMMY_HASH)
         if client is None or stored is None or not ok or not isinstance(secret, str):
             raise InvalidClient("client authentication failed")
         if method not in client.auth_methods:
@@ -140,9 +165,11 @@ class ClientRegistry:
 
     def with_clients(self, *extra: Client) -> ClientRegistry:
         """A registry with ``extra`` clients added (the test client in test mode)."""
-        return ClientRegistry({**self._clients, **{c.client_id: c for c in extra}})
+        return ClientRegistry({**self._clients, **{c.client_id: c for c in extra}},
+                              self._fallback)
 
     def __iter__(self) -> Iterator[Client]:
+        """The registry's own clients (not those only its fallback finds)."""
         return iter(self._clients.values())
 
     def __len__(self) -> int:
@@ -152,12 +179,15 @@ class ClientRegistry:
 def _check_redirect_uri(uri: object, where: str, source: str) -> str:
     if not isinstance(uri, str):
         raise DataError("redirect URI must be a string", source=source, field=where)
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise DataError(f"not a URI: {uri!r}", source=source, field=where) from exc
     loopback = parts.hostname in ("127.0.0.1", "::1", "localhost")
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise DataError(f"not an absolute http(s) URI: {uri!r}", source=source, field=where)
     if parts.scheme == "http" and not loopback:
-        raise DataError(f"redirect URIs must use https (or loopback http): {uri!r}",
+        raise DataError(f"must use https (http only on loopback): {uri!r}",
                         source=source, field=where)
     if parts.fragment or "#" in uri:  # RFC 6749 §3.1.2
         raise DataError(f"redirect URI must not have a fragment: {uri!r}",
@@ -172,32 +202,66 @@ def _labels(raw: Any, where: str, source: str) -> dict[str, str]:
     return {k: str(v) for k, v in raw.items()}
 
 
+def _at(where: str | None, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _string_list(raw: dict[str, Any], name: str, where: str | None, source: str,
+                 default: list[str] | None = None) -> list[str]:
+    value = raw.get(name, default)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DataError(f"{name} must be a list of strings", source=source,
+                        field=_at(where, name))
+    return value
+
+
 def _client(raw: Any, i: int, source: str, known_scopes: frozenset[str] | None) -> Client:
-    where = f"clients[{i}]"
     if not isinstance(raw, dict):
-        raise DataError("must be an object", source=source, field=where)
+        raise DataError("must be an object", source=source, field=f"clients[{i}]")
     cid = raw.get("client_id")
     if not isinstance(cid, str) or not cid:
-        raise DataError("client_id is required", source=source, field=f"{where}.client_id")
-    where = f"clients[{cid}]"
+        raise DataError("client_id is required", source=source, field=f"clients[{i}].client_id")
+    return client_from_metadata(raw, source=source, known_scopes=known_scopes,
+                                where=f"clients[{cid}]")
+
+
+def client_from_metadata(raw: dict[str, Any], *, source: str,
+                         known_scopes: frozenset[str] | None, where: str | None = None
+                         ) -> Client:
+    """Build and validate one client from its metadata (the clients file's form).
+
+    The one validation of client metadata: the clients file and dynamic
+    registration (:mod:`eid.oidc.registration`) both come through here.
+    ``where`` prefixes the field a :class:`DataError` names (``clients[id]`` in
+    a file; ``None``: the bare member name, as registration reports it).
+
+    :raises DataError: a member is missing or invalid; ``field`` names it.
+    """
+    cid = raw.get("client_id")
+    if not isinstance(cid, str) or not cid:
+        raise DataError("client_id is required", source=source, field=_at(where, "client_id"))
     uris = raw.get("redirect_uris")
     if not isinstance(uris, list) or not uris:
-        raise DataError("at least one redirect URI", source=source, field=f"{where}.redirect_uris")
-    scopes = raw.get("scopes")
-    if not isinstance(scopes, list) or "openid" not in scopes:
+        raise DataError("at least one redirect URI", source=source,
+                        field=_at(where, "redirect_uris"))
+    scopes = _string_list(raw, "scopes", where, source, [])
+    if "openid" not in scopes:
         raise DataError("scopes must be a list including 'openid'",
-                        source=source, field=f"{where}.scopes")
+                        source=source, field=_at(where, "scopes"))
     unknown = known_scopes is not None and set(scopes) - known_scopes
     if unknown:
-        raise DataError(f"unknown scopes {sorted(unknown)}", source=source, field=f"{where}.scopes")
+        raise DataError(f"unknown scopes {sorted(unknown)}", source=source,
+                        field=_at(where, "scopes"))
     profile = raw.get("profile", "oidc")
     if profile not in ("oidc", "fapi2"):
-        raise DataError("profile is oidc or fapi2", source=source, field=f"{where}.profile")
+        raise DataError("profile is oidc or fapi2", source=source, field=_at(where, "profile"))
     default_methods = ("private_key_jwt",) if profile == "fapi2" else SECRET_AUTH_METHODS
-    methods = tuple(raw.get("token_endpoint_auth_methods", default_methods))
-    if not methods or any(m not in AUTH_METHODS for m in methods):
+    named = _string_list(raw, "token_endpoint_auth_methods", where, source,
+                         list(default_methods))
+    methods = tuple(m for m in AUTH_METHODS if m in named)
+    if not named or len(methods) != len(set(named)):
         raise DataError(f"auth methods must be among {AUTH_METHODS}",
-                        source=source, field=f"{where}.token_endpoint_auth_methods")
+                        source=source, field=_at(where, "token_endpoint_auth_methods"))
     secret_hash = _secret_hash(raw, where, source, needed=any(
         m in SECRET_AUTH_METHODS for m in methods))
     jwks, jwks_uri = _keys(raw, where, source, needed="private_key_jwt" in methods)
@@ -208,32 +272,33 @@ def _client(raw: Any, i: int, source: str, known_scopes: frozenset[str] | None) 
         # private_key_jwt here, mTLS not offered), §5.3.3.4 (sender-constrained tokens).
         if methods != ("private_key_jwt",):
             raise DataError("a fapi2 client authenticates with private_key_jwt only",
-                            source=source, field=f"{where}.token_endpoint_auth_methods")
+                            source=source, field=_at(where, "token_endpoint_auth_methods"))
         for name, value in (("require_pushed_authorization_requests", require_par),
                             ("dpop_bound_access_tokens", dpop_bound)):
             if value is False:
                 raise DataError(f"a fapi2 client cannot turn off {name}",
-                                source=source, field=f"{where}.{name}")
+                                source=source, field=_at(where, name))
         require_par = dpop_bound = True
     alg = raw.get("id_token_signed_response_alg", "ES256")
     if alg not in _ID_TOKEN_ALGS:
         raise DataError(f"ID token algorithm must be one of {_ID_TOKEN_ALGS}",
-                        source=source, field=f"{where}.id_token_signed_response_alg")
+                        source=source, field=_at(where, "id_token_signed_response_alg"))
     subject_type = raw.get("subject_type", "pairwise")
     if subject_type not in ("pairwise", "public"):
         raise DataError("subject_type is pairwise or public",
-                        source=source, field=f"{where}.subject_type")
-    redirect_uris = tuple(_check_redirect_uri(u, f"{where}.redirect_uris", source) for u in uris)
+                        source=source, field=_at(where, "subject_type"))
+    redirect_uris = tuple(_check_redirect_uri(u, _at(where, "redirect_uris"), source) for u in uris)
     sector = raw.get("sector") or urlsplit(redirect_uris[0]).hostname or ""
     if len({urlsplit(u).hostname for u in redirect_uris}) > 1 and not raw.get("sector"):
         # OIDC Core §8.1: several hosts need an explicit sector identifier.
         raise DataError("redirect URIs on several hosts need an explicit sector",
-                        source=source, field=f"{where}.sector")
+                        source=source, field=_at(where, "sector"))
     backchannel = raw.get("backchannel_logout_uri")
+    logout_uris = _string_list(raw, "post_logout_redirect_uris", where, source, [])
     return Client(
         client_id=cid,
-        name=_labels(raw.get("client_name"), f"{where}.client_name", source),
-        purpose=_labels(raw.get("purpose"), f"{where}.purpose", source),
+        name=_labels(raw.get("client_name"), _at(where, "client_name"), source),
+        purpose=_labels(raw.get("purpose"), _at(where, "purpose"), source),
         redirect_uris=redirect_uris,
         scopes=frozenset(scopes),
         sector=str(sector),
@@ -242,10 +307,11 @@ def _client(raw: Any, i: int, source: str, known_scopes: frozenset[str] | None) 
         subject_type=subject_type,
         id_token_alg=alg,
         post_logout_redirect_uris=tuple(
-            _check_redirect_uri(u, f"{where}.post_logout_redirect_uris", source)
-            for u in raw.get("post_logout_redirect_uris", [])),
-        backchannel_logout_uri=(_check_redirect_uri(backchannel, f"{where}.backchannel", source)
-                                if backchannel else None),
+            _check_redirect_uri(u, _at(where, "post_logout_redirect_uris"), source)
+            for u in logout_uris),
+        backchannel_logout_uri=(
+            _check_redirect_uri(backchannel, _at(where, "backchannel_logout_uri"), source)
+            if backchannel is not None else None),
         test_only=bool(raw.get("test_only", False)),
         jwks=jwks,
         jwks_uri=jwks_uri,
@@ -255,7 +321,8 @@ def _client(raw: Any, i: int, source: str, known_scopes: frozenset[str] | None) 
     )
 
 
-def _secret_hash(raw: dict[str, Any], where: str, source: str, *, needed: bool) -> str | None:
+def _secret_hash(raw: dict[str, Any], where: str | None, source: str, *, needed: bool
+                 ) -> str | None:
     secret_hash = raw.get("secret_hash")
     secret = raw.get("client_secret")
     if isinstance(secret, str) and len(secret) >= _MIN_SECRET and secret_hash is None:
@@ -265,37 +332,43 @@ def _secret_hash(raw: dict[str, Any], where: str, source: str, *, needed: bool) 
         return None
     if not isinstance(secret_hash, str) or not secret_hash.startswith("sha256$"):
         raise DataError("needs secret_hash (sha256$salt$digest)",
-                        source=source, field=f"{where}.secret_hash")
+                        source=source, field=_at(where, "secret_hash"))
     return secret_hash
 
 
-def _keys(raw: dict[str, Any], where: str, source: str, *, needed: bool
+def _keys(raw: dict[str, Any], where: str | None, source: str, *, needed: bool
           ) -> tuple[dict[str, Any] | None, str | None]:
     jwks, jwks_uri = raw.get("jwks"), raw.get("jwks_uri")
     if jwks is not None and jwks_uri is not None:
         # RFC 7591 §2: the two MUST NOT both be present.
-        raise DataError("jwks and jwks_uri are exclusive", source=source, field=f"{where}.jwks")
+        raise DataError("jwks and jwks_uri are exclusive", source=source, field=_at(where, "jwks"))
     if jwks is None and jwks_uri is None:
         if needed:
             raise DataError("private_key_jwt needs jwks or jwks_uri",
-                            source=source, field=f"{where}.jwks")
+                            source=source, field=_at(where, "jwks"))
         return None, None
     if jwks_uri is not None:
-        return None, _check_redirect_uri(jwks_uri, f"{where}.jwks_uri", source)
+        return None, _check_redirect_uri(jwks_uri, _at(where, "jwks_uri"), source)
     if not isinstance(jwks, dict):
-        raise DataError("jwks must be a JWK Set object", source=source, field=f"{where}.jwks")
+        raise DataError("jwks must be a JWK Set object", source=source, field=_at(where, "jwks"))
     try:
-        KeySet.from_jwks(jwks)  # the verifier's own rules: no private members, sizes, use
+        keys = KeySet.from_jwks(jwks)  # the verifier's own rules: no private members, sizes
     except KeySourceError as exc:
         raise DataError(f"unusable key set: {exc.message}", source=source,
-                        field=f"{where}.jwks", code="bad_jwks") from exc
+                        field=_at(where, "jwks"), code="bad_jwks") from exc
+    # The verifier skips a key it will not trust (a weak RSA modulus, an unknown
+    # type): registered, such a key would silently never verify anything.
+    if keys.skipped or not len(keys):
+        why = "; ".join(f"{k}: {v}" for k, v in keys.skipped.items()) or "no keys"
+        raise DataError(f"unusable key set: {why}", source=source,
+                        field=_at(where, "jwks"), code="bad_jwks")
     return dict(jwks), None
 
 
-def _flag(raw: dict[str, Any], name: str, where: str, source: str) -> bool | None:
+def _flag(raw: dict[str, Any], name: str, where: str | None, source: str) -> bool | None:
     value = raw.get(name)
     if value is not None and not isinstance(value, bool):
-        raise DataError(f"{name} is true or false", source=source, field=f"{where}.{name}")
+        raise DataError(f"{name} is true or false", source=source, field=_at(where, name))
     return value
 
 

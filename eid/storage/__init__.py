@@ -12,6 +12,7 @@ from eid.storage.durable import (
     DurableStore,
     Grant,
     LogoutNotice,
+    RegisteredClient,
     SqliteDurableStore,
     StoredKey,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "LogoutNotice",
     "MemoryStore",
     "RedisStore",
+    "RegisteredClient",
     "SqliteDurableStore",
     "StoredKey",
     "ephemeral_store_from_url",

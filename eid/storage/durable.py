@@ -43,12 +43,13 @@ from typing import Any, Protocol
 from eid.errors import StorageError
 from eid.storage.private_files import prepare_private_file
 
-__all__ = ["Consent", "DurableStore", "Grant", "LogoutNotice", "SqliteDurableStore", "StoredKey"]
+__all__ = ["Consent", "DurableStore", "Grant", "LogoutNotice", "RegisteredClient",
+           "SqliteDurableStore", "StoredKey"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS signing_keys (
     kid TEXT PRIMARY KEY, alg TEXT NOT NULL, private_jwk TEXT NOT NULL,
-    created_at REAL NOT NULL, retired_at REAL
+    created_at REAL NOT NULL, retired_at REAL, activates_at REAL
 );
 CREATE TABLE IF NOT EXISTS consents (
     subject TEXT NOT NULL, client_id TEXT NOT NULL, scopes TEXT NOT NULL,
@@ -71,18 +72,41 @@ CREATE TABLE IF NOT EXISTS revocations (
     revoked_at REAL NOT NULL, PRIMARY KEY (subject, client_id)
 );
 CREATE TABLE IF NOT EXISTS secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS registered_clients (
+    client_id TEXT PRIMARY KEY, metadata TEXT NOT NULL, secret_hash TEXT,
+    token_hash TEXT NOT NULL, issued_at REAL NOT NULL
+);
 """
+# Columns added after a release: (table, column, declaration, statement filling old rows).
+# An instance file written before them gets them on open (SQLite has ALTER TABLE ADD COLUMN
+# but no ADD COLUMN IF NOT EXISTS, hence the PRAGMA table_info check).
+_ADDED_COLUMNS = (
+    ("signing_keys", "activates_at", "REAL",
+     # A key from before scheduled rotation signed from its creation.
+     "UPDATE signing_keys SET activates_at = created_at WHERE activates_at IS NULL"),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class StoredKey:
-    """A signing key as stored: its private JWK and lifetime."""
+    """A signing key as stored: its private JWK and lifetime.
+
+    ``activates_at`` is when it starts signing (``None``: at ``created_at``); the
+    key store derives every state (next, current, retired) from these times, so
+    processes sharing one store agree without talking to each other.
+    """
 
     kid: str
     alg: str
     private_jwk: dict[str, Any]
     created_at: float
     retired_at: float | None = None
+    activates_at: float | None = None
+
+    @property
+    def activation(self) -> float:
+        """When the key signs from (its creation unless scheduled)."""
+        return self.created_at if self.activates_at is None else self.activates_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +161,23 @@ class LogoutNotice:
     due_at: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class RegisteredClient:
+    """A dynamically registered client (RFC 7591) as stored.
+
+    ``metadata`` is the registered metadata as the provider accepted it (it is
+    validated again whenever it is read); secrets are kept only as hashes: the
+    client secret (``None`` for a client that authenticates with its keys) and
+    the registration access token of RFC 7592 §3.
+    """
+
+    client_id: str
+    metadata: dict[str, Any]
+    secret_hash: str | None
+    token_hash: str
+    issued_at: float
+
+
 class DurableStore(Protocol):
     """What the login service keeps across restarts: every method the service calls.
 
@@ -155,6 +196,18 @@ class DurableStore(Protocol):
 
     def retire_key(self, kid: str, at: float) -> None:
         """Mark ``kid`` retired at ``at`` (it stays published until its tokens expire)."""
+        ...
+
+    def schedule_key(self, key: StoredKey, after: float) -> bool:
+        """Store ``key`` unless a key of the same ``alg`` activates later than ``after``,
+        checked and inserted in one atomic step.
+
+        A rotation passes ``after=now``, so of two concurrent rotations only one
+        schedules a next key; a first start passes ``after=-inf``, so of two workers
+        creating the first key only one does.
+
+        :returns: ``False`` (nothing stored) when such a key exists.
+        """
         ...
 
     def save_consent(self, consent: Consent) -> None:
@@ -236,6 +289,17 @@ class DurableStore(Protocol):
         """Release the backend's connections; the store is unusable afterwards."""
         ...
 
+    def add_registered_client(self, client: RegisteredClient) -> bool:
+        """Store a newly registered client; ``False`` (nothing stored) if its id is taken."""
+        ...
+
+    def registered_client(self, client_id: str) -> RegisteredClient | None:
+        """The registered client, or ``None``.
+
+        :raises StorageError: ``corrupt_record`` for a row that cannot be read.
+        """
+        ...
+
     def live_grants(self, subject: str, now: float) -> list[Grant]:
         """Every grant of ``subject`` neither revoked nor expired at ``now``, by client."""
         ...
@@ -294,8 +358,17 @@ class SqliteDurableStore:
             if str(path) != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
+            self._migrate()
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open {path}: {exc}", code="storage_unavailable") from exc
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            for table, column, declaration, fill in _ADDED_COLUMNS:
+                have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+                    db.execute(fill)
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -311,18 +384,34 @@ class SqliteDurableStore:
                 self._db.execute("ROLLBACK")
                 raise
 
+    @staticmethod
+    def _insert_key(db: sqlite3.Connection, key: StoredKey) -> None:
+        db.execute("INSERT INTO signing_keys (kid, alg, private_jwk, created_at, retired_at, "
+                   "activates_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   (key.kid, key.alg, json.dumps(key.private_jwk), key.created_at,
+                    key.retired_at, key.activation))
+
     def add_key(self, key: StoredKey) -> None:
         with self._tx() as db:
-            db.execute("INSERT INTO signing_keys VALUES (?, ?, ?, ?, ?)",
-                       (key.kid, key.alg, json.dumps(key.private_jwk), key.created_at,
-                        key.retired_at))
+            self._insert_key(db, key)
+
+    def schedule_key(self, key: StoredKey, after: float) -> bool:
+        with self._tx() as db:
+            # BEGIN IMMEDIATE holds the write lock: no other process inserts between the
+            # check and the insert.
+            later = db.execute("SELECT 1 FROM signing_keys WHERE alg = ? AND activates_at > ?",
+                               (key.alg, after)).fetchone()
+            if later is not None:
+                return False
+            self._insert_key(db, key)
+            return True
 
     def signing_keys(self) -> list[StoredKey]:
         with self._tx() as db:
-            rows = db.execute("SELECT kid, alg, private_jwk, created_at, retired_at "
-                              "FROM signing_keys ORDER BY created_at, kid").fetchall()
+            rows = db.execute("SELECT kid, alg, private_jwk, created_at, retired_at, "
+                              "activates_at FROM signing_keys ORDER BY created_at, kid").fetchall()
         try:
-            return [StoredKey(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]
+            return [StoredKey(r[0], r[1], json.loads(r[2]), r[3], r[4], r[5]) for r in rows]
         except ValueError as exc:
             raise StorageError("corrupt signing key row", code="corrupt_record") from exc
 
@@ -489,6 +578,28 @@ class SqliteDurableStore:
             db.execute("DELETE FROM consents")
             db.execute("DELETE FROM grants")
             # Revocation epochs stay: one going back could revive a code issued before.
+
+    def add_registered_client(self, client: RegisteredClient) -> bool:
+        with self._tx() as db:
+            cur = db.execute("INSERT OR IGNORE INTO registered_clients VALUES (?, ?, ?, ?, ?)",
+                             (client.client_id, json.dumps(client.metadata), client.secret_hash,
+                              client.token_hash, client.issued_at))
+            return cur.rowcount == 1
+
+    def registered_client(self, client_id: str) -> RegisteredClient | None:
+        with self._tx() as db:
+            row = db.execute("SELECT client_id, metadata, secret_hash, token_hash, issued_at"
+                             " FROM registered_clients WHERE client_id = ?",
+                             (client_id,)).fetchone()
+        if row is None:
+            return None
+        try:
+            metadata = json.loads(row[1])
+        except ValueError as exc:
+            raise StorageError("corrupt registered client row", code="corrupt_record") from exc
+        if not isinstance(metadata, dict):
+            raise StorageError("corrupt registered client row", code="corrupt_record")
+        return RegisteredClient(row[0], metadata, row[2], row[3], row[4])
 
     def close(self) -> None:
         with self._lock:

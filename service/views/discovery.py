@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from eid.oidc.clients import SECRET_AUTH_METHODS
+from eid.oidc.keystore import JWKS_MAX_AGE
 from eid.verify import ACR_LEVELS
 from service.i18n import LANGS
 from service.provider import OFFLINE_ACCESS, Provider, provider
@@ -23,13 +24,18 @@ bp = Blueprint("discovery", __name__)
 # Claims of the ID token itself, besides the catalogue's attribute claims.
 _TOKEN_CLAIMS = ("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "sid",
                  "at_hash")
-_CACHE = "public, max-age=300"
+# The max-age that eid.oidc.keystore's delay arithmetic assumes: a portal holds a
+# fetched JWKS at most this long (twice through a shared cache), so a key published
+# MIN_SAFE_DELAY before it signs is in every cache first.
+_CACHE = f"public, max-age={JWKS_MAX_AGE}"
 
 
 def metadata(p: Provider) -> dict[str, Any]:
     """The provider's metadata document."""
     base = p.issuer
     catalogue_claims = [a.claim for a in p.catalogue.attributes.values()]
+    # RFC 8414 §2: named only when registration is enabled (test mode or a token).
+    registration = {"registration_endpoint": f"{base}/register"} if p.registration else {}
     return {
         "issuer": base,
         "authorization_endpoint": f"{base}/authorize",
@@ -62,6 +68,7 @@ def metadata(p: Provider) -> dict[str, Any]:
         "ui_locales_supported": list(LANGS),
         "display_values_supported": ["page", "popup"],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        **registration,
     }
 
 

@@ -30,11 +30,12 @@ from service.authz_request import AuthorizationRequest, load_request, save_reque
 from service.backchannel import sign_out
 from service.csrf import check_csrf
 from service.i18n import choose_lang
+from service.params import collect
 from service.provider import Provider, provider
 from service.sessions import current_session, start_session
 from service.views.authorize import ExpiredRequest
 
-__all__ = ["attempts_key", "bp"]
+__all__ = ["attempts_key", "bp", "pending_request", "render_login"]
 
 bp = Blueprint("login", __name__)
 log = logging.getLogger("eid.service")
@@ -83,7 +84,11 @@ def _check_password(p: Provider, id_number: str, password: str) -> tuple[Citizen
     return citizen, ""
 
 
-def _pending(p: Provider, req_id: str | None) -> AuthorizationRequest | None:
+def pending_request(p: Provider, req_id: str | None) -> AuthorizationRequest | None:
+    """The authorization request a login screen continues (``None`` without one).
+
+    :raises ExpiredRequest: ``req_id`` names no live request of this browser.
+    """
     if not req_id:
         return None
     req = load_request(p, req_id)
@@ -93,8 +98,9 @@ def _pending(p: Provider, req_id: str | None) -> AuthorizationRequest | None:
     return req
 
 
-def _render(p: Provider, req: AuthorizationRequest | None, req_id: str | None,
-            id_number: str, error: str | None) -> ResponseReturnValue:
+def render_login(p: Provider, req: AuthorizationRequest | None, req_id: str | None,
+                 id_number: str, error: str | None) -> ResponseReturnValue:
+    """The login screen (the mock's persona picker shares it)."""
     client = p.clients.get(req.client_id) if req else None
     return render_template(
         "login.html", req_id=req_id or "", id_number=id_number, error=error,
@@ -105,26 +111,30 @@ def _render(p: Provider, req: AuthorizationRequest | None, req_id: str | None,
 def login() -> ResponseReturnValue:
     p = provider()
     req_id = request.args.get("req")
-    req = _pending(p, req_id)
+    req = pending_request(p, req_id)
     choose_lang(req.ui_locales if req else None)
     hint = (req.login_hint or "") if req else ""
     # login_hint prefills the ID-number field (OIDC Core §3.1.2.1), digits only.
     prefill = hint if _DIGITS.fullmatch(hint) else ""
-    return _render(p, req, req_id, prefill, None)
+    return render_login(p, req, req_id, prefill, None)
 
 
 @bp.post("/login")
 def login_submit() -> ResponseReturnValue:
     p = provider()
     check_csrf()
-    req_id = request.form.get("req") or None
-    req = _pending(p, req_id)
+    # The one strict parser here too: a repeated or oversized field is refused, never
+    # "first value wins" (which value a browser and a proxy see must be the same).
+    params = collect(request.form)
+    params.check()
+    req_id = params.get("req")
+    req = pending_request(p, req_id)
     choose_lang(req.ui_locales if req else None)
-    id_number = "".join(request.form.get("id_number", "").split())[:_MAX_INPUT]
-    password = request.form.get("password", "")
+    id_number = "".join((params.get("id_number") or "").split())[:_MAX_INPUT]
+    password = params.get("password") or ""
     citizen, reason = _check_password(p, id_number, password)
     if citizen is None or citizen.account is None:
-        return _render(p, req, req_id, id_number, reason)
+        return render_login(p, req, req_id, id_number, reason)
     signed_in = current_session()
     if signed_in is not None and signed_in.id_number != citizen.id_number:
         # Another citizen takes over this browser: the earlier one's portals are told.

@@ -33,11 +33,12 @@ from service.authz_request import save_request
 from service.csrf import check_csrf
 from service.i18n import choose_lang
 from service.mock import INJECTABLE_ERRORS, MockControls
+from service.params import collect
 from service.provider import Provider, provider
 from service.sessions import start_session
 from service.tokens import citizen_who_may_sign_in
 from service.views.authorize import TEST_IDENTITY_HEADER
-from service.views.login import _pending, _render
+from service.views.login import pending_request, render_login
 
 __all__ = ["control", "picker"]
 
@@ -138,7 +139,12 @@ def rotate_keys() -> ResponseReturnValue:
     alg = _body().get("alg")
     if alg is not None and alg not in p.keys.algorithms:
         return _json_error(f"alg must be one of {', '.join(p.keys.algorithms)}")
-    p.keys.rotate(alg)
+    try:
+        # Immediate, unlike `eid keys rotate`: testers rotate to see their portal cope
+        # with a key it has not cached (and a pending rotation is refused).
+        p.keys.rotate(alg, delay=0)
+    except ConfigurationError as exc:
+        return _json_error(exc.message)
     return jsonify(kids=_kids(p))
 
 
@@ -195,13 +201,15 @@ def _picker_context() -> dict[str, Any]:
 def pick() -> ResponseReturnValue:
     p = provider()
     check_csrf()
-    req_id = request.form.get("req") or None
-    req = _pending(p, req_id)
+    params = collect(request.form)
+    params.check()
+    req_id = params.get("req")
+    req = pending_request(p, req_id)
     choose_lang(req.ui_locales if req else None)
-    id_number = request.form.get("id_number", "").strip()
+    id_number = (params.get("id_number") or "").strip()
     citizen = citizen_who_may_sign_in(p, id_number)
     if citizen is None or citizen.account is None:
-        return _render(p, req, req_id, id_number, "unavailable")
+        return render_login(p, req, req_id, id_number, "unavailable")
     start_session(citizen.id_number, citizen.account.level, ("test",))
     if req is not None and req_id is not None:
         req.fresh_login = True

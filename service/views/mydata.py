@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 
 from service.csrf import check_csrf
 from service.i18n import choose_lang
+from service.params import collect
 from service.provider import Provider, provider
 from service.sessions import current_session
 from service.views.consent import consent_items
@@ -81,7 +82,9 @@ def revoke() -> ResponseReturnValue:
     session = current_session()
     if session is None:
         return redirect(url_for("login.login"))
-    client_id = request.form.get("client_id", "")
+    params = collect(request.form)
+    params.check()
+    client_id = params.get("client_id") or ""
     # RFC 7009 §2.1, OIDC Core §11: every grant of the portal goes, with or without a
     # consent row, and codes issued before stop being redeemable. Only registered
     # portals: an arbitrary client_id must not leave rows behind.

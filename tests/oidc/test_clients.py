@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,17 @@ ROOT = Path(__file__).resolve().parents[2]
 CLIENT_JWKS: dict[str, Any] = json.loads(
     (ROOT / "fixtures" / "test-clients.json").read_text(encoding="utf-8")
 )["clients"][1]["jwks"]
+
+
+
+def _weak_rsa() -> dict[str, Any]:
+    # The FAPI test client's RSA modulus cut to 1024 bits: the verifier skips such a key.
+    key = next(k for k in CLIENT_JWKS["keys"] if k["kty"] == "RSA")
+    n = base64.urlsafe_b64decode(key["n"] + "==")[:128]
+    return {**key, "n": base64.urlsafe_b64encode(n).rstrip(b"=").decode()}
+
+
+WEAK_RSA = _weak_rsa()
 
 
 def test_shipped_client_files_load() -> None:
@@ -129,6 +141,16 @@ def _write(tmp_path: Path, *clients: dict[str, Any]) -> Path:
          "clients[c1].id_token_signed_response_alg"),
         (lambda c: {**c, "subject_type": "random"}, "clients[c1].subject_type"),
         (lambda c: {**c, "client_name": {"en": "Portal"}}, "clients[c1].client_name"),
+        # Wrong types and shapes once slipped past (TypeError, ValueError, or accepted):
+        (lambda c: {**c, "scopes": ["openid", {"x": 1}]}, "clients[c1].scopes"),
+        (lambda c: {**c, "token_endpoint_auth_methods": 5},
+         "clients[c1].token_endpoint_auth_methods"),
+        (lambda c: {**c, "post_logout_redirect_uris": {"https://portal.example.vn/": 1}},
+         "clients[c1].post_logout_redirect_uris"),
+        (lambda c: {**c, "redirect_uris": ["https://[::1/cb"]}, "clients[c1].redirect_uris"),
+        (lambda c: {**c, "jwks": {"keys": [WEAK_RSA]}}, "clients[c1].jwks"),
+        (lambda c: {**c, "backchannel_logout_uri": "http://portal.example.vn/bcl"},
+         "clients[c1].backchannel_logout_uri"),
     ],
 )
 def test_invalid_clients_name_the_field(mutate: Callable[[dict[str, Any]], dict[str, Any]],

@@ -242,3 +242,31 @@ def test_eid_mock_serves_the_mock_from_the_command_line() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_rotate_keys_switches_at_once_and_refuses_while_a_rotation_is_pending(
+        mock_client: FlaskClient) -> None:
+    keys = mock_client.application.extensions["eid"].keys
+    old = keys.signing_key("ES256").kid
+    resp = mock_client.post("/__mock__/rotate-keys", json={"alg": "ES256"})
+    assert resp.status_code == 200
+    assert keys.signing_key("ES256").kid != old  # the mock's rotation is immediate
+    keys.rotate("ES256", delay=600)  # as `eid keys rotate` on the mock's instance would
+    resp = mock_client.post("/__mock__/rotate-keys", json={"alg": "ES256"})
+    assert resp.status_code == 400
+    assert "already waiting" in resp.json["error_description"]
+
+
+def test_the_mock_registers_clients_openly_and_they_sign_in_with_the_picker(
+        mock_client: FlaskClient) -> None:
+    # Issue 12: registration is open in the mock, as in test mode (no initial access token).
+    r = mock_client.post("/register", json={
+        "redirect_uris": ["http://127.0.0.1:7100/cb"], "client_name": "Cổng thử"})
+    assert r.status_code == 201, r.json
+    _, challenge = make_pkce()
+    resp = mock_client.get("/authorize", query_string={
+        "response_type": "code", "client_id": r.json["client_id"], "scope": "openid",
+        "redirect_uri": "http://127.0.0.1:7100/cb", "state": "s-1",
+        "code_challenge": challenge, "code_challenge_method": "S256"})
+    assert resp.status_code == 302 and "/login?req=" in resp.location
+    assert b"/login/pick" in mock_client.get(resp.location).data

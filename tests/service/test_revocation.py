@@ -21,11 +21,11 @@ from tests.service.flow import HCM, LOA2, Authorization, Flow, csrf_of
 OFFLINE = "openid profile offline_access"
 
 
-def _revoke_on_my_data(flow: Flow, client_id: str = HCM.client_id) -> None:
+def _revoke_on_my_data(flow: Flow, client_id: str = HCM.client_id, status: int = 302) -> None:
     page = flow.browser.get("/my-data")
     r = flow.browser.post("/my-data/revoke", data={
         "csrf_token": csrf_of(page.get_data(as_text=True)), "client_id": client_id})
-    assert r.status_code == 302
+    assert r.status_code == status
 
 
 def _listed(flow: Flow, client_id: str = HCM.client_id) -> bool:
@@ -165,8 +165,9 @@ def test_revoking_a_refresh_token_ends_its_access_tokens_at_userinfo(flow: Flow)
 
 def test_revoking_an_unknown_or_foreign_portal_changes_nothing(flow: Flow) -> None:
     body = flow.redeem(_coded(flow)).json
-    for client_id in ("no-such-portal", "x" * 5000, "cong-dvc-quoc-gia-demo"):
-        _revoke_on_my_data(flow, client_id)
+    for client_id, status in (("no-such-portal", 302), ("x" * 5000, 400),
+                              ("cong-dvc-quoc-gia-demo", 302)):
+        _revoke_on_my_data(flow, client_id, status)  # an oversized id: invalid_request
     assert _userinfo(flow, body["access_token"]).status_code == 200
     assert _refresh(flow, body["refresh_token"]).status_code == 200
     assert _listed(flow)

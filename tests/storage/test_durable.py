@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from eid.errors import StorageError
-from eid.storage.durable import Consent, Grant, SqliteDurableStore, StoredKey
+from eid.storage.durable import Consent, Grant, RegisteredClient, SqliteDurableStore, StoredKey
 
 
 def test_consents_round_trip_and_revoke(tmp_path: Path) -> None:
@@ -183,3 +183,89 @@ def test_no_grant_saved_concurrently_with_a_revocation_outlives_it() -> None:
     for t in threads:
         t.join(timeout=10)
     assert store.live_grants(CITIZEN, 200.0) == []
+
+
+# The signing_keys table as released before scheduled rotation (no activates_at).
+_OLD_KEYS_TABLE = """CREATE TABLE signing_keys (
+    kid TEXT PRIMARY KEY, alg TEXT NOT NULL, private_jwk TEXT NOT NULL,
+    created_at REAL NOT NULL, retired_at REAL
+)"""
+
+
+def test_an_instance_file_from_before_scheduled_rotation_opens(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "eid.sqlite"
+    path.touch(mode=0o600)
+    with sqlite3.connect(path) as old:
+        old.execute(_OLD_KEYS_TABLE)
+        old.execute("INSERT INTO signing_keys VALUES ('k1', 'ES256', '{}', 10.0, 20.0)")
+        old.execute("INSERT INTO signing_keys VALUES ('k2', 'ES256', '{}', 20.0, NULL)")
+    old.close()
+    store = SqliteDurableStore(path)
+    assert [(k.kid, k.activation, k.retired_at) for k in store.signing_keys()] == \
+        [("k1", 10.0, 20.0), ("k2", 20.0, None)]
+    store.add_key(StoredKey("k3", "ES256", {}, 30.0, activates_at=90.0))
+    store.close()
+    again = SqliteDurableStore(path)  # the migration runs once: a second open changes nothing
+    assert [k.activates_at for k in again.signing_keys()] == [10.0, 20.0, 90.0]
+
+
+def test_schedule_key_refuses_while_a_key_of_that_alg_is_pending() -> None:
+    store = SqliteDurableStore()
+    assert store.schedule_key(StoredKey("a", "ES256", {}, 0.0, activates_at=100.0), 0.0)
+    assert not store.schedule_key(StoredKey("b", "ES256", {}, 50.0, activates_at=150.0), 50.0)
+    assert store.schedule_key(StoredKey("c", "RS256", {}, 50.0, activates_at=150.0), 50.0)
+    assert store.schedule_key(StoredKey("d", "ES256", {}, 100.0, activates_at=200.0), 100.0)
+    assert [k.kid for k in store.signing_keys()] == ["a", "c", "d"]
+
+
+def test_of_concurrent_rotations_on_one_file_exactly_one_schedules(tmp_path: Path) -> None:
+    path = tmp_path / "eid.sqlite"
+    stores = [SqliteDurableStore(path) for _ in range(4)]  # four processes' connections
+    start = threading.Barrier(len(stores))
+    results: list[bool] = []
+
+    def rotate(i: int) -> None:
+        start.wait()
+        results.append(stores[i].schedule_key(
+            StoredKey(f"k{i}", "ES256", {}, 0.0, activates_at=100.0), 0.0))
+
+    threads = [threading.Thread(target=rotate, args=(i,)) for i in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert sorted(results) == [False, False, False, True]
+    assert len(stores[0].signing_keys()) == 1
+
+
+def _registered(client_id: str = "dcr-1") -> RegisteredClient:
+    return RegisteredClient(client_id, {"client_name": "Cổng", "redirect_uris": ["https://p/cb"]},
+                            "sha256$00$11", "sha256$22$33", 1.0)
+
+
+def test_registered_clients_round_trip_across_connections(tmp_path: Path) -> None:
+    store = SqliteDurableStore(tmp_path / "d.sqlite")
+    assert store.registered_client("dcr-1") is None
+    assert store.add_registered_client(_registered()) is True
+    assert SqliteDurableStore(tmp_path / "d.sqlite").registered_client("dcr-1") == _registered()
+
+
+def test_a_registered_client_id_is_never_replaced() -> None:
+    store = SqliteDurableStore()
+    store.add_registered_client(_registered())
+    other = RegisteredClient("dcr-1", {}, None, "sha256$44$55", 2.0)
+    assert store.add_registered_client(other) is False
+    assert store.registered_client("dcr-1") == _registered()
+
+
+@pytest.mark.parametrize("metadata", ["{not json", "[]"])
+def test_a_corrupt_registered_client_row_is_a_storage_error(metadata: str) -> None:
+    store = SqliteDurableStore()
+    store.add_registered_client(_registered())
+    with store._tx() as db:
+        db.execute("UPDATE registered_clients SET metadata = ?", (metadata,))
+    with pytest.raises(StorageError) as err:
+        store.registered_client("dcr-1")
+    assert err.value.code == "corrupt_record"
