@@ -40,9 +40,11 @@ __all__ = [
     "InteractionRequired",
     "InvalidClient",
     "InvalidClientMetadata",
+    "InvalidDpopProof",
     "InvalidGrant",
     "InvalidRedirectUri",
     "InvalidRequest",
+    "InvalidRequestUri",
     "InvalidScope",
     "InvalidToken",
     "KeySourceError",
@@ -63,6 +65,7 @@ __all__ = [
     "UnsupportedGrantType",
     "UnsupportedResponseType",
     "UnsupportedTokenType",
+    "UseDpopNonce",
 ]
 
 
@@ -136,6 +139,7 @@ class TokenFailure(StrEnum):
     ACR_TOO_LOW = "acr_too_low"
     INVALID_EVENT = "invalid_event"
     TOKEN_TOO_OLD = "token_too_old"  # noqa: S105 - a logout token's iat beyond max_age
+    JTI_REPLAYED = "jti_replayed"  # a single-use jti seen before (RFC 7523 §3 item 7)
     # Encryption (RFC 7516, RFC 7518 §4-5, RFC 8725 §3.4 and §3.6); the
     # format codes above (too_large, bad_base64, bad_json...) apply too.
     JWE_MALFORMED = "jwe_malformed"
@@ -358,11 +362,38 @@ class RequestUriNotSupported(OAuthError):
     default_code = "request_uri_not_supported"
 
 
+class InvalidRequestUri(OAuthError):
+    """OIDC Core §6.2 / RFC 9101 §7: the ``request_uri`` names no usable request
+    (unknown, expired, used, or pushed by another client: RFC 9126 §4, §7.3).
+
+    Never redirected: the redirect URI lives in the request it failed to name.
+    """
+
+    default_code = "invalid_request_uri"
+    redirectable = False
+
+
 class InvalidToken(OAuthError):
     """RFC 6750 §3.1: the access token is missing, expired, revoked or malformed."""
 
     default_code = "invalid_token"
     status = 401
+    redirectable = False
+
+
+class InvalidDpopProof(OAuthError):
+    """RFC 9449 §5 (token endpoint, HTTP 400) and §7.1 (resource, HTTP 401 with
+    ``WWW-Authenticate: DPoP``): the DPoP proof is missing, malformed or fails a check."""
+
+    default_code = "invalid_dpop_proof"
+    redirectable = False
+
+
+class UseDpopNonce(OAuthError):
+    """RFC 9449 §8 (token endpoint), §9 (resource): send a proof with the nonce in the
+    ``DPoP-Nonce`` header of this response."""
+
+    default_code = "use_dpop_nonce"
     redirectable = False
 
 
@@ -379,7 +410,7 @@ OAUTH_ERRORS: dict[str, type[OAuthError]] = {
         InvalidRequest, InvalidClient, InvalidGrant, UnauthorizedClient, UnsupportedGrantType,
         UnsupportedResponseType, UnsupportedTokenType, InvalidScope, AccessDenied, ServerError,
         TemporarilyUnavailable, LoginRequired, ConsentRequired, InteractionRequired,
-        RequestNotSupported, RequestUriNotSupported, InvalidToken, InsufficientScope,
-        UnmetAuthenticationRequirements,
+        RequestNotSupported, RequestUriNotSupported, InvalidRequestUri, InvalidToken,
+        InsufficientScope, UnmetAuthenticationRequirements, InvalidDpopProof, UseDpopNonce,
     )
 }

@@ -56,10 +56,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         login,
         logout,
         mydata,
+        par,
         registration,
     )
 
-    for module in (discovery, authorize, login, consent, mydata, logout, api, registration):
+    for module in (discovery, authorize, login, consent, mydata, logout, api, par,
+                   registration):
         app.register_blueprint(module.bp)
     if settings.mock:
         # The mock's picker and test-control API; never part of the normal service.

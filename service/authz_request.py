@@ -29,6 +29,7 @@ from eid.errors import (
 from eid.oidc import check_challenge
 from eid.oidc.clients import Client
 from eid.verify import ACR_LEVELS, acr_rank, verify_jws
+from service.dpop import parse_dpop_jkt
 from service.params import MAX_LENGTHS, MAX_PENDING_REQUEST, Params
 from service.provider import OFFLINE_ACCESS, Provider
 from service.sessions import browser_key
@@ -68,6 +69,7 @@ class AuthorizationRequest:
     fresh_login: bool = False  # the citizen signed in for this very request
     browser: str = ""  # the browser that made the request (see sessions.browser_key)
     consented: bool = False
+    dpop_jkt: str | None = None  # RFC 9449 §10: the key the code is bound to
 
     @property
     def required_subjects(self) -> frozenset[str]:
@@ -225,8 +227,10 @@ def _hint_subject(p: Provider, client: Client, hint: str | None) -> str | None:
     return str(claims["sub"])
 
 
-def parse_request(p: Provider, params: Params) -> AuthorizationRequest:
-    """Validate an authorization request.
+def parse_request(p: Provider, params: Params, *, pushed: bool = False
+                  ) -> AuthorizationRequest:
+    """Validate an authorization request (``pushed``: arriving at ``/par``, RFC 9126 §2.1,
+    where the same rules apply and every error is answered as JSON).
 
     :raises InvalidRedirectUri: unknown client or redirect URI (error page).
     :raises OAuthError: anything else, redirected to the portal with ``state``.
@@ -241,7 +245,15 @@ def parse_request(p: Provider, params: Params) -> AuthorizationRequest:
     if "request" in params:
         raise RequestNotSupported("request objects are not supported")
     if "request_uri" in params:
+        if pushed:  # RFC 9126 §2.1: the one parameter a pushed request "MUST NOT" carry
+            raise InvalidRequest("request_uri cannot be pushed")
+        # Pushed request URIs are resolved before this (service.par); no other kind is.
         raise RequestUriNotSupported("request_uri is not supported")
+    if client.require_par and not pushed:
+        # RFC 9126 §5 (require_pushed_authorization_requests; FAPI 2.0 §5.3.2.1 for fapi2
+        # clients): refused, and redirected since the redirect URI is registered
+        # (RFC 6749 §4.1.2.1).
+        raise InvalidRequest("this client must push its authorization requests (PAR)")
     response_type = params.get("response_type")
     if not response_type:
         raise InvalidRequest("response_type is required")
@@ -283,5 +295,7 @@ def parse_request(p: Provider, params: Params) -> AuthorizationRequest:
         claims=claims,
         extra_claims=extra,
         created=p.now(),
-        browser=browser_key(),
+        # A pushed request meets its browser at /authorize; /par sets no cookie.
+        browser="" if pushed else browser_key(),
+        dpop_jkt=parse_dpop_jkt(params.get("dpop_jkt")),
     )

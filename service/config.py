@@ -41,6 +41,10 @@ class Settings:
     lockout_after: int = 5  # as the national VNeID app: it locks after 5 wrong passwords
     lockout_seconds: int = 900
     durable_path: str | None = None  # ":memory:" in tests; default instance/eid.sqlite
+    # Server-provided DPoP nonces (RFC 9449 §8, §9): "fapi2" demands them from FAPI 2.0
+    # clients only (FAPI 2.0 does not require nonces, but they bound a proof's lifetime
+    # by the server's clock, not the client's), "always" from every client, "off" never.
+    dpop_nonce: str = "fapi2"
     # The mock login service (`eid mock`, the pytest fixture eid_mock_service): the
     # identity picker, the /__mock__ test-control API, silent logins as ``persona``.
     mock: bool = False
@@ -72,6 +76,8 @@ class Settings:
                      "session_ttl", "request_ttl", "lockout_after", "lockout_seconds"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name} must be positive", code="invalid_setting")
+        if self.dpop_nonce not in ("off", "fapi2", "always"):
+            raise ConfigurationError("dpop_nonce is off, fapi2 or always", code="invalid_setting")
         if not self.key_reload_interval >= 0:
             raise ConfigurationError("key_reload_interval must not be negative",
                                      code="invalid_setting")
@@ -121,8 +127,8 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from ``EID_ISSUER``, ``EID_INSTANCE``, ``EID_REDIS_URL``,
-        ``EID_REGISTRY``, ``EID_TEST_MODE``, ``EID_REGISTRATION_TOKEN`` and
-        ``EID_REGISTRATION_SCOPES`` (space-separated), then ``overrides``.
+        ``EID_REGISTRY``, ``EID_TEST_MODE``, ``EID_DPOP_NONCE``, ``EID_REGISTRATION_TOKEN``
+        and ``EID_REGISTRATION_SCOPES`` (space-separated), then ``overrides``.
 
         :raises ConfigurationError: a value is invalid.
         """
@@ -137,6 +143,8 @@ class Settings:
         if env.get("EID_REGISTRY"):
             values["registry"] = Path(env["EID_REGISTRY"])
         values["test_mode"] = env.get("EID_TEST_MODE", "") in ("1", "true", "yes")
+        if env.get("EID_DPOP_NONCE"):
+            values["dpop_nonce"] = env["EID_DPOP_NONCE"]
         if env.get("EID_REGISTRATION_TOKEN"):
             values["registration_token"] = env["EID_REGISTRATION_TOKEN"]
         if env.get("EID_REGISTRATION_SCOPES"):

@@ -6,7 +6,8 @@
 * Protocol endpoints (``g.api``) answer JSON ``{error, error_description}``
   with the error's status and ``Cache-Control: no-store`` (RFC 6749 §5.2);
   401 at userinfo carries ``WWW-Authenticate: Bearer`` (RFC 6750 §3), 401 at
-  the token endpoint after Basic authentication ``WWW-Authenticate: Basic``.
+  the token endpoint after Basic authentication ``WWW-Authenticate: Basic``;
+  a DPoP request at userinfo gets a ``WWW-Authenticate: DPoP`` challenge (RFC 9449 §7.1).
 * Everything else (unknown client, unregistered redirect URI, CSRF failure,
   expired login screen, 404) is an HTML page in the citizen's language.
 """
@@ -21,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from eid.errors import EidError, InvalidToken, OAuthError, StorageError
+from service.dpop import resource_challenge
 from service.provider import provider
 
 __all__ = ["redirect_to_client", "register_error_handlers"]
@@ -28,7 +30,7 @@ __all__ = ["redirect_to_client", "register_error_handlers"]
 log = logging.getLogger("eid.service")
 
 # Endpoints portals call directly; their errors are JSON even before routing (405).
-_API_PATHS = frozenset({"/token", "/userinfo", "/revoke", "/introspect", "/register"})
+_API_PATHS = frozenset({"/token", "/userinfo", "/revoke", "/introspect", "/par", "/register"})
 
 
 def _api() -> bool:
@@ -64,8 +66,12 @@ def handle_eid_error(err: EidError) -> BaseResponse | tuple[str, int]:
                 "error": err.code, "error_description": err.description or None,
                 "state": target[1]})
         if _api():
-            response = _json_error(err.code, err.description, err.status)
-            if isinstance(err, InvalidToken):
+            challenge = resource_challenge(err)
+            response = _json_error(err.code, err.description,
+                                   401 if challenge else err.status)
+            if challenge:
+                response.headers["WWW-Authenticate"] = challenge
+            elif isinstance(err, InvalidToken):
                 # RFC 6750 §3.1: no error code when the request carried no token at all.
                 detail = "" if g.get("no_token") else \
                     f', error="{err.code}", error_description="{err.description}"'

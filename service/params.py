@@ -47,9 +47,12 @@ MAX_LENGTHS: Final[Mapping[str, int]] = {
     "code_challenge_method": 16, "prompt": 64, "max_age": 10, "login_hint": 64,
     "id_token_hint": 4096, "ui_locales": 64, "acr_values": 128, "claims": 4096,
     "display": 16, "claims_locales": 64, "request": 8192, "request_uri": 512,
+    "dpop_jkt": 64,  # RFC 9449 §10: a SHA-256 JWK thumbprint is 43 characters
     # token, revocation, introspection, userinfo (RFC 6749 §4.1.3, §6, RFC 7009, RFC 7662)
     "grant_type": 64, "code": 128, "code_verifier": 128, "refresh_token": 256,
     "client_secret": 256, "token": 512, "token_type_hint": 32, "access_token": 512,
+    # private_key_jwt (RFC 7523 §2.2): an ES256/PS256 assertion is well under 2 KB
+    "client_assertion": 4096, "client_assertion_type": 128,
     # RP-initiated logout
     "post_logout_redirect_uri": 512,
     # the service's own forms (login, consent, "My shared data"): a passphrase may be long

@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import current_app
 
 from eid.errors import ConfigurationError
-from eid.oidc import ClientRegistry, KeyStore, load_clients, pairwise_subject
+from eid.oidc import ClientRegistry, DpopNonces, KeyStore, load_clients, pairwise_subject
 from eid.oidc.clients import Client
 from eid.oidc.registration import RegisteredClients, RegistrationPolicy
 from eid.population.fixtures import load_fixture_registry
@@ -58,6 +58,7 @@ class Provider:
     # A real scrypt hash of a random password: an unknown ID number costs what a
     # known one does, so timing does not tell whether the number exists.
     dummy_password_hash: str
+    dpop_nonces: DpopNonces  # RFC 9449 §8: the same nonces on every worker of the instance
     mock: MockControls | None = None  # the mock's test controls (Settings.mock only)
     #: Dynamic client registration's rules; ``None`` when registration is off.
     registration: RegistrationPolicy | None = None
@@ -148,6 +149,7 @@ def build_provider(settings: Settings) -> Provider:
         pairwise_secret=durable.instance_secret("pairwise"),
         session_secret=durable.instance_secret("session"),
         dummy_password_hash=hash_password(secrets.token_urlsafe(16)),
+        dpop_nonces=DpopNonces(durable.instance_secret("dpop_nonce")),
         mock=mock,
     )
 

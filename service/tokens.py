@@ -24,6 +24,10 @@ here, on ``eid``, in one readable place:
   citizen's revocation epoch for the client (RFC 7009 §2.1, OIDC Core §11);
 * refresh tokens (only with ``offline_access``) rotate on every use and a
   replayed one revokes the whole grant (RFC 9700 §4.14.2);
+* with a DPoP proof at the token endpoint (:mod:`service.dpop`) the access token
+  records ``cnf.jkt`` and is of type ``DPoP``, the grant's refresh token needs a
+  proof by the same key, and a code issued for a ``dpop_jkt`` only redeems with
+  that key (RFC 9449 §5, §6, §10);
 * ID tokens carry a pairwise ``sub``, ``acr``/``amr``/``auth_time``/``sid`` and
   ``at_hash``, signed ES256 (or the client's RS256) by the :class:`KeyStore`.
 """
@@ -49,6 +53,7 @@ from service.provider import OFFLINE_ACCESS, Provider
 from service.sessions import LoginSession, client_sid, remember_client
 
 __all__ = [
+    "FAPI2_CODE_TTL",
     "access_token_info",
     "citizen_who_may_sign_in",
     "introspect",
@@ -61,7 +66,10 @@ __all__ = [
 
 log = logging.getLogger("eid.service")
 
-_USED_MARKER_TTL = 86_400  # how long a replayed code is still recognised as a replay
+_USED_MARKER_TTL = 86_400
+#: FAPI 2.0 §5.3.2.1: an authorization code of a fapi2 client lives 60 s at most,
+#: whatever the service's general ``code_ttl``.
+FAPI2_CODE_TTL = 60  # how long a replayed code is still recognised as a replay
 
 
 def _h(value: str) -> str:
@@ -84,12 +92,16 @@ def issue_code(p: Provider, req: AuthorizationRequest, session: LoginSession) ->
     """A fresh authorization code bound to the client, redirect URI and PKCE challenge."""
     code = secrets.token_urlsafe(32)
     ttl = p.settings.code_ttl
+    client = p.clients.get(req.client_id)
+    if client is not None and client.fapi2:
+        ttl = min(ttl, FAPI2_CODE_TTL)
     p.ephemeral.put(f"code:{_h(code)}", {
         "client_id": req.client_id, "redirect_uri": req.redirect_uri,
         "id_number": session.id_number, "scopes": req.scopes, "claims": req.claims,
         "nonce": req.nonce, "code_challenge": req.code_challenge,
         "auth_time": session.auth_time, "acr": session.acr, "amr": list(session.amr),
         "sid": session.sid, "exp": p.now() + ttl,
+        "dpop_jkt": req.dpop_jkt,  # RFC 9449 §10: the code is bound to this key
         # What redemption checks against the consent (see _save_grant_under_consent).
         "consent": sorted(req.consent_items),
         "epoch": p.durable.revocation_epoch(session.id_number, req.client_id),
@@ -98,11 +110,13 @@ def issue_code(p: Provider, req: AuthorizationRequest, session: LoginSession) ->
 
 
 def redeem_code(p: Provider, client: Client, code: str, redirect_uri: str | None,
-                verifier: str | None) -> dict[str, Any]:
+                verifier: str | None, *, jkt: str | None = None) -> dict[str, Any]:
     """The token response for an authorization code (RFC 6749 §4.1.3, OIDC Core §3.1.3).
 
+    ``jkt``: the thumbprint of the request's DPoP proof; the tokens are bound to it.
+
     :raises InvalidGrant: unknown, expired, replayed, or bound to another
-        client / redirect URI / PKCE challenge.
+        client / redirect URI / PKCE challenge / DPoP key.
     """
     key = _h(code)
     data = p.ephemeral.consume(f"code:{key}")
@@ -124,6 +138,11 @@ def redeem_code(p: Provider, client: Client, code: str, redirect_uri: str | None
     if data["redirect_uri"] != redirect_uri:
         raise InvalidGrant("redirect_uri does not match the authorization request")
     verify_pkce(verifier, data["code_challenge"])
+    bound = data.get("dpop_jkt")
+    if bound is not None and bound != jkt:
+        # RFC 9449 §10: a proof by another key (or none) MUST be rejected; the code is
+        # what is bound, so it is the grant that is invalid (as for redirect_uri).
+        raise InvalidGrant("the authorization code is bound to another DPoP key")
     if citizen_who_may_sign_in(p, data["id_number"]) is None:
         raise InvalidGrant("the account can no longer sign in")
     scopes = frozenset(data["scopes"])
@@ -132,7 +151,10 @@ def redeem_code(p: Provider, client: Client, code: str, redirect_uri: str | None
     grant = Grant(
         grant_id=grant_id, subject=data["id_number"], client_id=client.client_id,
         scopes=scopes,
-        details={k: data[k] for k in ("auth_time", "acr", "amr", "sid", "claims")},
+        details={**{k: data[k] for k in ("auth_time", "acr", "amr", "sid", "claims")},
+                 # RFC 9449 §5: the refresh token is bound to the same key (FAPI 2.0 asks
+                 # it of confidential clients too).
+                 **({"jkt": jkt} if jkt else {})},
         refresh_hash=_h(refresh_token) if refresh_token else None, created_at=now,
         expires_at=now + (p.settings.refresh_ttl if offline else p.settings.access_token_ttl),
     )
@@ -140,7 +162,7 @@ def redeem_code(p: Provider, client: Client, code: str, redirect_uri: str | None
     # Back-channel logout tells every portal that got an ID token in the session.
     remember_client(p, data["sid"], client.client_id)
     return _token_response(p, client, grant, scopes, nonce=data["nonce"],
-                           refresh_token=refresh_token)
+                           refresh_token=refresh_token, jkt=jkt)
 
 
 def _save_grant_under_consent(p: Provider, grant: Grant, code: dict[str, Any]) -> None:
@@ -161,10 +183,14 @@ def _save_grant_under_consent(p: Provider, grant: Grant, code: dict[str, Any]) -
         raise InvalidGrant("the consent behind this authorization code was withdrawn")
 
 
-def refresh(p: Provider, client: Client, token: str, scope: str | None) -> dict[str, Any]:
+def refresh(p: Provider, client: Client, token: str, scope: str | None,
+            *, jkt: str | None = None) -> dict[str, Any]:
     """Rotate a refresh token (RFC 6749 §6) and issue fresh tokens.
 
-    :raises InvalidGrant: unknown, revoked or replayed token (a replay revokes the grant).
+    ``jkt``: the thumbprint of the request's DPoP proof.
+
+    :raises InvalidGrant: unknown, revoked or replayed token (a replay revokes the grant),
+        or a token bound to another DPoP key.
     :raises InvalidScope: more scope than the grant holds.
     """
     now = p.now()
@@ -173,6 +199,11 @@ def refresh(p: Provider, client: Client, token: str, scope: str | None) -> dict[
         raise InvalidGrant("unknown refresh token")
     if not grant.live(now) or grant.refresh_hash is None:
         raise InvalidGrant("refresh token revoked or expired")
+    bound = grant.details.get("jkt")
+    if bound is not None and bound != jkt:
+        # RFC 9449 §5: a bound refresh token needs a proof by its key. Checked before
+        # rotation: whoever holds the token without the key can neither use nor burn it.
+        raise InvalidGrant("the refresh token is bound to another DPoP key")
     new_token = f"{grant.grant_id}.{secrets.token_urlsafe(32)}"
     # The scope is checked before rotating: a refused request must leave the client's token
     # usable (rotating first would make its next, legitimate use look like a replay).
@@ -191,20 +222,26 @@ def refresh(p: Provider, client: Client, token: str, scope: str | None) -> dict[
     if citizen_who_may_sign_in(p, grant.subject) is None:
         p.durable.revoke_grant(grant.grant_id, now)
         raise InvalidGrant("the account can no longer sign in")
-    return _token_response(p, client, grant, scopes, nonce=None, refresh_token=new_token)
+    return _token_response(p, client, grant, scopes, nonce=None, refresh_token=new_token,
+                           jkt=jkt)
 
 
 def _token_response(p: Provider, client: Client, grant: Grant, scopes: frozenset[str], *,
-                    nonce: str | None, refresh_token: str | None) -> dict[str, Any]:
+                    nonce: str | None, refresh_token: str | None,
+                    jkt: str | None) -> dict[str, Any]:
     now = p.now()
     ttl = p.settings.access_token_ttl
     access = secrets.token_urlsafe(32)
-    p.ephemeral.put(f"at:{_h(access)}", {
+    record: dict[str, Any] = {
         "client_id": client.client_id, "grant_id": grant.grant_id,
         "scopes": sorted(scopes), "iat": int(now), "exp": now + ttl,
-    }, ttl)
+    }
+    if jkt is not None:
+        record["cnf"] = {"jkt": jkt}  # RFC 9449 §6: the token's confirmation key
+    p.ephemeral.put(f"at:{_h(access)}", record, ttl)
     body: dict[str, Any] = {
-        "access_token": access, "token_type": "Bearer", "expires_in": ttl,
+        # RFC 9449 §5: token_type DPoP for a bound access token.
+        "access_token": access, "token_type": "DPoP" if jkt else "Bearer", "expires_in": ttl,
         "scope": " ".join(sorted(scopes)),
         "id_token": _id_token(p, client, grant, scopes, nonce=nonce, access=access),
     }
@@ -294,15 +331,22 @@ def introspect(p: Provider, client: Client, token: str) -> dict[str, Any]:
     info = access_token_info(p, token)
     if info is not None and info["client_id"] == client.client_id:
         grant: Grant = info["grant"]
-        return {"active": True, "token_type": "Bearer", "scope": " ".join(info["scopes"]),
+        body = {"active": True, "token_type": "DPoP" if "cnf" in info else "Bearer",
+                "scope": " ".join(info["scopes"]),
                 "client_id": client.client_id, "exp": int(info["exp"]), "iat": info["iat"],
                 "sub": p.subject(client, grant.subject), "aud": client.client_id,
                 "iss": p.issuer}
+        if "cnf" in info:  # RFC 9449 §6.2: the resource server checks proofs against it
+            body["cnf"] = info["cnf"]
+        return body
     grant_or_none = p.durable.grant(token.partition(".")[0])
     if grant_or_none is not None and grant_or_none.client_id == client.client_id \
             and grant_or_none.refresh_hash == _h(token) and grant_or_none.live(p.now()):
-        return {"active": True, "token_type": "refresh_token",
+        body = {"active": True, "token_type": "refresh_token",
                 "scope": " ".join(sorted(grant_or_none.scopes)), "client_id": client.client_id,
                 "exp": int(grant_or_none.expires_at),
                 "sub": p.subject(client, grant_or_none.subject), "iss": p.issuer}
+        if grant_or_none.details.get("jkt"):  # RFC 9449 §5: bound to the same key
+            body["cnf"] = {"jkt": grant_or_none.details["jkt"]}
+        return body
     return {"active": False}

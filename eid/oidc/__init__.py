@@ -4,8 +4,8 @@ Framework-free. For portals: :class:`RelyingParty` (the code flow with PKCE,
 state, nonce, ``iss`` checks, ID-token verification, userinfo, refresh,
 revocation, logout) and the one rule for ``next=`` paths
 (:func:`safe_local_path`). For the provider: PKCE checks, registered clients,
-pairwise subjects, the key store and dynamic client registration (RFC 7591),
-which the login service wires to HTTP.
+pairwise subjects, DPoP proofs and nonces, the key store and dynamic client
+registration (RFC 7591), which the login service wires to HTTP.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from eid.oidc.clients import (
 )
 from eid.oidc.discovery import ProviderMetadata
 from eid.oidc.dpop import DpopKey
+from eid.oidc.dpop_nonce import DpopNonces
+from eid.oidc.dpop_proof import DPOP_ALGS, DpopProof, jwk_thumbprint, verify_dpop_proof
 from eid.oidc.http import HttpClient, HttpResponse, StdlibHttpClient
 from eid.oidc.jwe import encrypt_jwe, encryption_jwk
 from eid.oidc.keystore import (
@@ -43,12 +45,15 @@ __all__ = [
     "AUTH_METHODS",
     "DEFAULT_ACTIVATION_DELAY",
     "DEFAULT_ALGS",
+    "DPOP_ALGS",
     "JWKS_MAX_AGE",
     "MIN_SAFE_DELAY",
     "SECRET_AUTH_METHODS",
     "Client",
     "ClientRegistry",
     "DpopKey",
+    "DpopNonces",
+    "DpopProof",
     "HttpClient",
     "HttpResponse",
     "KeyState",
@@ -66,6 +71,7 @@ __all__ = [
     "encrypt_jwe",
     "encryption_jwk",
     "hash_client_secret",
+    "jwk_thumbprint",
     "key_states",
     "load_clients",
     "make_pkce",
@@ -73,5 +79,6 @@ __all__ = [
     "quote_path",
     "s256",
     "safe_local_path",
+    "verify_dpop_proof",
     "verify_pkce",
 ]

@@ -215,7 +215,7 @@ class RelyingParty:
             resp = self._http.request("GET", url,
                                       headers={"Authorization": f"Bearer {access_token}"})
         else:
-            resp = self._with_dpop("GET", url, None, access_token=access_token)
+            resp = self._with_dpop("GET", url, lambda: ({}, None), access_token=access_token)
         body = self._ok_json(resp)
         if body.get("sub") != subject:
             raise LoginError("userinfo is about another subject", code="userinfo_sub_mismatch")
@@ -270,9 +270,19 @@ class RelyingParty:
 
     # --- plumbing -----------------------------------------------------------------------
     def _post(self, endpoint: str, form: dict[str, str]) -> HttpResponse:
+        url = self.metadata.endpoint(endpoint)
+        if self._dpop is not None and endpoint in ("token_endpoint",
+                                                   "pushed_authorization_request_endpoint"):
+            return self._with_dpop("POST", url, lambda: self._authenticated(form))
+        headers, body = self._authenticated(form)
+        return self._http.request("POST", url, headers=headers, form=body)
+
+    def _authenticated(self, form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        """``(headers, body)`` of ``form`` with this client's authentication. Built anew
+        for each send: a client assertion is single-use (RFC 7523 §3, ``jti``), so the
+        DPoP nonce retry must not replay the first one."""
         headers: dict[str, str] = {}
         body = dict(form)
-        url = self.metadata.endpoint(endpoint)
         if self._auth_method == "client_secret_basic":
             headers["Authorization"] = basic_auth(self.client_id, self._secret)
         elif self._auth_method == "client_secret_post":
@@ -280,10 +290,7 @@ class RelyingParty:
         else:
             body.update(client_id=self.client_id, client_assertion_type=_JWT_BEARER,
                         client_assertion=self._client_assertion())
-        if self._dpop is not None and endpoint in ("token_endpoint",
-                                                   "pushed_authorization_request_endpoint"):
-            return self._with_dpop("POST", url, body, headers=headers)
-        return self._http.request("POST", url, headers=headers, form=body)
+        return headers, body
 
     def _client_assertion(self) -> str:
         # OIDC Core §9 private_key_jwt (RFC 7523 §3): iss = sub = client_id, aud = the
@@ -294,15 +301,19 @@ class RelyingParty:
                   "jti": secrets.token_urlsafe(24), "iat": now, "exp": now + 60}
         return sign_token(claims, self._private_key, typ=None)
 
-    def _with_dpop(self, method: str, url: str, form: dict[str, str] | None, *,
-                   headers: dict[str, str] | None = None, access_token: str | None = None
-                   ) -> HttpResponse:
-        """Send with a DPoP proof; retry once with the server's nonce (RFC 9449 §8, §9)."""
+    def _with_dpop(self, method: str, url: str,
+                   request: Callable[[], tuple[dict[str, str], dict[str, str] | None]], *,
+                   access_token: str | None = None) -> HttpResponse:
+        """Send with a DPoP proof; retry once with the server's nonce (RFC 9449 §8, §9).
+
+        ``request`` gives the headers and form of each try (see :meth:`_authenticated`).
+        """
         assert self._dpop is not None  # noqa: S101 - callers check
         origin = urllib.parse.urlsplit(url).netloc
         resp = None
         for _ in range(2):
-            extra = dict(headers or {})
+            headers, form = request()
+            extra = dict(headers)
             extra["DPoP"] = self._dpop.proof(method, url, access_token=access_token,
                                              nonce=self._dpop_nonces.get(origin))
             if access_token is not None:

@@ -1,4 +1,5 @@
-"""``eid token mint``: a signed ID token and the JWKS that verifies it, for testers
+"""``eid token mint`` (a signed ID token and the JWKS that verifies it) and
+``eid token client-assertion`` (a ``private_key_jwt`` client assertion), for testers
 whose portals are written in other languages."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import sys
 from typing import Any
 
 from eid.errors import ConfigurationError
+from eid.testing.dpop_cli import register_dpop_proof
 
 __all__ = ["register"]
 
@@ -48,6 +50,26 @@ def mint(args: argparse.Namespace) -> int:
     return 0
 
 
+def client_assertion(args: argparse.Namespace) -> int:
+    from eid.signing import SigningKey, load_signing_keys, public_jwks
+    from eid.testing.assertions import make_client_assertion
+
+    if args.key_file:
+        keys = load_signing_keys(args.key_file)
+        if args.kid is None and len(keys) != 1:
+            raise ConfigurationError(f"--kid is needed: the file holds {sorted(keys)}",
+                                     code="usage")
+        key = keys.get(args.kid) if args.kid else next(iter(keys.values()))
+        if key is None:
+            raise ConfigurationError(f"no key {args.kid!r} in {args.key_file}", code="usage")
+    else:
+        key, _ = SigningKey.generate(args.alg, args.kid or "client-assertion-test")
+    print(make_client_assertion(args.client_id, args.aud, key, lifetime=args.lifetime))
+    if not args.key_file:  # a fresh key: its JWKS is what the client must register
+        print(json.dumps(public_jwks([key])), file=sys.stderr)
+    return 0
+
+
 def register(sub: Any) -> None:
     token = sub.add_parser("token", help="test tokens for portal testers")
     actions = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
@@ -70,3 +92,17 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object with both")
     p.add_argument("--token-only", action="store_true", help="JWKS to stderr")
     p.set_defaults(func=mint)
+    c = actions.add_parser(
+        "client-assertion", help="print a private_key_jwt client assertion (RFC 7523)",
+        description="Sign a client assertion (iss = sub = client id, a fresh jti) with the "
+                    "client's private key; without --key-file a fresh key is made and its "
+                    "JWKS printed to stderr.")
+    c.add_argument("--client-id", required=True)
+    c.add_argument("--aud", required=True, help="the provider's issuer identifier")
+    c.add_argument("--key-file", help="private JWKs ({\"keys\": [...]})")
+    c.add_argument("--kid", help="which key of --key-file (or the fresh key's kid)")
+    c.add_argument("--alg", default="ES256", choices=["ES256", "PS256"],
+                   help="for a fresh key only")
+    c.add_argument("--lifetime", type=int, default=60, help="seconds until exp (max 300)")
+    c.set_defaults(func=client_assertion)
+    register_dpop_proof(actions)

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from eid.errors import InvalidClient, InvalidRequest, InvalidToken, UnsupportedGrantType
-from eid.oidc.clients import Client
+from eid.errors import InvalidRequest, InvalidToken, UnsupportedGrantType
 from eid.prefill import claims_for
-from service.params import Params, basic_credentials, collect
-from service.provider import Provider, provider
+from service.client_auth import authenticate_client
+from service.dpop import add_nonce_header, token_proof, userinfo_proof
+from service.params import Params, collect
+from service.provider import provider
 from service.tokens import (
     access_token_info,
     citizen_who_may_sign_in,
@@ -34,6 +35,11 @@ bp = Blueprint("api", __name__)
 @bp.before_request
 def _mark_api() -> None:
     g.api = True
+
+
+@bp.after_request
+def _dpop_nonce(response: Response) -> Response:
+    return add_nonce_header(provider(), response)
 
 
 def _no_store(body: dict[str, Any], status: int = 200) -> ResponseReturnValue:
@@ -55,48 +61,26 @@ def _params() -> Params:
     return params
 
 
-def authenticate_client(p: Provider, params: Params) -> Client:
-    """RFC 6749 §2.3.1: ``client_secret_basic`` or ``client_secret_post``, never both.
-
-    :raises InvalidClient: missing, malformed or failed authentication.
-    :raises InvalidRequest: more than one method in one request.
-    """
-    header = request.headers.get("Authorization", "")
-    form_secret = params.values.get("client_secret")
-    if header.partition(" ")[0].lower() == "basic":
-        # Set before parsing: a malformed header, too, is answered with the Basic
-        # challenge (RFC 6749 §5.2, RFC 7235 §3.1).
-        g.basic_auth = True
-        client_id, secret = basic_credentials(header)
-        if form_secret is not None:
-            raise InvalidRequest("use one client authentication method, not two")
-        form_id = params.values.get("client_id")
-        if form_id is not None and form_id != client_id:
-            raise InvalidRequest("client_id differs from the authenticated client")
-        return p.clients.authenticate(client_id, secret, "client_secret_basic")
-    if form_secret is not None:
-        return p.clients.authenticate(params.values.get("client_id"), form_secret,
-                                      "client_secret_post")
-    raise InvalidClient("client authentication is required")
-
-
 @bp.post("/token")
 def token() -> ResponseReturnValue:
     p = provider()
     params = _params()
     client = authenticate_client(p, params)
     grant_type = params.get("grant_type")
+    jkt = token_proof(p, client) if grant_type in ("authorization_code", "refresh_token") \
+        else None
     if grant_type == "authorization_code":
         code = params.get("code")
         if code is None:
             raise InvalidRequest("code is required")
         body = redeem_code(p, client, code, params.get("redirect_uri"),
-                           params.get("code_verifier"))
+                           params.get("code_verifier"), jkt=jkt)
     elif grant_type == "refresh_token":
         token_value = params.get("refresh_token")
         if token_value is None:
             raise InvalidRequest("refresh_token is required")
-        body = refresh(p, client, token_value, " ".join(params.words("scope")) or None)
+        body = refresh(p, client, token_value, " ".join(params.words("scope")) or None,
+                       jkt=jkt)
     elif not grant_type:
         raise InvalidRequest("grant_type is required")
     else:
@@ -104,8 +88,9 @@ def token() -> ResponseReturnValue:
     return _no_store(body)
 
 
-def _bearer_token() -> str:
-    """RFC 6750 §2.1 (header) or §2.2 (form body of a POST); never both, never the query."""
+def _access_token() -> tuple[str, str]:
+    """``(scheme, token)``: RFC 6750 §2.1 (header) or §2.2 (form body of a POST), never
+    both, never the query; or RFC 9449 §7.1 ``Authorization: DPoP``."""
     header = request.headers.get("Authorization", "")
     in_body = request.method == "POST" and request.mimetype == \
         "application/x-www-form-urlencoded" and "access_token" in request.form
@@ -113,13 +98,15 @@ def _bearer_token() -> str:
         _params()  # one access_token, capped like every parameter
     if header:
         scheme, _, value = header.partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
+        if scheme.lower() == "dpop":
+            g.dpop_resource = True  # errors answer with the DPoP challenge (§7.1)
+        if scheme.lower() not in ("bearer", "dpop") or not value.strip():
             raise InvalidToken("malformed Authorization header")
         if in_body:
             raise InvalidRequest("access token in both header and body")
-        return value.strip()
+        return scheme.lower(), value.strip()
     if in_body:
-        return request.form["access_token"]
+        return "bearer", request.form["access_token"]
     g.no_token = True
     raise InvalidToken("access token required")
 
@@ -127,9 +114,11 @@ def _bearer_token() -> str:
 @bp.route("/userinfo", methods=["GET", "POST"])
 def userinfo() -> ResponseReturnValue:
     p = provider()
-    info = access_token_info(p, _bearer_token())
+    scheme, token_value = _access_token()
+    info = access_token_info(p, token_value)
     if info is None:
         raise InvalidToken("the access token is invalid, expired or revoked")
+    userinfo_proof(p, scheme, token_value, info)
     grant = info["grant"]
     client = p.clients.get(info["client_id"])
     citizen = citizen_who_may_sign_in(p, grant.subject)

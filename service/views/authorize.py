@@ -36,9 +36,10 @@ from eid.verify import acr_satisfies
 from service.authz_request import AuthorizationRequest, load_request, parse_request, save_request
 from service.errors import redirect_to_client
 from service.i18n import choose_lang
+from service.par import is_pushed_uri, load_pushed
 from service.params import MAX_LENGTHS, collect
 from service.provider import Provider, provider
-from service.sessions import LoginSession, current_session, start_session
+from service.sessions import LoginSession, browser_key, current_session, start_session
 from service.tokens import citizen_who_may_sign_in, issue_code
 
 __all__ = ["TEST_IDENTITY_HEADER", "bp", "proceed"]
@@ -64,7 +65,12 @@ def authorize() -> Response:
     # Error pages too are in the asked language (an oversized value is refused below).
     ui_locales = params.get("ui_locales") or ""
     choose_lang(ui_locales if len(ui_locales) <= MAX_LENGTHS["ui_locales"] else None)
-    req = parse_request(p, params)
+    if is_pushed_uri(params.values.get("request_uri") or ""):
+        # RFC 9126 §4: the pushed request, and nothing else of this one.
+        req = load_pushed(p, params, browser=browser_key())
+        g.redirect_target = (req.redirect_uri, req.state)
+    else:
+        req = parse_request(p, params)
     if p.mock is not None:
         # After parse_request: the client and redirect URI are trusted, so the
         # injected error goes back to the portal with state and iss.

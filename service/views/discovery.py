@@ -11,7 +11,9 @@ from typing import Any
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from eid.oidc.clients import SECRET_AUTH_METHODS
+from eid.oidc import DPOP_ALGS
+from eid.oidc.client_assertion import ASSERTION_ALGS
+from eid.oidc.clients import AUTH_METHODS
 from eid.oidc.keystore import JWKS_MAX_AGE
 from eid.verify import ACR_LEVELS
 from service.i18n import LANGS
@@ -53,9 +55,16 @@ def metadata(p: Provider) -> dict[str, Any]:
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": list(SECRET_AUTH_METHODS),
-        "revocation_endpoint_auth_methods_supported": list(SECRET_AUTH_METHODS),
-        "introspection_endpoint_auth_methods_supported": list(SECRET_AUTH_METHODS),
+        "pushed_authorization_request_endpoint": f"{base}/par",
+        # RFC 9126 §5: global; a client's own requirement is its client metadata.
+        "require_pushed_authorization_requests": False,
+        # The same methods everywhere a client authenticates (service.client_auth).
+        "token_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
+        "revocation_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "revocation_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
+        "introspection_endpoint_auth_methods_supported": list(AUTH_METHODS),
+        "introspection_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
         "subject_types_supported": ["pairwise", "public"],
         "id_token_signing_alg_values_supported": list(p.keys.algorithms),
         "acr_values_supported": list(ACR_LEVELS),
@@ -68,6 +77,8 @@ def metadata(p: Provider) -> dict[str, Any]:
         "ui_locales_supported": list(LANGS),
         "display_values_supported": ["page", "popup"],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        # RFC 9449 §5.1; FAPI 2.0 §5.4.1 for the list.
+        "dpop_signing_alg_values_supported": list(DPOP_ALGS),
         **registration,
     }
 

@@ -55,12 +55,18 @@ def test_discovery_advertises_only_what_is_true(flow: Flow) -> None:
     assert meta["claims_parameter_supported"] is True
     assert meta["request_parameter_supported"] is False
     assert meta["authorization_response_iss_parameter_supported"] is True
-    assert set(meta["token_endpoint_auth_methods_supported"]) == {
-        "client_secret_basic", "client_secret_post"}
+    for endpoint in ("token", "revocation", "introspection"):
+        assert set(meta[f"{endpoint}_endpoint_auth_methods_supported"]) == {
+            "client_secret_basic", "client_secret_post", "private_key_jwt"}
+        assert meta[f"{endpoint}_endpoint_auth_signing_alg_values_supported"] == [
+            "ES256", "PS256"]
+    assert meta["pushed_authorization_request_endpoint"] == f"{flow.issuer}/par"
+    assert meta["require_pushed_authorization_requests"] is False
     catalogue = default_catalogue()
     assert set(catalogue.scopes) | {"offline_access"} == set(meta["scopes_supported"])
     assert {a.claim for a in catalogue.attributes.values()} <= set(meta["claims_supported"])
-    for name in ("authorization", "token", "userinfo", "revocation", "introspection"):
+    for name in ("authorization", "token", "userinfo", "revocation", "introspection",
+                 "pushed_authorization_request"):
         path = meta[f"{name}_endpoint"].removeprefix(flow.issuer)
         assert flow.api.open(path, method="OPTIONS").status_code != 404
     jwks = flow.api.get(meta["jwks_uri"].removeprefix(flow.issuer)).json

@@ -1,0 +1,150 @@
+"""The fapi2 profile on the login service: codes (FAPI 2.0 §5.3.2.1), and the happy flow
+of a real client (eid.oidc.RelyingParty: PAR + private_key_jwt) against the service.
+
+DPoP is not part of these flows yet; the happy flow uses the test-local PAR client
+(not fapi2) so that it keeps passing once fapi2 clients must use DPoP.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+from flask import Flask
+from freezegun import freeze_time
+
+from eid.errors import OAuthError
+from eid.oidc import RelyingParty
+from eid.oidc.http import HttpResponse
+from service import create_app
+from service.config import Settings
+from tests.service.fapi import (
+    FAPI_ID,
+    FAPI_REDIRECT,
+    PAR_ID,
+    PAR_REDIRECT,
+    add_par_client,
+    authorize_pushed,
+    client_key,
+    code_of,
+    pushed,
+    redeem,
+    request_uri,
+)
+from tests.service.flow import Flow, query
+
+
+@pytest.fixture
+def long_code_app(settings: Settings) -> Flask:
+    """The service with a general code lifetime beyond what fapi2 allows."""
+    app = create_app({"TESTING": True,
+                      "EID_SETTINGS": settings.with_(test_mode=True, code_ttl=600)})
+    add_par_client(app)
+    return app
+
+
+def test_fapi2_attempt_reuse_authorization_code_after_one_second(long_code_app: Flask) -> None:
+    flow = Flow(long_code_app)
+    with freeze_time() as clock:
+        auth = pushed(flow)
+        code = code_of(authorize_pushed(flow, FAPI_ID, request_uri(flow, auth)))
+        first = redeem(flow, auth, code)
+        assert first.status_code == 200, first.json
+        clock.tick(1)
+        again = redeem(flow, auth, code)
+    assert again.status_code == 400 and again.json["error"] == "invalid_grant"
+
+
+def test_fapi2_ensure_expired_authorization_code_rejected(long_code_app: Flask) -> None:
+    # FAPI 2.0 §5.3.2.1: 60 s at most for a fapi2 client, though the service allows 600.
+    flow = Flow(long_code_app)
+    with freeze_time() as clock:
+        auth = pushed(flow)
+        code = code_of(authorize_pushed(flow, FAPI_ID, request_uri(flow, auth)))
+        clock.tick(61)
+        r = redeem(flow, auth, code)
+    assert r.status_code == 400 and r.json["error"] == "invalid_grant"
+
+
+def test_code_lifetime_of_other_clients_is_the_services(long_code_app: Flask) -> None:
+    flow = Flow(long_code_app)
+    with freeze_time() as clock:
+        auth = pushed(flow, PAR_ID, PAR_REDIRECT)
+        code = code_of(authorize_pushed(flow, PAR_ID, request_uri(flow, auth)))
+        clock.tick(61)
+        assert redeem(flow, auth, code).status_code == 200
+
+
+def test_fapi2_ensure_authorization_code_bound_to_client(long_code_app: Flask) -> None:
+    flow = Flow(long_code_app)
+    auth = pushed(flow)
+    code = code_of(authorize_pushed(flow, FAPI_ID, request_uri(flow, auth)))
+    r = redeem(flow, auth, code, client_id=PAR_ID)  # another, authenticated client
+    assert r.status_code == 400 and r.json["error"] == "invalid_grant"
+
+
+class FlaskHttp:
+    """eid.oidc.HttpClient over Flask's test client (the portal's back end)."""
+
+    def __init__(self, app: Flask) -> None:
+        self._client = app.test_client()
+
+    def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+                form: dict[str, str] | None = None) -> HttpResponse:
+        parts = urllib.parse.urlsplit(url)
+        r = self._client.open(parts.path, method=method, query_string=parts.query,
+                              headers=headers or {}, data=form)
+        return HttpResponse(r.status_code, {k.lower(): v for k, v in r.headers.items()},
+                            r.get_data())
+
+
+def test_fapi2_happy_flow_par_private_key_jwt_with_relying_party(test_mode_app: Flask) -> None:
+    add_par_client(test_mode_app)
+    flow = Flow(test_mode_app)
+    rp = RelyingParty(issuer=flow.issuer, client_id=PAR_ID, redirect_uri=PAR_REDIRECT,
+                      private_key=client_key(), use_par=True,
+                      http=FlaskHttp(test_mode_app))
+    url, pending = rp.start_login(acr="LoA2")
+    params = query(url)
+    assert set(params) == {"client_id", "request_uri"}  # pushed (RFC 9126 §4)
+    r = flow.browser.get(url.removeprefix(flow.issuer),
+                         headers={"X-Eid-Test-Identity": "074078000101"})
+    assert r.status_code == 302 and r.location.startswith(PAR_REDIRECT)
+    result = rp.complete_login(query(r.location), pending)
+    assert result.acr == "LoA2"
+    assert result.userinfo["sub"] == result.subject
+    assert result.tokens.access_token
+
+
+
+def test_fapi2_happy_flow_with_dpop_and_private_key_jwt(test_mode_app: Flask) -> None:
+    # The whole FAPI 2.0 profile with the fapi2 fixture client: PAR, PKCE S256,
+    # private_key_jwt, DPoP with the server's nonces on PAR, token and userinfo.
+    flow = Flow(test_mode_app)
+    rp = RelyingParty(issuer=flow.issuer, client_id=FAPI_ID, redirect_uri=FAPI_REDIRECT,
+                      private_key=client_key(), use_par=True, dpop=True,
+                      http=FlaskHttp(test_mode_app))
+    url, pending = rp.start_login(acr="LoA2")
+    assert set(query(url)) == {"client_id", "request_uri"}
+    r = flow.browser.get(url.removeprefix(flow.issuer),
+                         headers={"X-Eid-Test-Identity": "074078000101"})
+    assert r.status_code == 302 and r.location.startswith(FAPI_REDIRECT)
+    result = rp.complete_login(query(r.location), pending)
+    assert result.tokens.token_type.lower() == "dpop"
+    assert result.userinfo["sub"] == result.subject
+    info = flow.app.extensions["eid"]
+    assert info.clients.get(FAPI_ID).fapi2
+
+
+def test_fapi2_client_without_dpop_is_refused_at_the_token_endpoint(
+        test_mode_app: Flask) -> None:
+    flow = Flow(test_mode_app)
+    rp = RelyingParty(issuer=flow.issuer, client_id=FAPI_ID, redirect_uri=FAPI_REDIRECT,
+                      private_key=client_key(), use_par=True,
+                      http=FlaskHttp(test_mode_app))
+    url, pending = rp.start_login(acr="LoA2")
+    r = flow.browser.get(url.removeprefix(flow.issuer),
+                         headers={"X-Eid-Test-Identity": "074078000101"})
+    with pytest.raises(OAuthError) as err:
+        rp.complete_login(query(r.location), pending)
+    assert err.value.code == "invalid_dpop_proof"
