@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
 
+from service.backchannel import install_sender
 from service.config import Settings
 from service.csrf import CSRF_FIELD, csrf_token
 from service.errors import register_error_handlers
@@ -69,6 +70,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(mock.control)
         app.register_blueprint(mock.picker)
     register_error_handlers(app)
+    install_sender(app, p, threaded=settings.backchannel_thread)
     app.jinja_env.globals.update(
         t=translate, lang=lang, csrf_token=csrf_token, csrf_field=CSRF_FIELD,
         switch_url=switch_url, langs=LANGS)

@@ -59,6 +59,9 @@ class Settings:
     registration_token: str | None = field(default=None, repr=False)
     # The scopes a client registered with the token may get (test mode: every known scope).
     registration_scopes: frozenset[str] = frozenset({"openid"})
+    # Deliver queued back-channel logouts from a thread of this process (service.backchannel);
+    # off only where a test drives the sender itself.
+    backchannel_thread: bool = True
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.issuer)

@@ -7,6 +7,10 @@ Channel Logout) is a separate random value, so an ID token never carries the
 key that would let someone replay the cookie; and an ID token carries it only
 as :func:`client_sid`, per sector like ``sub``, so portals of different sectors
 cannot link a citizen by it (issue 10 item 9).
+
+Which portals got an ID token in a session is kept beside the record
+(:func:`remember_client`), so that ending the session can tell each of them
+(OIDC Back-Channel Logout 1.0 §2.5; :mod:`service.backchannel`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,10 @@ from eid.oidc.clients import Client
 from service.provider import Provider, provider
 
 __all__ = ["LoginSession", "browser_key", "client_sid", "current_session", "end_session",
-           "start_session"]
+           "remember_client", "session_clients", "start_session"]
+
+#: How many token issuances of one session are remembered for back-channel logout.
+_MAX_CLIENTS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +48,18 @@ class LoginSession:
 
 
 def start_session(id_number: str, acr: str, amr: tuple[str, ...]) -> LoginSession:
-    """Sign ``id_number`` in (replacing any earlier session: no session fixation)."""
+    """Sign ``id_number`` in (replacing any earlier session: no session fixation).
+
+    The new session gets a new cookie key always; it keeps the ``sid`` of the session
+    it replaces when that was the same citizen's (a re-authentication), so portals that
+    signed in under the earlier login are still reached by its back-channel logout.
+    """
     p = provider()
-    end_session()
+    earlier = end_session()
     session.pop("csrf", None)  # a new CSRF token for the signed-in session
-    record = LoginSession(id_number, int(p.now()), acr, amr, secrets.token_urlsafe(16))
+    sid = earlier.sid if earlier is not None and earlier.id_number == id_number \
+        else secrets.token_urlsafe(16)
+    record = LoginSession(id_number, int(p.now()), acr, amr, sid)
     key = secrets.token_urlsafe(32)
     p.ephemeral.put(f"session:{key}", record.as_dict(), p.settings.session_ttl)
     session["sk"] = key
@@ -65,11 +79,45 @@ def current_session() -> LoginSession | None:
                         tuple(raw["amr"]), raw["sid"])
 
 
-def end_session() -> None:
-    """Sign out: drop the server-side record and the cookie's key."""
+def end_session() -> LoginSession | None:
+    """Sign out: drop the server-side record and the cookie's key.
+
+    :returns: the session that ended (its portals are to be told), or ``None``.
+    """
+    ended = current_session()
     key = session.pop("sk", None)
     if isinstance(key, str):
         provider().ephemeral.delete(f"session:{key}")
+    return ended
+
+
+def remember_client(p: Provider, sid: str, client_id: str) -> None:
+    """Note that ``client_id`` got an ID token in the session ``sid``.
+
+    One numbered entry per issuance, numbered by an atomic counter, so concurrent
+    token requests of several portals never overwrite each other (a read-modify-
+    write of one list would lose one), on the memory store and on Redis alike.
+    """
+    ttl = p.settings.session_ttl
+    n = p.ephemeral.incr(f"sid-clients:{sid}", ttl)
+    if n <= _MAX_CLIENTS:
+        p.ephemeral.put(f"sid-client:{sid}:{n}", {"client_id": client_id}, ttl)
+
+
+def session_clients(p: Provider, sid: str) -> list[str]:
+    """The clients that got an ID token in the session ``sid``, each once, in order.
+
+    Entries are read up to the first missing number: the counter itself is not
+    read back (backends store counters in their own format).
+    """
+    seen: dict[str, None] = {}
+    for n in range(1, _MAX_CLIENTS + 1):
+        entry = p.ephemeral.get(f"sid-client:{sid}:{n}")
+        if entry is None:
+            break
+        if isinstance(entry.get("client_id"), str):
+            seen[entry["client_id"]] = None
+    return list(seen)
 
 
 def browser_key() -> str:

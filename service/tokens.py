@@ -51,7 +51,7 @@ from eid.verify import ALGORITHMS, token_hash
 from service.authz_request import AuthorizationRequest
 from service.protected import encrypt_for
 from service.provider import OFFLINE_ACCESS, Provider
-from service.sessions import LoginSession, client_sid
+from service.sessions import LoginSession, client_sid, remember_client
 
 __all__ = [
     "FAPI2_CODE_TTL",
@@ -160,6 +160,8 @@ def redeem_code(p: Provider, client: Client, code: str, redirect_uri: str | None
         expires_at=now + (p.settings.refresh_ttl if offline else p.settings.access_token_ttl),
     )
     _save_grant_under_consent(p, grant, data)
+    # Back-channel logout tells every portal that got an ID token in the session.
+    remember_client(p, data["sid"], client.client_id)
     return _token_response(p, client, grant, scopes, nonce=data["nonce"],
                            refresh_token=refresh_token, jkt=jkt)
 

@@ -1,4 +1,5 @@
-"""Durable state: signing keys, consents, grants and instance secrets, in SQLite by default.
+"""Durable state: signing keys, consents, grants, instance secrets and queued back-channel
+logouts, in SQLite by default.
 
 A file under the service's instance folder (or ``:memory:`` for tests) keeps
 what must survive a restart: the signing keys (so issued tokens stay
@@ -20,6 +21,11 @@ under, and its grant is stored only if that epoch is still current and the
 consent still covers it, checked in the transaction that inserts the grant: a
 code issued before a revocation, or redeemed while one commits, never yields a
 live grant.
+
+Back-channel logouts waiting for a portal that is down are durable too: a queue
+the service restarts with (a deploy, a crash) must not drop them, and each
+sender claims a notice with a lease in one transaction, so several worker
+processes share the queue without sending a notice twice at once.
 """
 
 from __future__ import annotations
@@ -37,8 +43,8 @@ from typing import Any, Protocol
 from eid.errors import StorageError
 from eid.storage.private_files import prepare_private_file
 
-__all__ = ["Consent", "DurableStore", "Grant", "RegisteredClient", "SqliteDurableStore",
-           "StoredKey"]
+__all__ = ["Consent", "DurableStore", "Grant", "LogoutNotice", "RegisteredClient",
+           "SqliteDurableStore", "StoredKey"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS signing_keys (
@@ -55,6 +61,12 @@ CREATE TABLE IF NOT EXISTS grants (
     created_at REAL NOT NULL, expires_at REAL NOT NULL, revoked_at REAL
 );
 CREATE INDEX IF NOT EXISTS grants_by_subject ON grants (subject, client_id);
+CREATE TABLE IF NOT EXISTS logout_notices (
+    notice_id TEXT PRIMARY KEY, client_id TEXT NOT NULL, subject TEXT NOT NULL,
+    sid TEXT NOT NULL, created_at REAL NOT NULL, attempts INTEGER NOT NULL,
+    due_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS logout_notices_due ON logout_notices (due_at);
 CREATE TABLE IF NOT EXISTS revocations (
     subject TEXT NOT NULL, client_id TEXT NOT NULL, epoch INTEGER NOT NULL,
     revoked_at REAL NOT NULL, PRIMARY KEY (subject, client_id)
@@ -129,6 +141,24 @@ class Grant:
     def live(self, now: float) -> bool:
         """Neither revoked nor expired at ``now``."""
         return self.revoked_at is None and now < self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class LogoutNotice:
+    """A back-channel logout still to deliver (OIDC Back-Channel Logout 1.0 §2.5).
+
+    It holds what the portal may see, never the ID number: ``subject`` and ``sid``
+    are the values this client got in its ID token (pairwise). The logout token
+    itself is signed afresh for each attempt, since receivers refuse an old ``iat``.
+    """
+
+    notice_id: str
+    client_id: str
+    subject: str
+    sid: str
+    created_at: float
+    attempts: int = 0
+    due_at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +251,29 @@ class DurableStore(Protocol):
 
     def revoke_grants(self, subject: str, client_id: str, at: float) -> int:
         """Revoke every grant of ``subject`` for ``client_id``; how many were live."""
+        ...
+
+    def add_logout_notices(self, notices: list[LogoutNotice]) -> None:
+        """Queue back-channel logouts (all or none)."""
+        ...
+
+    def claim_logout_notices(self, now: float, lease: float, limit: int) -> list[LogoutNotice]:
+        """Up to ``limit`` notices due at ``now``, oldest due first, each made due again only
+        ``lease`` seconds later in the same step: two senders never claim the same notice,
+        and a sender that dies mid-delivery leaves it to be retried, not lost.
+        """
+        ...
+
+    def reschedule_logout_notice(self, notice_id: str, attempts: int, due_at: float) -> None:
+        """Record a failed attempt: ``attempts`` so far, next try at ``due_at``."""
+        ...
+
+    def drop_logout_notice(self, notice_id: str) -> None:
+        """Forget a notice: delivered, refused by its portal, or given up on."""
+        ...
+
+    def next_logout_due(self) -> float | None:
+        """When the earliest queued notice is due, or ``None`` for an empty queue."""
         ...
 
     def instance_secret(self, name: str, size: int = 32) -> bytes:
@@ -481,6 +534,35 @@ class SqliteDurableStore:
                              " WHERE subject = ? AND client_id = ? AND revoked_at IS NULL",
                              (at, subject, client_id))
             return cur.rowcount
+
+    def add_logout_notices(self, notices: list[LogoutNotice]) -> None:
+        with self._tx() as db:
+            db.executemany("INSERT INTO logout_notices VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [(n.notice_id, n.client_id, n.subject, n.sid, n.created_at,
+                             n.attempts, n.due_at) for n in notices])
+
+    def claim_logout_notices(self, now: float, lease: float, limit: int) -> list[LogoutNotice]:
+        with self._tx() as db:  # BEGIN IMMEDIATE: select and lease are one step
+            rows = db.execute("SELECT notice_id, client_id, subject, sid, created_at, attempts,"
+                              " due_at FROM logout_notices WHERE due_at <= ?"
+                              " ORDER BY due_at, notice_id LIMIT ?", (now, limit)).fetchall()
+            db.executemany("UPDATE logout_notices SET due_at = ? WHERE notice_id = ?",
+                           [(now + lease, r[0]) for r in rows])
+        return [LogoutNotice(*r) for r in rows]
+
+    def reschedule_logout_notice(self, notice_id: str, attempts: int, due_at: float) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE logout_notices SET attempts = ?, due_at = ? WHERE notice_id = ?",
+                       (attempts, due_at, notice_id))
+
+    def drop_logout_notice(self, notice_id: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM logout_notices WHERE notice_id = ?", (notice_id,))
+
+    def next_logout_due(self) -> float | None:
+        with self._tx() as db:
+            row = db.execute("SELECT MIN(due_at) FROM logout_notices").fetchone()
+        return None if row is None or row[0] is None else float(row[0])
 
     def instance_secret(self, name: str, size: int = 32) -> bytes:
         """The provider secret called ``name``, created (random) on first use and kept."""

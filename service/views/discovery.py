@@ -47,6 +47,9 @@ def metadata(p: Provider) -> dict[str, Any]:
         "revocation_endpoint": f"{base}/revoke",
         "introspection_endpoint": f"{base}/introspect",
         "end_session_endpoint": f"{base}/end-session",
+        # Back-Channel Logout 1.0 §2.1: logout tokens always carry sid (service.backchannel).
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
         "scopes_supported": [*p.catalogue.scopes, OFFLINE_ACCESS],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

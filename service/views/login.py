@@ -27,11 +27,12 @@ from eid.errors import PopulationError
 from eid.population.model import Citizen
 from eid.population.passwords import verify_password
 from service.authz_request import AuthorizationRequest, load_request, save_request
+from service.backchannel import sign_out
 from service.csrf import check_csrf
 from service.i18n import choose_lang
 from service.params import collect
 from service.provider import Provider, provider
-from service.sessions import end_session, start_session
+from service.sessions import current_session, start_session
 from service.views.authorize import ExpiredRequest
 
 __all__ = ["attempts_key", "bp", "pending_request", "render_login"]
@@ -134,6 +135,12 @@ def login_submit() -> ResponseReturnValue:
     citizen, reason = _check_password(p, id_number, password)
     if citizen is None or citizen.account is None:
         return render_login(p, req, req_id, id_number, reason)
+    signed_in = current_session()
+    if signed_in is not None and signed_in.id_number != citizen.id_number:
+        # Another citizen takes over this browser: the earlier one's portals are told.
+        # The same citizen signing in again (prompt=login, step-up) keeps the session's
+        # sid (start_session), so the portals of the earlier login stay signed in.
+        sign_out(p)
     start_session(citizen.id_number, citizen.account.level, ("pwd",))
     if req is not None and req_id is not None:
         req.fresh_login = True
@@ -146,5 +153,5 @@ def login_submit() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     check_csrf()
-    end_session()
+    sign_out(provider())
     return redirect(url_for("login.login", signed_out=1))

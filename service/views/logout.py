@@ -1,12 +1,21 @@
 """RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0).
 
 A portal sends the citizen to ``/end-session`` with ``id_token_hint``,
-``post_logout_redirect_uri`` and ``state``. The redirect URI must be
+``post_logout_redirect_uri``, ``state`` and ``ui_locales`` (§2). The hint is
+any ID token this provider signed, expired ones included (§4: the OP validates
+that it issued the token and should accept it even when ``exp`` has passed: a
+portal's ID token is routinely expired by logout time). The redirect URI must be
 registered for the client named by the hint or ``client_id`` (exact match,
-§3.1; otherwise an error page, never a redirect). The session ends at once
-when the hint names the signed-in session (its ``sid``); otherwise the
-citizen confirms on a page (§2: protects against forced logout).
-Not implemented: back-channel logout notifications to other portals.
+§3; otherwise an error page, never a redirect), and ``state`` comes back with
+it. The session ends at once only when the hint names the signed-in session
+(its ``sid``); without a hint, or with one of another session, the citizen
+confirms on a page first: §6 asks the OP to confirm when the request is not
+authenticated, since any site can link here and a silent logout is a nuisance
+(and, for a citizen mid-procedure at another portal, a denial of service).
+
+Every way a session ends here (and the "sign out" button of the login
+service) queues back-channel logouts for the session's portals
+(:mod:`service.backchannel`) without waiting for them.
 """
 
 from __future__ import annotations
@@ -17,12 +26,13 @@ from flask.typing import ResponseReturnValue
 from eid.errors import InvalidRedirectUri, InvalidRequest
 from eid.oidc.clients import Client
 from service.authz_request import read_id_token_hint
+from service.backchannel import sign_out
 from service.csrf import check_csrf
 from service.errors import redirect_to_client
 from service.i18n import choose_lang
 from service.params import collect
 from service.provider import provider
-from service.sessions import client_sid, current_session, end_session
+from service.sessions import client_sid, current_session
 
 __all__ = ["bp"]
 
@@ -69,7 +79,7 @@ def end_session_endpoint() -> ResponseReturnValue:
     # The hint carries the sid of its portal's sector (service.sessions.client_sid).
     if session is None or (claims is not None and hint_client is not None
                            and claims.get("sid") == client_sid(p, hint_client, session.sid)):
-        end_session()
+        sign_out(p)
         return _done(target, state)
     if target:
         g.form_action_origin = target  # the confirm form ends in a redirect to the portal
@@ -84,5 +94,5 @@ def confirm() -> ResponseReturnValue:
     choose_lang()
     client = p.clients.get(request.form.get("client_id"))
     target = _target(client, request.form.get("post_logout_redirect_uri"))
-    end_session()
+    sign_out(p)
     return _done(target, request.form.get("state") or None)
