@@ -1,8 +1,8 @@
-"""The fapi2 profile on the login service: codes (FAPI 2.0 §5.3.2.1), and the happy flow
-of a real client (eid.oidc.RelyingParty: PAR + private_key_jwt) against the service.
-
-DPoP is not part of these flows yet; the happy flow uses the test-local PAR client
-(not fapi2) so that it keeps passing once fapi2 clients must use DPoP.
+"""The fapi2 profile on the login service, named after the FAPI 2.0 test plan's checks:
+codes (FAPI 2.0 §5.3.2.1), PKCE, the citizen declining, and the happy flows of a real
+client (eid.oidc.RelyingParty) against the service: PAR + private_key_jwt with the
+test-local PAR client, and the whole profile (PAR + DPoP + private_key_jwt) with the
+fapi2 fixture client.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from flask import Flask
 from freezegun import freeze_time
 
 from eid.errors import OAuthError
-from eid.oidc import RelyingParty
+from eid.oidc import RelyingParty, make_pkce
 from eid.oidc.http import HttpResponse
 from service import create_app
 from service.config import Settings
@@ -27,11 +27,12 @@ from tests.service.fapi import (
     authorize_pushed,
     client_key,
     code_of,
+    push,
     pushed,
     redeem,
     request_uri,
 )
-from tests.service.flow import Flow, query
+from tests.service.flow import Authorization, Flow, query
 
 
 @pytest.fixture
@@ -148,3 +149,38 @@ def test_fapi2_client_without_dpop_is_refused_at_the_token_endpoint(
     with pytest.raises(OAuthError) as err:
         rp.complete_login(query(r.location), pending)
     assert err.value.code == "invalid_dpop_proof"
+
+
+def test_fapi2_user_rejects_authentication(test_mode_app: Flask) -> None:
+    # The citizen declines on the consent screen: access_denied goes back with the
+    # pushed state and iss (RFC 6749 §4.1.2.1, RFC 9207 §2).
+    flow = Flow(test_mode_app)
+    auth = pushed(flow)
+    uri = request_uri(flow, auth)
+    declined = Authorization({"client_id": FAPI_ID, "request_uri": uri}, auth.verifier)
+    result = flow.authorize(declined, consent="deny")
+    assert declined.response is not None
+    assert declined.response.location.startswith(FAPI_REDIRECT + "?")
+    assert result["error"] == "access_denied"
+    assert (result["state"], result["iss"]) == ("st-par", flow.issuer)
+    assert "code" not in result
+
+
+@pytest.mark.parametrize(("name", "change"), [
+    ("fapi2_ensure_pkce_required", {"code_challenge": None, "code_challenge_method": None}),
+    ("fapi2_ensure_pkce_plain_rejected", {"code_challenge_method": "plain"}),
+])
+def test_fapi2_pkce_is_required_at_par(test_mode_app: Flask, name: str,
+                                       change: dict[str, str | None]) -> None:
+    flow = Flow(test_mode_app)
+    r = push(flow, pushed(flow, **change))
+    assert (r.status_code, r.json["error"]) == (400, "invalid_request"), name
+
+
+def test_fapi2_ensure_wrong_pkce_verifier_rejected(test_mode_app: Flask) -> None:
+    flow = Flow(test_mode_app)
+    auth = pushed(flow)
+    code = code_of(authorize_pushed(flow, FAPI_ID, request_uri(flow, auth)))
+    wrong = Authorization(auth.params, make_pkce()[0])
+    r = redeem(flow, wrong, code)
+    assert (r.status_code, r.json["error"]) == (400, "invalid_grant")
