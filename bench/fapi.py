@@ -25,7 +25,10 @@ Contenders, all in the same interleaved rounds (see :mod:`bench._timing`):
   last nonce, as a portal would, and retries only when it rotates);
 * **FAPI**: ``eid-fapi-test-client`` (fapi2): PAR + private_key_jwt + DPoP, assertions and
   proofs at PAR and at the token endpoint, a proof at userinfo;
-* **FAPI+JWE**: encrypted ID tokens; a named slot until they land on main (printed as such).
+* **FAPI+JWE**: the FAPI flow with signed-then-encrypted ID tokens (``ECDH-ES+A256KW`` /
+  ``A256GCM`` to the portal's ``ec-p256-enc`` key of ``fixtures/keys/test-encryption-keys.json``;
+  a bench-local copy of the FAPI client registering it), decrypted by the relying party. Until
+  encrypted ID tokens are in this checkout it is a named slot, printed as not measured.
 
 The marginal cost of an addition is its flow's CPU time minus the plain flow's, taken per
 round (both measured under the same conditions) and then the median over the rounds.
@@ -37,7 +40,9 @@ import argparse
 import cProfile
 import dataclasses
 import importlib.metadata
+import inspect
 import io
+import json
 import platform
 import pstats
 import statistics
@@ -54,15 +59,17 @@ from flask import Flask
 
 from bench._timing import interleaved
 from eid.oidc import RelyingParty
+from eid.oidc.clients import Client
 from eid.oidc.http import HttpResponse
 from eid.signing import SigningKey, load_signing_keys
 from service import create_app
 from service.config import Settings
 
-__all__ = ["COLUMNS", "CONTENDERS", "PENDING", "contenders", "main", "service"]
+__all__ = ["COLUMNS", "CONTENDERS", "JWE_READY", "PENDING", "contenders", "main", "service"]
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 KEY_FILE: Final = ROOT / "fixtures" / "keys" / "test-signing-keys.json"
+ENC_KEY_FILE: Final = ROOT / "fixtures" / "keys" / "test-encryption-keys.json"
 CITIZEN: Final = "074078000101"  # fixtures/README.md: Nguyễn Văn Hùng, level 2
 PLAIN_ID: Final = "eid-test-client"
 PLAIN_SECRET: Final = "eid-test-secret"  # noqa: S105 - published in service/README.md
@@ -71,11 +78,22 @@ FAPI_ID: Final = "eid-fapi-test-client"
 FAPI_REDIRECT: Final = "http://127.0.0.1:9999/fapi-cb"
 PKJWT_ID: Final = "bench-private-key-jwt"
 PKJWT_REDIRECT: Final = "http://127.0.0.1:9999/bench-pkjwt-cb"
+JWE_ID: Final = "bench-fapi-jwe"
+JWE_REDIRECT: Final = "http://127.0.0.1:9999/bench-jwe-cb"
+JWE_KID: Final = "ec-p256-enc"
+#: OIDC Registration §2 id_token_encrypted_response_alg / _enc, as FAPI clients register them.
+JWE_ALGS: Final = ("ECDH-ES+A256KW", "A256GCM")
 
+#: Whether this checkout encrypts ID tokens (issue 12, encrypt) and the relying party decrypts.
+JWE_READY: Final = (
+    "id_token_encryption" in {f.name for f in dataclasses.fields(Client)}
+    and "decryption_keys" in inspect.signature(RelyingParty).parameters)
 #: Measured contenders, in table order; "plain" is the baseline.
-CONTENDERS: Final = ("plain", "+PAR", "+private_key_jwt", "+DPoP", "FAPI")
-#: Slots not measured yet, with the reason printed under the table.
-PENDING: Final = {"FAPI+JWE": "encrypted ID tokens are not on main yet (issue 12, encrypt)"}
+CONTENDERS: Final = ("plain", "+PAR", "+private_key_jwt", "+DPoP", "FAPI",
+                     *(("FAPI+JWE",) if JWE_READY else ()))
+#: Slots not measured, with the reason printed under the table.
+PENDING: Final = {} if JWE_READY else {
+    "FAPI+JWE": "encrypted ID tokens are not in this checkout yet (issue 12, encrypt)"}
 #: The table's columns, with their widths.
 COLUMNS: Final = (("contender", 16), ("flows", 5), ("flows/s", 7), ("CPU ms/flow", 11),
                   ("rate/plain", 10), ("CPU/plain", 9), ("+CPU ms", 7))
@@ -114,12 +132,27 @@ def service() -> Iterator[Flask]:
         # The FAPI client's keys and authentication without the rest of the fapi2 profile.
         local = dataclasses.replace(fapi, client_id=PKJWT_ID, redirect_uris=(PKJWT_REDIRECT,),
                                     profile="oidc", dpop_bound=False, require_par=False)
-        app.extensions["eid"] = dataclasses.replace(p, clients=p.clients.with_clients(local))
+        extra = [local]
+        if JWE_READY:
+            public = {k: v for k, v in _enc_jwk().items() if k != "d"}
+            # A dict, not keywords: the field exists only once encryption has landed.
+            jwe = dataclasses.replace(fapi, client_id=JWE_ID, redirect_uris=(JWE_REDIRECT,),
+                                      jwks={"keys": [*(fapi.jwks or {}).get("keys", []),
+                                                     public]},
+                                      **{"id_token_encryption": JWE_ALGS})
+            extra.append(jwe)
+        app.extensions["eid"] = dataclasses.replace(p, clients=p.clients.with_clients(*extra))
         yield app
 
 
 def _client_key(kid: str = "ec-p256-b") -> SigningKey:
     return load_signing_keys(KEY_FILE)[kid]
+
+
+def _enc_jwk() -> dict[str, object]:
+    keys = json.loads(ENC_KEY_FILE.read_text(encoding="utf-8"))["keys"]
+    jwk: dict[str, object] = next(k for k in keys if k["kid"] == JWE_KID)
+    return jwk
 
 
 def _flow(app: Flask, rp: RelyingParty, *, dpop: bool, counter: list[int]) -> Flow:
@@ -161,6 +194,10 @@ def contenders(app: Flask) -> tuple[dict[str, Flow], dict[str, list[int]]]:
         "+DPoP": (rp(PLAIN_ID, PLAIN_REDIRECT, client_secret=PLAIN_SECRET, dpop=True), True),
         "FAPI": (rp(FAPI_ID, FAPI_REDIRECT, private_key=key, use_par=True, dpop=True), True),
     }
+    if JWE_READY:
+        # require_encrypted_id_token follows from decryption_keys: a plain one is refused.
+        parties["FAPI+JWE"] = (rp(JWE_ID, JWE_REDIRECT, private_key=key, use_par=True,
+                                  dpop=True, decryption_keys={"keys": [_enc_jwk()]}), True)
     counters = {name: [0] for name in parties}
     flows = {name: _flow(app, party, dpop=dpop, counter=counters[name])
              for name, (party, dpop) in parties.items()}
