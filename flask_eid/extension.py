@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 
+from eid.datafiles import read_json
 from eid.errors import ConfigurationError
 from eid.oidc import HttpClient, RelyingParty
 from eid.storage import EphemeralStore, ephemeral_store_from_url
+from eid.verify import DecryptionKeys
 from flask_eid.csrf import csrf_token
 from flask_eid.state import LoginState
 from flask_eid.views import blueprint
@@ -24,7 +27,9 @@ class EidLogin:
     (default ``"openid profile"``), ``EID_AUTH_METHOD``, ``EID_SESSION_STORE_URL``
     (Redis URL for the server-side session store; memory by default),
     ``EID_SESSION_LIFETIME`` (seconds, default 3600), ``EID_POST_LOGOUT_REDIRECT_URI``,
-    ``EID_URL_PREFIX`` (default ``/auth``).
+    ``EID_URL_PREFIX`` (default ``/auth``), ``EID_DECRYPTION_KEYS`` (path to the
+    portal's private JWKS for encrypted ID tokens and userinfo, relative to the app's
+    root like ``app.config.from_file``; set, it makes plain ID tokens refused).
     """
 
     def __init__(self, app: Flask | None = None, *, http: HttpClient | None = None,
@@ -53,7 +58,8 @@ class EidLogin:
             issuer=cfg["EID_ISSUER"], client_id=cfg["EID_CLIENT_ID"],
             client_secret=cfg["EID_CLIENT_SECRET"], redirect_uri=redirect_uri,
             scopes=tuple(str(cfg.get("EID_SCOPES", "openid profile")).split()),
-            auth_method=cfg.get("EID_AUTH_METHOD", "client_secret_basic"), http=self._http)
+            auth_method=cfg.get("EID_AUTH_METHOD", "client_secret_basic"), http=self._http,
+            decryption_keys=_decryption_keys(cfg))
         store = self._store or ephemeral_store_from_url(cfg.get("EID_SESSION_STORE_URL"),
                                                         prefix="eid-portal:")
         app.extensions["eid_login"] = LoginState(
@@ -71,3 +77,16 @@ class EidLogin:
         """
         self._on_error = fn
         return fn
+
+
+def _decryption_keys(cfg: Any) -> DecryptionKeys | None:
+    """The private JWKS named by ``EID_DECRYPTION_KEYS``, parsed once at start-up.
+
+    :raises ConfigurationError: ``invalid_decryption_key`` for an unusable key set.
+    :raises DataFileMissing: the file is absent or unreadable.
+    :raises DataError: the file is not JSON.
+    """
+    path = cfg.get("EID_DECRYPTION_KEYS")
+    if not path:
+        return None
+    return DecryptionKeys.from_jwks(read_json(os.path.join(cfg.root_path, os.fspath(path))))

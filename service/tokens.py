@@ -49,6 +49,7 @@ from eid.signing import sign_token
 from eid.storage import Grant
 from eid.verify import ALGORITHMS, token_hash
 from service.authz_request import AuthorizationRequest
+from service.protected import encrypt_for
 from service.provider import OFFLINE_ACCESS, Provider
 from service.sessions import LoginSession, client_sid
 
@@ -268,9 +269,11 @@ def _id_token(p: Provider, client: Client, grant: Grant, scopes: frozenset[str],
     if (d.get("claims") or {}).get("id_token"):
         citizen = p.registry.get(grant.subject)
         claims.update(requested_claims(p, citizen, grant, scopes, "id_token"))
-    if p.mock is not None:  # the mock may inject a named fault into this token
-        return p.mock.sign_id_token(claims, key)
-    return sign_token(claims, key)
+    # The mock may inject a named fault into this token (before any encryption).
+    signed = p.mock.sign_id_token(claims, key) if p.mock is not None else sign_token(claims, key)
+    if client.id_token_encryption is not None:  # OIDC Core §10.2: signed, then encrypted
+        return encrypt_for(client, client.id_token_encryption, signed)
+    return signed
 
 
 def requested_claims(p: Provider, citizen: Citizen, grant: Grant, scopes: Iterable[str],

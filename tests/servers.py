@@ -6,6 +6,7 @@ and fails them in CI (``CI`` set), where `make test` must have installed it.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -25,6 +26,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+#: The node programs of the interop tests, with their package.json and lockfile.
+INTEROP = Path(__file__).resolve().parent / "interop"
+
+
 def require_binary(name: str, package: str) -> str:
     path = shutil.which(name)
     if path is None:
@@ -33,6 +38,18 @@ def require_binary(name: str, package: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def interop_node() -> str:
+    """node, with tests/interop's packages installed from the lockfile (``npm ci``)
+    when any of them is missing (node_modules is not in git)."""
+    node = require_binary("node", "nodejs")
+    npm = require_binary("npm", "npm")
+    wanted = json.loads((INTEROP / "package.json").read_text())["dependencies"]
+    if not all((INTEROP / "node_modules" / name / "package.json").is_file() for name in wanted):
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],  # noqa: S603
+                       cwd=INTEROP, check=True, timeout=600)
+    return node
 
 
 @contextmanager

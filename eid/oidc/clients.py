@@ -13,6 +13,14 @@ Metadata names follow RFC 7591 §2 and its extensions: ``jwks`` / ``jwks_uri``
 ``dpop_bound_access_tokens`` (RFC 9449 §5.2), and ``profile: "fapi2"`` for a
 client held to the FAPI 2.0 Security Profile (§5.3.2: PAR, PKCE S256,
 ``private_key_jwt`` and DPoP-bound tokens, all implied and none optional).
+
+Signed and encrypted responses (OIDC Registration §2): ``userinfo_signed_response_alg``,
+``id_token_encrypted_response_alg``/``_enc`` and ``userinfo_encrypted_response_alg``/``_enc``.
+``_enc`` without its ``_alg`` is refused and defaults to ``A128CBC-HS256`` as §2 says
+(FAPI 2.0 and Singpass clients register ``A256GCM`` explicitly). The key encrypted to
+is one of the client's ``jwks`` (checked at load by :func:`eid.oidc.jwe.encryption_jwk`);
+a ``jwks_uri`` is not fetched for encryption keys, so a client that encrypts registers
+``jwks``.
 """
 
 from __future__ import annotations
@@ -27,11 +35,14 @@ from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from eid.datafiles import read_json
-from eid.errors import DataError, InvalidClient, KeySourceError
+from eid.errors import ConfigurationError, DataError, InvalidClient, KeySourceError
+from eid.oidc.jwe import encryption_jwk
 from eid.verify import KeySet
 
 __all__ = [
     "AUTH_METHODS",
+    "ENCRYPTION_ALG_VALUES",
+    "ENCRYPTION_ENC_VALUES",
     "SECRET_AUTH_METHODS",
     "Client",
     "ClientRegistry",
@@ -49,6 +60,13 @@ SECRET_AUTH_METHODS: Final[tuple[AuthMethod, ...]] = ("client_secret_basic", "cl
 Profile = Literal["oidc", "fapi2"]
 _ID_TOKEN_ALGS: Final = ("ES256", "RS256")
 _MIN_SECRET: Final = 16
+#: JWE key management a client may register (RSA-OAEP with SHA-1 and RSA1_5 are not offered).
+ENCRYPTION_ALG_VALUES: Final = (
+    "ECDH-ES", "ECDH-ES+A128KW", "ECDH-ES+A192KW", "ECDH-ES+A256KW", "RSA-OAEP-256")
+#: JWE content encryption a client may register.
+ENCRYPTION_ENC_VALUES: Final = ("A256GCM", "A128GCM", "A128CBC-HS256", "A256CBC-HS512")
+#: OIDC Registration §2: ``*_encrypted_response_enc`` when only ``_alg`` is registered.
+_DEFAULT_ENC: Final = "A128CBC-HS256"
 
 
 def hash_client_secret(secret: str, *, salt: bytes | None = None) -> str:
@@ -94,6 +112,11 @@ class Client:
     require_par: bool = False
     dpop_bound: bool = False
     profile: Profile = "oidc"
+    #: OIDC Registration §2: userinfo answered as a JWT signed with this alg (None: JSON).
+    userinfo_signed_alg: str | None = None
+    #: ``(alg, enc)`` to encrypt ID tokens / userinfo to a key of ``jwks`` (None: not encrypted).
+    id_token_encryption: tuple[str, str] | None = None
+    userinfo_encryption: tuple[str, str] | None = None
 
     def check_secret(self, secret: str) -> bool:
         """Whether ``secret`` is this client's secret (constant time; ``False`` without one)."""
@@ -295,6 +318,7 @@ def client_from_metadata(raw: dict[str, Any], *, source: str,
                         source=source, field=_at(where, "sector"))
     backchannel = raw.get("backchannel_logout_uri")
     logout_uris = _string_list(raw, "post_logout_redirect_uris", where, source, [])
+    encryption = _response_protection(raw, where, source, jwks, jwks_uri)
     return Client(
         client_id=cid,
         name=_labels(raw.get("client_name"), _at(where, "client_name"), source),
@@ -318,6 +342,7 @@ def client_from_metadata(raw: dict[str, Any], *, source: str,
         require_par=bool(require_par),
         dpop_bound=bool(dpop_bound),
         profile=profile,
+        **encryption,
     )
 
 
@@ -351,18 +376,75 @@ def _keys(raw: dict[str, Any], where: str | None, source: str, *, needed: bool
         return None, _check_redirect_uri(jwks_uri, _at(where, "jwks_uri"), source)
     if not isinstance(jwks, dict):
         raise DataError("jwks must be a JWK Set object", source=source, field=_at(where, "jwks"))
+    # Encryption keys (use "enc", OIDC Registration §2) are the encryption's to check
+    # (_response_protection); the rest must be keys the verifier trusts.
+    members = jwks.get("keys")
+    members = members if isinstance(members, list) else []
+    enc = [k for k in members if isinstance(k, dict) and k.get("use") == "enc"]
+    signing = {**jwks, "keys": [k for k in members if k not in enc]} if enc else jwks
     try:
-        keys = KeySet.from_jwks(jwks)  # the verifier's own rules: no private members, sizes
+        keys = KeySet.from_jwks(signing)  # the verifier's own rules: no private members, sizes
     except KeySourceError as exc:
         raise DataError(f"unusable key set: {exc.message}", source=source,
                         field=_at(where, "jwks"), code="bad_jwks") from exc
     # The verifier skips a key it will not trust (a weak RSA modulus, an unknown
     # type): registered, such a key would silently never verify anything.
-    if keys.skipped or not len(keys):
+    if keys.skipped or not (len(keys) or enc):
         why = "; ".join(f"{k}: {v}" for k, v in keys.skipped.items()) or "no keys"
         raise DataError(f"unusable key set: {why}", source=source,
                         field=_at(where, "jwks"), code="bad_jwks")
+    for key in enc:
+        if not any(_encrypts(key, alg) for alg in ENCRYPTION_ALG_VALUES):
+            raise DataError(f"encryption key {key.get('kid')!r} is unusable (a public EC, "
+                            "X25519 or RSA-2048+ key)", source=source,
+                            field=_at(where, "jwks"), code="bad_jwks")
     return dict(jwks), None
+
+
+def _encrypts(key: dict[str, Any], alg: str) -> bool:
+    try:
+        encryption_jwk({"keys": [key]}, alg)  # the encryption's own rules
+    except ConfigurationError:
+        return False
+    return True
+
+
+def _response_protection(raw: dict[str, Any], where: str | None, source: str,
+                         jwks: dict[str, Any] | None, jwks_uri: str | None) -> dict[str, Any]:
+    """The signed/encrypted response metadata of OIDC Registration §2, as Client fields."""
+    signed = raw.get("userinfo_signed_response_alg")
+    if signed is not None and signed not in _ID_TOKEN_ALGS:  # never "none"
+        raise DataError(f"userinfo signing algorithm must be one of {_ID_TOKEN_ALGS}",
+                        source=source, field=_at(where, "userinfo_signed_response_alg"))
+    out: dict[str, Any] = {"userinfo_signed_alg": signed}
+    for target in ("id_token", "userinfo"):
+        alg_name, enc_name = (f"{target}_encrypted_response_alg",
+                              f"{target}_encrypted_response_enc")
+        alg, enc = raw.get(alg_name), raw.get(enc_name)
+        if alg is None:
+            if enc is not None:  # §2: "... MUST also be provided"
+                raise DataError(f"{enc_name} needs {alg_name}",
+                                source=source, field=_at(where, enc_name))
+            out[f"{target}_encryption"] = None
+            continue
+        if alg not in ENCRYPTION_ALG_VALUES:
+            raise DataError(f"{alg_name} must be one of {ENCRYPTION_ALG_VALUES}",
+                            source=source, field=_at(where, alg_name))
+        enc = _DEFAULT_ENC if enc is None else enc
+        if enc not in ENCRYPTION_ENC_VALUES:
+            raise DataError(f"{enc_name} must be one of {ENCRYPTION_ENC_VALUES}",
+                            source=source, field=_at(where, enc_name))
+        if jwks is None:
+            why = "jwks_uri is not fetched for encryption keys" if jwks_uri else "no jwks"
+            raise DataError(f"{alg_name} needs an encryption key in jwks ({why})",
+                            source=source, field=_at(where, "jwks"))
+        try:
+            encryption_jwk(jwks, alg)
+        except ConfigurationError as exc:
+            raise DataError(f"{alg_name}: {exc.message}", source=source,
+                            field=_at(where, alg_name), code="bad_jwks") from exc
+        out[f"{target}_encryption"] = (alg, enc)
+    return out
 
 
 def _flag(raw: dict[str, Any], name: str, where: str | None, source: str) -> bool | None:

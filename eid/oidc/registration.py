@@ -56,7 +56,9 @@ _NOT_STATED: Final = {"vi": "Không được khai báo (ứng dụng tự đăng
 _PASSTHROUGH: Final = ("redirect_uris", "post_logout_redirect_uris", "backchannel_logout_uri",
                        "jwks", "jwks_uri", "require_pushed_authorization_requests",
                        "dpop_bound_access_tokens", "subject_type",
-                       "id_token_signed_response_alg")
+                       "id_token_signed_response_alg", "userinfo_signed_response_alg",
+                       "id_token_encrypted_response_alg", "id_token_encrypted_response_enc",
+                       "userinfo_encrypted_response_alg", "userinfo_encrypted_response_enc")
 # The file's member names that registration spells differently (RFC 7591 §2). A
 # registrant has no "sector" (no sector_identifier_uri): several hosts among the
 # redirect URIs (OIDC Core §8.1) are a redirect_uris problem.

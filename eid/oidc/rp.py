@@ -16,6 +16,7 @@ authorization requests when the provider requires them (RFC 9126).
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import secrets
 import time
@@ -32,12 +33,16 @@ from eid.oidc.session import LoginResult, PendingLogin, TokenSet
 from eid.signing import SigningKey, sign_token
 from eid.verify import (
     ACR_LEVELS,
+    DecryptionKeys,
     FetchResult,
+    IdTokenClaims,
     KeySourceError,
     RemoteKeySource,
+    decrypt_nested_jwt,
     logout_jti_retention,
     verify_id_token,
     verify_logout_token,
+    verify_userinfo_jwt,
 )
 from eid.verify.jws import Jwks
 
@@ -69,6 +74,12 @@ class RelyingParty:
     :param private_key: instead of a secret, for ``private_key_jwt`` (OIDC Core §9).
     :param dpop: sender-constrain tokens with DPoP (RFC 9449): ``True`` for a
         fresh key, or a :class:`DpopKey`.
+    :param decryption_keys: the portal's private encryption keys (a
+        :class:`DecryptionKeys` or a private JWKS), for encrypted ID tokens and userinfo.
+    :param require_encrypted_id_token: refuse a plain ID token; by default
+        ``True`` exactly when ``decryption_keys`` are given (downgrade protection).
+    :param require_signed_userinfo: refuse userinfo answered as plain JSON.
+    :param require_encrypted_userinfo: refuse userinfo that is not encrypted.
     """
 
     def __init__(
@@ -79,6 +90,9 @@ class RelyingParty:
         use_par: bool = False, dpop: DpopKey | bool = False, leeway: float = 60,
         http: HttpClient | None = None, keys: Jwks | None = None,
         clock: Callable[[], float] | None = None,
+        decryption_keys: DecryptionKeys | Mapping[str, Any] | None = None,
+        require_encrypted_id_token: bool | None = None,
+        require_signed_userinfo: bool = False, require_encrypted_userinfo: bool = False,
     ) -> None:
         if "openid" not in scopes:
             raise ConfigurationError("scopes must include 'openid'", code="invalid_argument")
@@ -102,6 +116,18 @@ class RelyingParty:
         # RFC 9449: bind tokens to a key this portal holds (True: a fresh ES256 key).
         self._dpop = DpopKey(clock=self._clock) if dpop is True else (dpop or None)
         self._dpop_nonces: dict[str, str] = {}
+        self._decryption_keys = (decryption_keys if decryption_keys is None
+                                 or isinstance(decryption_keys, DecryptionKeys)
+                                 else DecryptionKeys.from_jwks(decryption_keys))
+        self._require_encrypted_id_token = (decryption_keys is not None
+                                            if require_encrypted_id_token is None
+                                            else require_encrypted_id_token)
+        if (self._require_encrypted_id_token or require_encrypted_userinfo) \
+                and self._decryption_keys is None:
+            raise ConfigurationError("requiring encryption needs decryption_keys",
+                                     code="invalid_argument")
+        self._require_signed_userinfo = require_signed_userinfo or require_encrypted_userinfo
+        self._require_encrypted_userinfo = require_encrypted_userinfo
 
     # --- keys -------------------------------------------------------------------------
     def _fetch(self, url: str) -> FetchResult:
@@ -171,6 +197,9 @@ class RelyingParty:
         :raises LoginError: ``login_expired``, ``state_mismatch``, ``issuer_mismatch``,
             ``missing_code``, ``bad_response``, ``userinfo_sub_mismatch``...
         :raises TokenError: the ID token failed verification.
+
+        An encrypted ID token is decrypted and ``result.tokens.id_token`` is the signed
+        token inside (what ``id_token_hint`` takes, OIDC Core §3.1.2.1).
         """
         if self._clock() - pending.created_at > PENDING_LIFETIME:
             raise LoginError("the login took too long; start again", code="login_expired")
@@ -195,18 +224,38 @@ class RelyingParty:
             "redirect_uri": pending.redirect_uri, "code_verifier": pending.code_verifier})
         if tokens.id_token is None:
             raise LoginError("the token response has no id_token", code="bad_response")
-        claims: dict[str, Any] = dict(verify_id_token(
-            tokens.id_token, issuer=self.issuer, audience=self.client_id, jwks=self.keys,
-            nonce=pending.nonce, max_age=pending.max_age, min_acr=pending.acr,
-            access_token=tokens.access_token, leeway=self._leeway, now=self._clock()))
+        verified, signed = self._verify_id_token(
+            tokens.id_token, nonce=pending.nonce, max_age=pending.max_age,
+            min_acr=pending.acr, access_token=tokens.access_token)
+        claims: dict[str, Any] = dict(verified)
+        # OIDC Core §3.1.2.1: an id_token_hint is the signed token, decrypted first.
+        tokens = dataclasses.replace(tokens, id_token=signed)
         userinfo = self.userinfo(tokens.access_token, subject=claims["sub"])
         return LoginResult(subject=claims["sub"], acr=claims.get("acr"), id_token_claims=claims,
                            userinfo=userinfo, tokens=tokens)
 
+    def _verify_id_token(self, token: str, **checks: Any) -> tuple[IdTokenClaims, str]:
+        """The claims of an ID token and the signed token itself, decrypted first when it
+        is a JWE (OIDC Core §10.2)."""
+        if self._decryption_keys is not None and token.count(".") == 4:
+            token = decrypt_nested_jwt(token, self._decryption_keys)
+        elif self._require_encrypted_id_token:
+            raise LoginError("the ID token is not encrypted, and this portal expects it to be",
+                             code="id_token_not_encrypted")
+        return verify_id_token(token, issuer=self.issuer, audience=self.client_id,
+                               jwks=self.keys, leeway=self._leeway, now=self._clock(),
+                               **checks), token
+
     def userinfo(self, access_token: str, *, subject: str) -> dict[str, Any]:
         """Userinfo claims; ``{}`` when the provider has no userinfo endpoint.
 
-        :raises LoginError: ``userinfo_sub_mismatch`` (OIDC Core §5.3.4) or ``bad_response``.
+        JSON, or a signed or signed-then-encrypted JWT (``application/jwt``, OIDC Core
+        §5.3.2), told apart by the content type.
+
+        :raises LoginError: ``userinfo_sub_mismatch`` (OIDC Core §5.3.4),
+            ``userinfo_not_signed``, ``userinfo_not_encrypted``,
+            ``unexpected_content_type`` or ``bad_response``.
+        :raises TokenError: a signed userinfo fails :func:`verify_userinfo_jwt`.
         """
         if not self.metadata.get("userinfo_endpoint"):
             return {}
@@ -216,10 +265,28 @@ class RelyingParty:
                                       headers={"Authorization": f"Bearer {access_token}"})
         else:
             resp = self._with_dpop("GET", url, lambda: ({}, None), access_token=access_token)
-        body = self._ok_json(resp)
+        body = self._userinfo_claims(resp)
         if body.get("sub") != subject:
             raise LoginError("userinfo is about another subject", code="userinfo_sub_mismatch")
         return body
+
+    def _userinfo_claims(self, resp: HttpResponse) -> dict[str, Any]:
+        media = resp.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if resp.status != 200 or media == "application/json":
+            if resp.status == 200 and self._require_signed_userinfo:
+                raise LoginError("userinfo is not signed", code="userinfo_not_signed")
+            return self._ok_json(resp)
+        if media != "application/jwt":
+            raise LoginError(f"userinfo answered with content type {media!r}",
+                             code="unexpected_content_type")
+        try:
+            token = resp.body.decode("ascii").strip()
+        except UnicodeDecodeError:
+            raise LoginError("userinfo JWT is not ASCII", code="bad_response") from None
+        if self._require_encrypted_userinfo and token.count(".") != 4:
+            raise LoginError("userinfo is not encrypted", code="userinfo_not_encrypted")
+        return verify_userinfo_jwt(token, issuer=self.issuer, audience=self.client_id,
+                                   jwks=self.keys, decryption_keys=self._decryption_keys)
 
     # --- afterwards -------------------------------------------------------------------
     def refresh(self, refresh_token: str, *, subject: str) -> TokenSet:
@@ -230,8 +297,8 @@ class RelyingParty:
         tokens = self._token_request({"grant_type": "refresh_token",
                                       "refresh_token": refresh_token})
         if tokens.id_token is not None:
-            claims = verify_id_token(tokens.id_token, issuer=self.issuer, audience=self.client_id,
-                                     jwks=self.keys, leeway=self._leeway, now=self._clock())
+            claims, signed = self._verify_id_token(tokens.id_token)
+            tokens = dataclasses.replace(tokens, id_token=signed)
             if claims.get("sub") != subject:  # OIDC Core §12.2
                 raise LoginError("refreshed ID token is about another subject",
                                  code="sub_mismatch")

@@ -33,6 +33,7 @@ from eid.verify.logout import (
 )
 from eid.verify.nested import decrypt_nested_jwt, verify_encrypted_id_token
 from eid.verify.remote import FetchResult, RemoteKeySource
+from eid.verify.userinfo import verify_userinfo_jwt
 
 __all__ = [
     "ACR_LEVELS",
@@ -75,4 +76,5 @@ __all__ = [
     "verify_id_token",
     "verify_jws",
     "verify_logout_token",
+    "verify_userinfo_jwt",
 ]

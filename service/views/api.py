@@ -16,6 +16,7 @@ from eid.prefill import claims_for
 from service.client_auth import authenticate_client
 from service.dpop import add_nonce_header, token_proof, userinfo_proof
 from service.params import Params, collect
+from service.protected import userinfo_jwt
 from service.provider import provider
 from service.tokens import (
     access_token_info,
@@ -129,7 +130,14 @@ def userinfo() -> ResponseReturnValue:
                                         catalogue=p.catalogue)
     claims.update(requested_claims(p, citizen, grant, info["scopes"], "userinfo"))
     claims["sub"] = p.subject(client, grant.subject)
-    return _no_store(claims)
+    jwt = userinfo_jwt(p, client, claims)
+    if jwt is None:
+        return _no_store(claims)
+    # OIDC Core §5.3.2: a signed or encrypted response is application/jwt.
+    response = Response(jwt, mimetype="application/jwt")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
 
 
 @bp.post("/revoke")

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 
 from eid.oidc import DPOP_ALGS
 from eid.oidc.client_assertion import ASSERTION_ALGS
-from eid.oidc.clients import AUTH_METHODS
+from eid.oidc.clients import AUTH_METHODS, ENCRYPTION_ALG_VALUES, ENCRYPTION_ENC_VALUES
 from eid.oidc.keystore import JWKS_MAX_AGE
 from eid.verify import ACR_LEVELS
 from service.i18n import LANGS
@@ -64,6 +64,12 @@ def metadata(p: Provider) -> dict[str, Any]:
         "introspection_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGS),
         "subject_types_supported": ["pairwise", "public"],
         "id_token_signing_alg_values_supported": list(p.keys.algorithms),
+        # Signed and encrypted responses (OIDC Registration §2, service/protected.py).
+        "id_token_encryption_alg_values_supported": list(ENCRYPTION_ALG_VALUES),
+        "id_token_encryption_enc_values_supported": list(ENCRYPTION_ENC_VALUES),
+        "userinfo_signing_alg_values_supported": list(p.keys.algorithms),
+        "userinfo_encryption_alg_values_supported": list(ENCRYPTION_ALG_VALUES),
+        "userinfo_encryption_enc_values_supported": list(ENCRYPTION_ENC_VALUES),
         "acr_values_supported": list(ACR_LEVELS),
         "claims_supported": list(dict.fromkeys([*_TOKEN_CLAIMS, *catalogue_claims])),
         "claim_types_supported": ["normal"],

@@ -25,21 +25,16 @@ import pytest
 
 from eid.errors import AccessDenied
 from eid.oidc import RelyingParty
-from tests.servers import free_port, require_binary, wait_until_serving
+from tests.servers import INTEROP, free_port, interop_node, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
-INTEROP = ROOT / "tests" / "interop"
 CLIENT_ID = "interop-portal"
 SECRET = "interop-portal-secret-0123456789"
 
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[tuple[str, str]]:
-    node = require_binary("node", "nodejs")
-    npm = require_binary("npm", "npm")
-    if not (INTEROP / "node_modules" / "oidc-provider").is_dir():
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],  # noqa: S603
-                       cwd=INTEROP, check=True, timeout=600)
+    node = interop_node()
     port, redirect = free_port(), f"http://127.0.0.1:{free_port()}/cb"
     env = {**os.environ, "PORT": str(port), "REDIRECT_URI": redirect,
            "EID_KEYS": str(ROOT / "fixtures" / "keys" / "test-signing-keys.json")}
