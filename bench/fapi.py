@@ -27,8 +27,7 @@ Contenders, all in the same interleaved rounds (see :mod:`bench._timing`):
   proofs at PAR and at the token endpoint, a proof at userinfo;
 * **FAPI+JWE**: the FAPI flow with signed-then-encrypted ID tokens (``ECDH-ES+A256KW`` /
   ``A256GCM`` to the portal's ``ec-p256-enc`` key of ``fixtures/keys/test-encryption-keys.json``;
-  a bench-local copy of the FAPI client registering it), decrypted by the relying party. Until
-  encrypted ID tokens are in this checkout it is a named slot, printed as not measured.
+  a bench-local copy of the FAPI client registering it), decrypted by the relying party.
 
 The marginal cost of an addition is its flow's CPU time minus the plain flow's, taken per
 round (both measured under the same conditions) and then the median over the rounds.
@@ -40,7 +39,6 @@ import argparse
 import cProfile
 import dataclasses
 import importlib.metadata
-import inspect
 import io
 import json
 import platform
@@ -59,13 +57,12 @@ from flask import Flask
 
 from bench._timing import interleaved
 from eid.oidc import RelyingParty
-from eid.oidc.clients import Client
 from eid.oidc.http import HttpResponse
 from eid.signing import SigningKey, load_signing_keys
 from service import create_app
 from service.config import Settings
 
-__all__ = ["COLUMNS", "CONTENDERS", "JWE_READY", "PENDING", "contenders", "main", "service"]
+__all__ = ["COLUMNS", "CONTENDERS", "contenders", "main", "service"]
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 KEY_FILE: Final = ROOT / "fixtures" / "keys" / "test-signing-keys.json"
@@ -84,16 +81,8 @@ JWE_KID: Final = "ec-p256-enc"
 #: OIDC Registration §2 id_token_encrypted_response_alg / _enc, as FAPI clients register them.
 JWE_ALGS: Final = ("ECDH-ES+A256KW", "A256GCM")
 
-#: Whether this checkout encrypts ID tokens (issue 12, encrypt) and the relying party decrypts.
-JWE_READY: Final = (
-    "id_token_encryption" in {f.name for f in dataclasses.fields(Client)}
-    and "decryption_keys" in inspect.signature(RelyingParty).parameters)
-#: Measured contenders, in table order; "plain" is the baseline.
-CONTENDERS: Final = ("plain", "+PAR", "+private_key_jwt", "+DPoP", "FAPI",
-                     *(("FAPI+JWE",) if JWE_READY else ()))
-#: Slots not measured, with the reason printed under the table.
-PENDING: Final = {} if JWE_READY else {
-    "FAPI+JWE": "encrypted ID tokens are not in this checkout yet (issue 12, encrypt)"}
+#: The contenders, in table order; "plain" is the baseline.
+CONTENDERS: Final = ("plain", "+PAR", "+private_key_jwt", "+DPoP", "FAPI", "FAPI+JWE")
 #: The table's columns, with their widths.
 COLUMNS: Final = (("contender", 16), ("flows", 5), ("flows/s", 7), ("CPU ms/flow", 11),
                   ("rate/plain", 10), ("CPU/plain", 9), ("+CPU ms", 7))
@@ -132,16 +121,13 @@ def service() -> Iterator[Flask]:
         # The FAPI client's keys and authentication without the rest of the fapi2 profile.
         local = dataclasses.replace(fapi, client_id=PKJWT_ID, redirect_uris=(PKJWT_REDIRECT,),
                                     profile="oidc", dpop_bound=False, require_par=False)
-        extra = [local]
-        if JWE_READY:
-            public = {k: v for k, v in _enc_jwk().items() if k != "d"}
-            # A dict, not keywords: the field exists only once encryption has landed.
-            jwe = dataclasses.replace(fapi, client_id=JWE_ID, redirect_uris=(JWE_REDIRECT,),
-                                      jwks={"keys": [*(fapi.jwks or {}).get("keys", []),
-                                                     public]},
-                                      **{"id_token_encryption": JWE_ALGS})
-            extra.append(jwe)
-        app.extensions["eid"] = dataclasses.replace(p, clients=p.clients.with_clients(*extra))
+        # The FAPI client again, with an encryption key and encrypted ID tokens.
+        public = {k: v for k, v in _enc_jwk().items() if k != "d"}
+        jwe = dataclasses.replace(fapi, client_id=JWE_ID, redirect_uris=(JWE_REDIRECT,),
+                                  jwks={"keys": [*(fapi.jwks or {}).get("keys", []), public]},
+                                  id_token_encryption=JWE_ALGS)
+        app.extensions["eid"] = dataclasses.replace(p, clients=p.clients.with_clients(local,
+                                                                                      jwe))
         yield app
 
 
@@ -193,11 +179,10 @@ def contenders(app: Flask) -> tuple[dict[str, Flow], dict[str, list[int]]]:
         "+private_key_jwt": (rp(PKJWT_ID, PKJWT_REDIRECT, private_key=key), False),
         "+DPoP": (rp(PLAIN_ID, PLAIN_REDIRECT, client_secret=PLAIN_SECRET, dpop=True), True),
         "FAPI": (rp(FAPI_ID, FAPI_REDIRECT, private_key=key, use_par=True, dpop=True), True),
-    }
-    if JWE_READY:
         # require_encrypted_id_token follows from decryption_keys: a plain one is refused.
-        parties["FAPI+JWE"] = (rp(JWE_ID, JWE_REDIRECT, private_key=key, use_par=True,
-                                  dpop=True, decryption_keys={"keys": [_enc_jwk()]}), True)
+        "FAPI+JWE": (rp(JWE_ID, JWE_REDIRECT, private_key=key, use_par=True, dpop=True,
+                        decryption_keys={"keys": [_enc_jwk()]}), True),
+    }
     counters = {name: [0] for name in parties}
     flows = {name: _flow(app, party, dpop=dpop, counter=counters[name])
              for name, (party, dpop) in parties.items()}
@@ -262,9 +247,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(_row([name, str(counters[name][0]), f"{m.rates[name]:,.0f}",
                         f"{_ms(m.rates[name]):.2f}", f"{m.median_ratio[name]:.2f}x",
                         f"{cost:.2f}x", f"{statistics.median(extra):+.2f}"]), flush=True)
-        for name, reason in PENDING.items():
-            print(_row([name, "-", "-", "-", "-", "-", "-"]))
-            print(f"{name}: not measured: {reason}")
         if args.profile:
             _profile(flows, ("plain", "FAPI"), 5 if args.quick else 200, 25)
     return 0

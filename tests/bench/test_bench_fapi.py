@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.fapi import COLUMNS, CONTENDERS, JWE_READY, PENDING, contenders, main, service
+from bench.fapi import COLUMNS, CONTENDERS, contenders, main, service
 
 HEADER = ["contender", "flows", "flows/s", "CPU ms/flow", "rate/plain", "CPU/plain", "+CPU ms"]
 
@@ -23,7 +23,7 @@ def test_quick_run_prints_every_contender_beside_the_plain_flow(
     assert main(["--quick"]) == 0
     header, rows = _table(capsys.readouterr().out)
     assert header == HEADER == [name for name, _ in COLUMNS]
-    assert set(rows) - {"contender"} == {*CONTENDERS, *PENDING}
+    assert set(rows) - {"contender"} == set(CONTENDERS)
     for name in CONTENDERS:
         cells = rows[name]
         # One check flow, then 2 rounds x 1 flow: each completed (a failed flow raises).
@@ -31,17 +31,6 @@ def test_quick_run_prints_every_contender_beside_the_plain_flow(
         assert cells[2].replace(",", "").isdigit() or cells[2] == "inf"
         assert cells[4].endswith("x") and cells[5].endswith("x")
     assert rows["plain"][4] == "1.00x" and rows["plain"][6] == "+0.00"
-
-
-def test_pending_slots_say_why_they_are_not_measured(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    if not PENDING:
-        pytest.skip("every slot is measured in this checkout")
-    assert main(["--quick", "--rounds", "1"]) == 0
-    out = capsys.readouterr().out
-    for name in PENDING:
-        assert f"{name}: not measured: " in out
 
 
 def test_profile_option_profiles_the_plain_and_fapi_flows(
@@ -58,6 +47,5 @@ def test_dpop_contenders_get_dpop_bound_tokens_and_the_others_bearer() -> None:
         kinds = {name: flows[name]().tokens.token_type.lower()  # type: ignore[attr-defined]
                  for name in CONTENDERS}
     assert kinds == {"plain": "bearer", "+PAR": "bearer", "+private_key_jwt": "bearer",
-                     "+DPoP": "dpop", "FAPI": "dpop",
-                     **({"FAPI+JWE": "dpop"} if JWE_READY else {})}
+                     "+DPoP": "dpop", "FAPI": "dpop", "FAPI+JWE": "dpop"}
     assert all(c == [2] for c in counters.values())
