@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.verify
 	$(BIN)/python -m bench.prefill
 	$(BIN)/python -m bench.population
+	$(BIN)/python -m bench.fapi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
