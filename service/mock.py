@@ -6,6 +6,9 @@ Built only when ``Settings.mock`` is set (``eid mock``, the pytest fixture
 * the next authorization request ends with an injected OAuth error, redirected
   to the portal with ``state`` and ``iss`` like any other (RFC 6749 §4.1.2.1);
 * the next ID token carries a named fault from :data:`eid.testing.TOKEN_FAULTS`;
+* the next pushed authorization request gets a named fault from
+  :data:`PAR_FAULTS` (``expired_request_uri``: the ``request_uri`` handed out has
+  already expired, so ``/authorize`` refuses it with ``invalid_request_uri``);
 * ``persona``: every authorization request signs that citizen in silently
   (as Singapore's MockPass does) unless ``X-Eid-Test-Identity`` names another.
 
@@ -24,13 +27,18 @@ from eid.population.registry import Registry
 from eid.signing import SigningKey
 from eid.testing.faults import TOKEN_FAULTS, check_fault, sign_with_fault
 
-__all__ = ["INJECTABLE_ERRORS", "MockControls"]
+__all__ = ["INJECTABLE_ERRORS", "PAR_FAULTS", "MockControls"]
 
 #: Errors an authorization request may end with (each one redirectable to the portal).
 INJECTABLE_ERRORS: Final = (
     "access_denied", "login_required", "consent_required", "interaction_required",
     "unmet_authentication_requirements", "temporarily_unavailable", "server_error",
 )
+
+#: Faults of a pushed authorization request (RFC 9126), by name, with what they do.
+PAR_FAULTS: Final = {
+    "expired_request_uri": "the request_uri answered has already expired (RFC 9126 §2.2, §4)",
+}
 
 
 class MockControls:
@@ -56,6 +64,7 @@ class MockControls:
         self._lock = threading.Lock()
         self._error: str | None = None
         self._fault: str | None = None
+        self._par_fault: str | None = None
 
     def inject_error(self, code: str) -> None:
         """End the next authorization request with OAuth error ``code``.
@@ -78,6 +87,24 @@ class MockControls:
         with self._lock:
             self._fault = name
 
+    def inject_par_fault(self, name: str) -> None:
+        """Give the next pushed authorization request fault ``name``.
+
+        :raises ConfigurationError: ``unknown_fault`` listing the known names.
+        """
+        if name not in PAR_FAULTS:
+            raise ConfigurationError(
+                f"unknown PAR fault {name!r}; known: {', '.join(sorted(PAR_FAULTS))}",
+                code="unknown_fault")
+        with self._lock:
+            self._par_fault = name
+
+    def take_par_fault(self) -> str | None:
+        """The pending PAR fault, if any (used once)."""
+        with self._lock:
+            name, self._par_fault = self._par_fault, None
+        return name
+
     def raise_injected_error(self) -> None:
         """Raise the pending authorization error, if any (once).
 
@@ -98,9 +125,10 @@ class MockControls:
     def reset(self) -> None:
         """Drop the pending injections (the persona stays: it is how the mock was started)."""
         with self._lock:
-            self._error = self._fault = None
+            self._error = self._fault = self._par_fault = None
 
     def pending(self) -> dict[str, str | None]:
         """The injections waiting for their request."""
         with self._lock:
-            return {"error": self._error, "token_fault": self._fault}
+            return {"error": self._error, "token_fault": self._fault,
+                    "par_fault": self._par_fault}

@@ -28,7 +28,8 @@ from service.authz_request import AuthorizationRequest
 from service.params import MAX_PENDING_REQUEST, Params
 from service.provider import Provider
 
-__all__ = ["PAR_LIFETIME", "REQUEST_URI_PREFIX", "is_pushed_uri", "load_pushed", "push"]
+__all__ = ["PAR_LIFETIME", "REQUEST_URI_PREFIX", "expire_pushed", "is_pushed_uri", "load_pushed",
+           "push"]
 
 #: RFC 9126 §2.2: the URN namespace of pushed request URIs.
 REQUEST_URI_PREFIX: Final = "urn:ietf:params:oauth:request_uri:"
@@ -58,6 +59,11 @@ def push(p: Provider, req: AuthorizationRequest) -> str:
         "client_id": req.client_id, "exp": p.now() + PAR_LIFETIME, "request": record,
     }, PAR_LIFETIME)
     return request_uri
+
+
+def expire_pushed(p: Provider, request_uri: str) -> None:
+    """Forget a pushed request now, as if its lifetime had run out (the mock's fault)."""
+    p.ephemeral.delete(_key(request_uri))
 
 
 def load_pushed(p: Provider, params: Params, *, browser: str) -> AuthorizationRequest:

@@ -89,6 +89,15 @@ class MockService:
         """
         self._control("POST", "next-error", {"token_fault": fault})
 
+    def inject_par_fault(self, fault: str) -> None:
+        """Give the next pushed authorization request the named fault:
+        ``expired_request_uri`` (its ``request_uri`` has already expired, so
+        ``/authorize`` refuses it with ``invalid_request_uri``).
+
+        :raises ConfigurationError: ``mock_refused`` for an unknown fault.
+        """
+        self._control("POST", "next-error", {"par_fault": fault})
+
     def rotate_keys(self, alg: str | None = None) -> list[str]:
         """Rotate the signing key of ``alg`` (default: all); returns the published ``kid`` s."""
         kids: list[str] = self._control("POST", "rotate-keys",

@@ -32,7 +32,7 @@ from eid.testing.faults import TOKEN_FAULTS
 from service.authz_request import save_request
 from service.csrf import check_csrf
 from service.i18n import choose_lang
-from service.mock import INJECTABLE_ERRORS, MockControls
+from service.mock import INJECTABLE_ERRORS, PAR_FAULTS, MockControls
 from service.params import collect
 from service.provider import Provider, provider
 from service.sessions import start_session
@@ -120,14 +120,17 @@ def _body() -> dict[str, Any]:
 def next_error() -> ResponseReturnValue:
     controls = _controls(provider())
     body = _body()
-    error, fault = body.get("error"), body.get("token_fault")
-    if error is None and fault is None:
-        return _json_error('send {"error": CODE} and/or {"token_fault": NAME}')
+    error, fault, par_fault = body.get("error"), body.get("token_fault"), body.get("par_fault")
+    if error is None and fault is None and par_fault is None:
+        return _json_error('send {"error": CODE}, {"token_fault": NAME} and/or '
+                           '{"par_fault": NAME}')
     try:
         if error is not None:
             controls.inject_error(str(error))
         if fault is not None:
             controls.inject_token_fault(str(fault))
+        if par_fault is not None:
+            controls.inject_par_fault(str(par_fault))
     except ConfigurationError as exc:
         return _json_error(exc.message)
     return jsonify(pending=controls.pending())
@@ -167,7 +170,8 @@ def state() -> ResponseReturnValue:
     return jsonify(
         issuer=p.issuer, persona=controls.persona, pending=controls.pending(), kids=_kids(p),
         test_client=test_client, test_identity_header=TEST_IDENTITY_HEADER,
-        injectable_errors=list(INJECTABLE_ERRORS), token_faults=sorted(TOKEN_FAULTS))
+        injectable_errors=list(INJECTABLE_ERRORS), token_faults=sorted(TOKEN_FAULTS),
+        par_faults=sorted(PAR_FAULTS))
 
 
 def _kids(p: Provider) -> list[str]:

@@ -17,7 +17,7 @@ from eid.errors import InvalidRedirectUri, InvalidRequest
 from service.authz_request import parse_request
 from service.client_auth import authenticate_client
 from service.dpop import add_nonce_header, check_par_dpop
-from service.par import PAR_LIFETIME, push
+from service.par import PAR_LIFETIME, expire_pushed, push
 from service.params import Params, collect
 from service.provider import provider
 
@@ -56,7 +56,10 @@ def pushed_authorization_request() -> ResponseReturnValue:
         raise InvalidRequest(err.description) from None
     # RFC 9449 §10.1: a DPoP proof sent to PAR binds the code to its key, as dpop_jkt does.
     req.dpop_jkt = check_par_dpop(p, client, req.dpop_jkt)
-    response = jsonify(request_uri=push(p, req), expires_in=PAR_LIFETIME)
+    uri = push(p, req)
+    if p.mock is not None and p.mock.take_par_fault() == "expired_request_uri":
+        expire_pushed(p, uri)  # the tester asked for it: the portal must start again
+    response = jsonify(request_uri=uri, expires_in=PAR_LIFETIME)
     response.status_code = 201
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"

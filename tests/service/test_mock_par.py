@@ -16,6 +16,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from eid.errors import ConfigurationError
 from eid.oidc.client_assertion import JWT_BEARER
 from eid.testing import MockService
 from tests.service.fapi import FAPI_ID, ROOT
@@ -59,3 +62,29 @@ def test_mock_serves_par(eid_mock_service: MockService) -> None:
         dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(
             eid_mock_service.authorize(url, HUNG)).query)), pending)
     assert result.subject
+
+
+def test_mock_par_fault_expired_request_uri(eid_mock_service: MockService) -> None:
+    # A tester checks that the portal copes with a request_uri that has expired
+    # (RFC 9126 §4): the mock hands out one that is already gone, once.
+    eid_mock_service.inject_par_fault("expired_request_uri")
+    assert eid_mock_service.state()["pending"]["par_fault"] == "expired_request_uri"
+    rp = eid_mock_service.relying_party(use_par=True)
+    url, _ = rp.start_login()
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(urllib.request.Request(
+            url, headers={"X-Eid-Test-Identity": HUNG}), timeout=10)
+    assert err.value.code == 400  # an error page, never a redirect (RFC 9126 §4)
+    assert b'id="error-code">invalid_request_uri<' in err.value.read()
+    assert eid_mock_service.state()["pending"]["par_fault"] is None
+    url, pending = rp.start_login()  # used once: the next push is good
+    result = rp.complete_login(
+        dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(
+            eid_mock_service.authorize(url, HUNG)).query)), pending)
+    assert result.subject
+
+
+def test_mock_refuses_an_unknown_par_fault(eid_mock_service: MockService) -> None:
+    with pytest.raises(ConfigurationError) as err:
+        eid_mock_service.inject_par_fault("late_request_uri")
+    assert err.value.code == "mock_refused"
