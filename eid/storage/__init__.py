@@ -7,19 +7,13 @@ default, in Redis when a URL names one (:func:`ephemeral_store_from_url`).
 
 from __future__ import annotations
 
-from eid.storage.durable import (
-    Consent,
-    DurableStore,
-    Grant,
-    LogoutNotice,
-    RegisteredClient,
-    SqliteDurableStore,
-    StoredKey,
-)
+from eid.storage.durable import DurableStore
 from eid.storage.ephemeral import EphemeralStore
 from eid.storage.from_url import ephemeral_store_from_url
 from eid.storage.memory import MemoryStore
 from eid.storage.private_files import make_private_folder, prepare_private_file
+from eid.storage.records import Consent, Grant, LogoutNotice, RegisteredClient, StoredKey
+from eid.storage.sqlite_durable import SqliteDurableStore
 
 __all__ = [
     "Consent",

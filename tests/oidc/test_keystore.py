@@ -9,7 +9,7 @@ import pytest
 from eid.errors import ConfigurationError
 from eid.oidc.keystore import KeyStore, key_states
 from eid.signing import sign_token
-from eid.storage.durable import SqliteDurableStore, StoredKey
+from eid.storage import SqliteDurableStore, StoredKey
 from eid.verify import KeySet, verify_jws
 
 

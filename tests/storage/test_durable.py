@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from eid.errors import StorageError
-from eid.storage.durable import Consent, Grant, RegisteredClient, SqliteDurableStore, StoredKey
+from eid.storage import Consent, Grant, RegisteredClient, SqliteDurableStore, StoredKey
 
 
 def test_consents_round_trip_and_revoke(tmp_path: Path) -> None:
