@@ -121,7 +121,8 @@ def test_reset_clears_grants_and_pending_injections(eid_mock_service: MockServic
     eid_mock_service.inject_error("access_denied")
     eid_mock_service.inject_token_fault("expired")
     eid_mock_service.reset()
-    assert eid_mock_service.state()["pending"] == {"error": None, "token_fault": None}
+    assert eid_mock_service.state()["pending"] == {"error": None, "token_fault": None,
+                                                   "par_fault": None}
     with pytest.raises(InvalidGrant):
         rp.refresh(result.tokens.refresh_token, subject=result.subject)
     assert eid_mock_service.login(HUNG).acr == "LoA2"
