@@ -57,10 +57,10 @@ from flask import Flask
 
 from bench._timing import interleaved
 from eid.oidc import RelyingParty
-from eid.oidc.http import HttpResponse
 from eid.signing import SigningKey, load_signing_keys
 from service import create_app
 from service.config import Settings
+from service.in_process import InProcessHttp
 
 __all__ = ["COLUMNS", "CONTENDERS", "contenders", "main", "service"]
 
@@ -88,22 +88,6 @@ COLUMNS: Final = (("contender", 16), ("flows", 5), ("flows/s", 7), ("CPU ms/flow
                   ("rate/plain", 10), ("CPU/plain", 9), ("+CPU ms", 7))
 
 Flow = Callable[[], object]
-
-
-class FlaskHttp:
-    """:class:`eid.oidc.HttpClient` over Flask's test client: the portal's back end,
-    talking to the service in process."""
-
-    def __init__(self, app: Flask) -> None:
-        self._client = app.test_client()
-
-    def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
-                form: dict[str, str] | None = None) -> HttpResponse:
-        parts = urllib.parse.urlsplit(url)
-        r = self._client.open(parts.path, method=method, query_string=parts.query,
-                              headers=headers or {}, data=form)
-        return HttpResponse(r.status_code, {k.lower(): v for k, v in r.headers.items()},
-                            r.get_data())
 
 
 @contextmanager
@@ -165,7 +149,7 @@ def contenders(app: Flask) -> tuple[dict[str, Flow], dict[str, list[int]]]:
     """One flow per contender (each run once here, to check it completes) and each one's
     counter of completed flows."""
     issuer: str = app.extensions["eid"].issuer
-    http = FlaskHttp(app)
+    http = InProcessHttp(app.test_client())
     key = _client_key()
 
     def rp(client_id: str, redirect_uri: str, **kw: object) -> RelyingParty:

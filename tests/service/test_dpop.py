@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import time
-import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,11 +18,12 @@ import pytest
 from flask import Flask
 
 from eid.errors import ConfigurationError
-from eid.oidc import DpopKey, HttpResponse, RelyingParty, jwk_thumbprint
+from eid.oidc import DpopKey, RelyingParty, jwk_thumbprint
 from eid.oidc.dpop_proof import DPOP_ALGS
 from eid.testing import DPOP_FAULTS, dpop_headers
 from service import create_app
 from service.config import Settings
+from service.in_process import InProcessHttp
 from tests.servers import redis_server
 from tests.service.flow import Authorization, Flow, Portal, query
 
@@ -293,27 +293,10 @@ def test_by_default_only_fapi2_clients_need_nonces(dflow: Flow, settings: Settin
 
 # --- the relying party against the service --------------------------------------------
 
-class FlaskHttp:
-    """``eid.oidc.HttpClient`` over Flask's test client (the portal's back channel)."""
-
-    def __init__(self, flow: Flow) -> None:
-        self.flow = flow
-        self.calls: list[tuple[str, int]] = []
-
-    def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
-                form: dict[str, str] | None = None) -> HttpResponse:
-        parts = urllib.parse.urlsplit(url)
-        r = self.flow.api.open(parts.path, method=method, query_string=parts.query,
-                               headers=headers or {}, data=form)
-        self.calls.append((parts.path, r.status_code))
-        return HttpResponse(r.status_code, {k.lower(): v for k, v in r.headers.items()},
-                            r.get_data())
-
-
 @pytest.mark.parametrize("nonce", ["off", "always"])
 def test_relying_party_with_dpop_against_the_service(settings: Settings, nonce: str) -> None:
     flow = Flow(_app(settings, nonce=nonce))
-    http = FlaskHttp(flow)
+    http = InProcessHttp(flow.api)
     rp = RelyingParty(issuer=flow.issuer, client_id=DPOP.client_id,
                       client_secret=DPOP.secret, redirect_uri=DPOP.redirect_uri,
                       scopes=("openid", "profile", "offline_access"), dpop=True, http=http)

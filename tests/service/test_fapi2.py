@@ -7,17 +7,15 @@ fapi2 fixture client.
 
 from __future__ import annotations
 
-import urllib.parse
-
 import pytest
 from flask import Flask
 from freezegun import freeze_time
 
 from eid.errors import OAuthError
 from eid.oidc import RelyingParty, make_pkce
-from eid.oidc.http import HttpResponse
 from service import create_app
 from service.config import Settings
+from service.in_process import InProcessHttp
 from tests.service.fapi import (
     FAPI_ID,
     FAPI_REDIRECT,
@@ -84,27 +82,12 @@ def test_fapi2_ensure_authorization_code_bound_to_client(long_code_app: Flask) -
     assert r.status_code == 400 and r.json["error"] == "invalid_grant"
 
 
-class FlaskHttp:
-    """eid.oidc.HttpClient over Flask's test client (the portal's back end)."""
-
-    def __init__(self, app: Flask) -> None:
-        self._client = app.test_client()
-
-    def request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
-                form: dict[str, str] | None = None) -> HttpResponse:
-        parts = urllib.parse.urlsplit(url)
-        r = self._client.open(parts.path, method=method, query_string=parts.query,
-                              headers=headers or {}, data=form)
-        return HttpResponse(r.status_code, {k.lower(): v for k, v in r.headers.items()},
-                            r.get_data())
-
-
 def test_fapi2_happy_flow_par_private_key_jwt_with_relying_party(test_mode_app: Flask) -> None:
     add_par_client(test_mode_app)
     flow = Flow(test_mode_app)
     rp = RelyingParty(issuer=flow.issuer, client_id=PAR_ID, redirect_uri=PAR_REDIRECT,
                       private_key=client_key(), use_par=True,
-                      http=FlaskHttp(test_mode_app))
+                      http=InProcessHttp(test_mode_app.test_client()))
     url, pending = rp.start_login(acr="LoA2")
     params = query(url)
     assert set(params) == {"client_id", "request_uri"}  # pushed (RFC 9126 §4)
@@ -124,7 +107,7 @@ def test_fapi2_happy_flow_with_dpop_and_private_key_jwt(test_mode_app: Flask) ->
     flow = Flow(test_mode_app)
     rp = RelyingParty(issuer=flow.issuer, client_id=FAPI_ID, redirect_uri=FAPI_REDIRECT,
                       private_key=client_key(), use_par=True, dpop=True,
-                      http=FlaskHttp(test_mode_app))
+                      http=InProcessHttp(test_mode_app.test_client()))
     url, pending = rp.start_login(acr="LoA2")
     assert set(query(url)) == {"client_id", "request_uri"}
     r = flow.browser.get(url.removeprefix(flow.issuer),
@@ -142,7 +125,7 @@ def test_fapi2_client_without_dpop_is_refused_at_the_token_endpoint(
     flow = Flow(test_mode_app)
     rp = RelyingParty(issuer=flow.issuer, client_id=FAPI_ID, redirect_uri=FAPI_REDIRECT,
                       private_key=client_key(), use_par=True,
-                      http=FlaskHttp(test_mode_app))
+                      http=InProcessHttp(test_mode_app.test_client()))
     url, pending = rp.start_login(acr="LoA2")
     r = flow.browser.get(url.removeprefix(flow.issuer),
                          headers={"X-Eid-Test-Identity": "074078000101"})
