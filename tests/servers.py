@@ -69,9 +69,11 @@ def _ping(port: int) -> bool:
 def _start_redis(port: int, workdir: str, *extra: str) -> subprocess.Popen[bytes]:
     """redis-server (or, with ``--sentinel`` in ``extra``, a Sentinel) on 127.0.0.1:``port``,
     answering PING."""
+    # A replica's first sync starts at once (Redis 7 waits 5 s for more replicas).
+    sync = [] if "--sentinel" in extra else ["--repl-diskless-sync-delay", "0"]
     proc = subprocess.Popen(  # noqa: S603 - fixed arguments, our own binary path
         [_redis_binary(), *extra, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-         "--appendonly", "no", "--dir", workdir, "--protected-mode", "yes"],
+         "--appendonly", "no", "--dir", workdir, "--protected-mode", "yes", *sync],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 10
@@ -120,33 +122,45 @@ def _cluster_port() -> int:
             return port
 
 
+@dataclass
+class ClusterSet:
+    """A Redis Cluster's URL and its nodes' processes, by port."""
+
+    url: str
+    nodes: dict[int, subprocess.Popen[bytes]]
+
+
 @contextmanager
-def redis_cluster(masters: int = 3) -> Iterator[str]:
-    """A throw-away Redis Cluster of ``masters`` primaries (no replicas) on loopback,
-    created with ``redis-cli --cluster create``; yields its ``redis+cluster://`` URL."""
+def redis_cluster(*, replicas: int = 0) -> Iterator[ClusterSet]:
+    """A throw-away Redis Cluster of three primaries (each with ``replicas`` replicas) on
+    loopback, created with ``redis-cli --cluster create``. A node is declared failed after
+    1 s, and a failed shard stops only its own slots (``cluster-require-full-coverage no``,
+    as the README advises)."""
     cli = require_binary("redis-cli", "redis-tools")
-    ports = [_cluster_port() for _ in range(masters)]
+    ports = [_cluster_port() for _ in range(3 * (1 + replicas))]
     with tempfile.TemporaryDirectory() as workdir:
-        procs: list[subprocess.Popen[bytes]] = []
+        procs: dict[int, subprocess.Popen[bytes]] = {}
         try:
             for port in ports:
                 folder = Path(workdir, str(port))
                 folder.mkdir()
-                procs.append(_start_redis(
+                procs[port] = _start_redis(
                     port, str(folder), "--cluster-enabled", "yes", "--cluster-config-file",
-                    "nodes.conf", "--cluster-node-timeout", "2000"))
+                    "nodes.conf", "--cluster-node-timeout", "1000",
+                    "--cluster-require-full-coverage", "no")
             subprocess.run(  # noqa: S603 - fixed arguments
                 [cli, "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports),
-                 "--cluster-replicas", "0", "--cluster-yes"],
+                 "--cluster-replicas", str(replicas), "--cluster-yes"],
                 check=True, timeout=60, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             deadline = time.monotonic() + 30
             while not all(_cluster_ok(cli, port) for port in ports):
                 if time.monotonic() > deadline:
                     pytest.fail("the Redis Cluster did not reach cluster_state:ok")
                 time.sleep(0.05)
-            yield "redis+cluster://" + ",".join(f"127.0.0.1:{p}" for p in ports)
+            yield ClusterSet("redis+cluster://" + ",".join(f"127.0.0.1:{p}" for p in ports),
+                             procs)
         finally:
-            _stop(procs)
+            _stop(list(procs.values()))
 
 
 def _cluster_ok(cli: str, port: int) -> bool:

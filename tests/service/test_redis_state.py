@@ -18,8 +18,12 @@ from tests.service.flow import LOA2, Flow
 
 @pytest.fixture(scope="module", params=["redis", "cluster"])
 def redis_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    with (redis_server() if request.param == "redis" else redis_cluster()) as url:
-        yield url
+    if request.param == "redis":
+        with redis_server() as url:
+            yield url
+    else:
+        with redis_cluster() as cluster:
+            yield cluster.url
 
 
 def _app(settings: Settings, url: str) -> Flask:

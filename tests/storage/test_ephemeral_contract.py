@@ -23,8 +23,8 @@ def redis_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def cluster_url() -> Iterator[str]:
-    with redis_cluster() as url:
-        yield url
+    with redis_cluster() as cluster:
+        yield cluster.url
 
 
 @pytest.fixture(scope="module")
