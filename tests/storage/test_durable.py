@@ -244,6 +244,16 @@ def test_of_concurrent_rotations_on_one_database_exactly_one_schedules(
     assert len(stores[0].signing_keys()) == 1
 
 
+@pytest.mark.parametrize("details", ["{not json", "[]"])
+def test_a_corrupt_grant_row_is_a_storage_error(
+        store: DurableStore, durable_backend: DurableBackend, details: str) -> None:
+    store.save_grant(_grant())
+    durable_backend.raw("UPDATE grants SET details = ?", (details,))
+    with pytest.raises(StorageError) as err:
+        store.grant("g1")
+    assert err.value.code == "corrupt_record"
+
+
 def _registered(client_id: str = "dcr-1") -> RegisteredClient:
     return RegisteredClient(client_id, {"client_name": "Cổng", "redirect_uris": ["https://p/cb"]},
                             "sha256$00$11", "sha256$22$33", 1.0)
