@@ -89,7 +89,7 @@ def test_instances_starting_at_once_on_an_empty_database_all_start(postgres_url:
         start.wait(timeout=10)
         try:
             stores.append(PostgresDurableStore(postgres_url))
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:  # reported by the assertion below
             failures.append(exc)
 
     threads = [threading.Thread(target=open_one) for _ in range(4)]
