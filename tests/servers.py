@@ -147,6 +147,7 @@ class PostgresServer:
     folder: Path
     port: int
     user: str | None  # the account the server runs as (None: this process's)
+    settings: tuple[str, ...] = ()  # more "name=value" server settings
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -169,7 +170,8 @@ class PostgresServer:
              "-c", f"unix_socket_directories={self.folder}",
              # A test cluster is thrown away: durability only costs time here.
              "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-             "-c", "max_connections=200", "-c", "shared_buffers=64MB"],
+             "-c", "max_connections=200", "-c", "shared_buffers=64MB",
+             *(arg for setting in self.settings for arg in ("-c", setting))],
             user=self.user, stdout=subprocess.DEVNULL,
             stderr=(self.folder / "server.log").open("ab"),
         )
@@ -215,10 +217,12 @@ class PostgresServer:
 
 
 @contextmanager
-def postgres_server(root: str | Path | None = None) -> Iterator[PostgresServer]:
+def postgres_server(root: str | Path | None = None,
+                    settings: tuple[str, ...] = ()) -> Iterator[PostgresServer]:
     """A throw-away PostgreSQL cluster: initdb into a temporary folder (under ``root`` if
-    given), the server on a free 127.0.0.1 port with its unix socket in that folder; yields
-    it (``.url``), stopped and deleted at the end. As root, it runs as the unprivileged
+    given), the server on a free 127.0.0.1 port with its unix socket in that folder and
+    ``settings`` ("name=value") on top of the test defaults; yields it (``.url``), stopped
+    and deleted at the end. As root, it runs as the unprivileged
     :data:`POSTGRES_ACCOUNT` (initdb and postgres refuse to run as root)."""
     binaries = postgres_bin()
     user = None
@@ -233,7 +237,7 @@ def postgres_server(root: str | Path | None = None) -> Iterator[PostgresServer]:
         folder = Path(workdir)
         if user is not None:
             os.chown(folder, account.pw_uid, account.pw_gid)
-        server = PostgresServer(binaries, folder, free_port(), user)
+        server = PostgresServer(binaries, folder, free_port(), user, settings)
         try:
             server._run(binaries / "initdb", "-D", folder / "data", "-U", "eid",
                         "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
