@@ -11,7 +11,12 @@ import importlib.util
 from eid.errors import ConfigurationError
 from eid.storage.durable import DurableStore
 
-__all__ = ["durable_store_from_url", "require_postgres"]
+__all__ = ["durable_store_from_url", "is_postgres_url", "require_postgres"]
+
+
+def is_postgres_url(url: str) -> bool:
+    """Whether ``url`` names a PostgreSQL database (``postgresql://`` or ``postgres://``)."""
+    return url.split(":", 1)[0] in ("postgresql", "postgres")
 
 
 def require_postgres(url: str) -> None:
@@ -20,7 +25,7 @@ def require_postgres(url: str) -> None:
     :raises ConfigurationError: ``invalid_url`` for another scheme;
         ``missing_dependency`` without ``pip install 'eid[postgres]'``.
     """
-    if url.split(":", 1)[0] not in ("postgresql", "postgres"):
+    if not is_postgres_url(url):
         # Never echo the URL whole: it may carry a password.
         raise ConfigurationError(
             f"not a PostgreSQL URL (postgresql://...): {url.rsplit('@', maxsplit=1)[-1]!r}",

@@ -40,7 +40,7 @@ class PoolSettings:
 
     min_size: int = 1
     max_size: int = 10
-    timeout: float = 5.0  # waiting for a free connection from the pool
+    timeout: float = 2.0  # waiting for a free connection: a request fails fast, not hangs
     connect_timeout: float = 5.0
     statement_timeout: float = 10.0
 
