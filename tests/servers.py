@@ -223,7 +223,8 @@ def postgres_server(root: str | Path | None = None,
     given), the server on a free 127.0.0.1 port with its unix socket in that folder and
     ``settings`` ("name=value") on top of the test defaults; yields it (``.url``), stopped
     and deleted at the end. As root, it runs as the unprivileged
-    :data:`POSTGRES_ACCOUNT` (initdb and postgres refuse to run as root)."""
+    :data:`POSTGRES_ACCOUNT` (initdb and postgres refuse to run as root), so ``root`` must
+    be a folder that account can enter (pytest's ``tmp_path`` is not)."""
     binaries = postgres_bin()
     user = None
     if os.geteuid() == 0:
