@@ -139,3 +139,39 @@ def test_without_the_postgres_extra_the_error_says_what_to_install(
         durable_store_from_url("postgresql://eid@127.0.0.1/eid")
     assert err.value.code == "missing_dependency"
     assert "eid[postgres]" in str(err.value)
+
+
+def test_no_grant_saved_during_a_revocation_outlives_it_over_many_races(
+        postgres_url: str) -> None:
+    # The contract test runs the race once; over a pool of real connections the window is
+    # narrow, so race many times (each round its own citizen) to make a gap show.
+    from eid.storage import Grant
+
+    store = PostgresDurableStore(postgres_url, PoolSettings(max_size=10))
+    needs = frozenset({"openid"})
+    try:
+        for n in range(30):
+            citizen = f"0741900{n:05d}"
+            store.save_consent(Consent(citizen, "portal", needs, 1.0))
+            barrier = threading.Barrier(9)
+
+            def redeem(i: int, citizen: str = citizen, barrier: threading.Barrier = barrier
+                       ) -> None:
+                barrier.wait(timeout=10)
+                store.save_grant_if_consented(
+                    Grant(f"g{citizen}-{i}", citizen, "portal", needs, {}, None, 100.0, 9e9),
+                    needs, 0)
+
+            def revoke(citizen: str = citizen, barrier: threading.Barrier = barrier) -> None:
+                barrier.wait(timeout=10)
+                store.revoke_access(citizen, "portal", 150.0)
+
+            threads = [threading.Thread(target=redeem, args=(i,)) for i in range(8)]
+            threads.append(threading.Thread(target=revoke))
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=10)
+            assert store.live_grants(citizen, 200.0) == [], f"round {n}"
+    finally:
+        store.close()
