@@ -3,6 +3,7 @@ registry, and a server restart in the middle of a small load of flows."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -168,3 +169,18 @@ def test_a_restart_under_load_is_503_then_recovers_and_loses_nothing(
         r = flow.token({"grant_type": "refresh_token", "refresh_token": refresh}, TEST_CLIENT)
         assert r.status_code == 200, r.json
     assert app.extensions["eid"].durable.consent(LOA2[0], TEST_CLIENT.client_id) is not None
+
+
+def test_eid_keys_rotates_the_keys_in_the_database(
+        tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from eid.cli import main
+
+    _app(tmp_path, postgres_url)  # a first start creates the keys
+    monkeypatch.setenv("EID_DATABASE_URL", postgres_url)
+    monkeypatch.delenv("EID_INSTANCE", raising=False)
+    assert main(["keys", "rotate", "--alg", "ES256"]) == 0
+    capsys.readouterr()
+    assert main(["keys", "list", "--json"]) == 0
+    states = sorted(row["state"] for row in json.loads(capsys.readouterr().out))
+    assert states == ["current", "current", "next"]
