@@ -1,5 +1,6 @@
 """Two `eid serve` processes behind one issuer URL, as behind a load balancer, sharing one
-Redis and one durable store: every step of a login may land on either instance.
+Redis and one durable store (SQLite, or PostgreSQL): every step of a login may land on
+either instance.
 
 Both processes start at the same moment on an empty instance folder (as a rollout would),
 so whatever one keeps to itself (a secret, a key, a cache) shows up as a failed step.
@@ -27,7 +28,7 @@ import pytest
 from eid.oidc import DpopKey, make_pkce
 from eid.testing import make_client_assertion
 from eid.verify import verify_id_token
-from tests.servers import free_port, redis_server, wait_until_serving
+from tests.servers import PostgresServer, free_port, redis_server, wait_until_serving
 from tests.service.fapi import FAPI_ID, FAPI_REDIRECT, URN, client_key
 
 ISSUER_PORT = free_port()  # nothing listens: the load balancer's address is only a name here
@@ -102,19 +103,27 @@ def _serve(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]
         env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
 
-@pytest.fixture(scope="module")
-def instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instances]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def instances(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instances]:
+    """The two instances on one Redis and one durable store: a SQLite file in the one
+    instance folder both name, or one PostgreSQL database (``EID_DATABASE_URL``)."""
     folder = tmp_path_factory.mktemp("two-instances")
     with redis_server() as redis_url:
         env = {k: v for k, v in os.environ.items() if not k.startswith("EID_")}
         env.update(EID_ISSUER=ISSUER, EID_INSTANCE=str(folder / "instance"),
                    EID_REDIS_URL=redis_url, EID_TEST_MODE="1")
+        if request.param == "postgres":
+            server: PostgresServer = request.getfixturevalue("postgres")
+            env["EID_DATABASE_URL"] = server.create_database("two_instances")
         ports = free_port(), free_port()
         logs = [folder / f"{name}.log" for name in "ab"]
         procs = [_serve(port, env, log) for port, log in zip(ports, logs, strict=True)]
         try:
             for port, proc in zip(ports, procs, strict=True):
                 wait_until_serving(f"http://127.0.0.1:{port}/jwks", proc, "eid serve")
+            # The store is the one named: on PostgreSQL no SQLite file appears.
+            assert (folder / "instance" / "eid.sqlite").exists() == (request.param == "sqlite")
             yield Instances(*(f"http://127.0.0.1:{port}" for port in ports), logs)
         finally:
             for proc in procs:
