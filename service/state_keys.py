@@ -25,7 +25,7 @@ import hashlib
 from eid.storage import tagged
 
 __all__ = [
-    "access_token", "attempts", "client_jti", "code", "code_used", "dpop_jti", "mock_injection",
+    "access_token", "attempts", "client_jti", "code", "code_used", "dpop_jti",
     "pending_request", "pushed_request", "session", "session_client", "session_clients",
     "sha256",
 ]
@@ -89,8 +89,3 @@ def dpop_jti(digest: str) -> str:
 def client_jti(client_id: str, jti: str) -> str:
     """A client assertion's ``jti`` seen (RFC 7523 §3 item 7), per client."""
     return tagged(sha256(jti), "client-jti", sha256(client_id)[:32])
-
-
-def mock_injection(name: str) -> str:
-    """A pending injection of the mock's test-control API (one small group)."""
-    return tagged("mock", "inject", name)

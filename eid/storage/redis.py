@@ -7,8 +7,8 @@ shard. Every operation names one key, so nothing ever crosses slots.
 ``consume`` uses ``GETDEL`` (Redis ≥ 6.2) so a code can be redeemed once even
 under concurrent requests.
 
-Failures are bounded: 2 s to connect, 2 s per reply, one quick retry (which
-rides over a dropped connection after a restart or a Sentinel failover), then
+Failures are bounded: 2 s to connect, 2 s per reply, one quick retry of a refused
+or dropped connection (which rides over a restart or a Sentinel failover), then
 ``StorageError(storage_unavailable)``; never a hang.
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import redis
-from redis.backoff import ExponentialBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.cluster import ClusterNode, RedisCluster
 from redis.exceptions import RedisClusterException
 from redis.retry import Retry
@@ -37,9 +37,13 @@ _TIMEOUTS: dict[str, Any] = {"socket_timeout": 2, "socket_connect_timeout": 2}
 
 
 def _retry() -> Retry:
-    # redis-py's default retries 10 times with up to 1 s between tries: with a hung
-    # server and 2 s timeouts a login would wait for half a minute.
-    return Retry(ExponentialBackoff(cap=0.2, base=0.05), 1)
+    # One quick retry of a refused or dropped connection: what a restart or a failover
+    # looks like, and the retry asks a Sentinel for the master again. redis-py's default
+    # retries a failed connect ten times, up to 1 s apart (an unreachable Sentinel took
+    # 7 s; a host that drops packets, 2 s each time). A timeout is not retried: a server
+    # that does not answer in 2 s will not in 4.
+    return Retry(ExponentialBackoff(cap=0.2, base=0.05), 1,
+                 supported_errors=(redis.ConnectionError,))
 
 
 def redis_client(target: RedisTarget) -> redis.Redis | RedisCluster:
@@ -56,7 +60,10 @@ def redis_client(target: RedisTarget) -> redis.Redis | RedisCluster:
     if target.kind == "sentinel":
         sentinel = Sentinel(  # type: ignore[no-untyped-call]
             list(target.nodes),
-            sentinel_kwargs={**common, **tls, "username": target.sentinel_username,
+            # The master's connection retries (and asks the Sentinels again): a retry
+            # inside each Sentinel query too would multiply the tries.
+            sentinel_kwargs={**_TIMEOUTS, "retry": Retry(NoBackoff(), 0), **tls,
+                             "username": target.sentinel_username,
                              "password": target.sentinel_password},
             **common, **tls)
         master: redis.Redis = sentinel.master_for(  # type: ignore[no-untyped-call]
