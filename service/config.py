@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from eid.datafiles import fixture_path
 from eid.errors import ConfigurationError
 from eid.oidc.keystore import CLOCK_SKEW, RELOAD_INTERVAL
-from eid.storage.database_url import is_postgres_url
+from eid.storage.postgres_url import is_postgres_url
 
 __all__ = ["Settings"]
 

@@ -31,7 +31,7 @@ from eid.storage import (
     ephemeral_store_from_url,
     make_private_folder,
 )
-from eid.storage.database_url import require_postgres
+from eid.storage.postgres_url import require_postgres
 from service.config import Settings
 from service.mock import MockControls
 
