@@ -45,6 +45,7 @@ from bench._timing import interleaved
 from eid.population.generator import Progress
 from eid.population.postgres import PostgresRegistry
 from eid.population.postgres_load import generate_to_postgres
+from eid.population.registry import DEFAULT_SEARCH_LIMIT
 
 __all__ = ["main"]
 
@@ -171,7 +172,9 @@ def run(url: str, people: int, seed: str, workers: int | None, quiet: bool, *,
             t0 = time.perf_counter()
             found = registry.search(citizen.full_name, citizen.birth_date)
             latencies.append(time.perf_counter() - t0)
-            if citizen not in found:
+            # A common name on a common (or year-only) birth date can have more matches than
+            # the default limit: the person must then be beyond the page, never missing.
+            if citizen not in found and len(found) < DEFAULT_SEARCH_LIMIT:
                 raise AssertionError(f"search missed {citizen.id_number}")
         latencies.sort()
         p50 = latencies[len(latencies) // 2] * 1e3

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from eid.datafiles import fixture_path
 from eid.errors import ConfigurationError
 from eid.oidc.keystore import CLOCK_SKEW, RELOAD_INTERVAL
-from eid.storage.database_url import is_postgres_url
+from eid.storage.postgres_url import is_postgres_url
 
 __all__ = ["Settings"]
 
@@ -47,6 +47,10 @@ class Settings:
     # (postgresql://user:password@host/db; needs the postgres extra). Kept out of repr():
     # it may carry a password.
     database_url: str | None = field(default=None, repr=False)
+    # Where registry lookups go when not to database_url: read replicas, e.g. libpq's
+    # postgresql://replica1,replica2/eid?load_balance_hosts=random (the registry is
+    # read-only for the service; the durable store needs the primary).
+    registry_database_url: str | None = field(default=None, repr=False)
     # Server-provided DPoP nonces (RFC 9449 §8, §9): "fapi2" demands them from FAPI 2.0
     # clients only (FAPI 2.0 does not require nonces, but they bound a proof's lifetime
     # by the server's clock, not the client's), "always" from every client, "off" never.
@@ -99,13 +103,14 @@ class Settings:
         if "openid" not in self.registration_scopes:
             raise ConfigurationError("EID_REGISTRATION_SCOPES must include openid",
                                      code="invalid_setting")
-        if self.database_url is not None:
-            if not is_postgres_url(self.database_url):
-                raise ConfigurationError("EID_DATABASE_URL is not a postgresql:// URL",
+        for name in ("database_url", "registry_database_url"):
+            url = getattr(self, name)
+            if url is not None and not is_postgres_url(url):
+                raise ConfigurationError(f"EID_{name.upper()} is not a postgresql:// URL",
                                          code="invalid_setting")
-            if self.durable_path is not None:
-                raise ConfigurationError("a database URL and a durable-store file exclude"
-                                         " each other", code="invalid_setting")
+        if self.database_url is not None and self.durable_path is not None:
+            raise ConfigurationError("a database URL and a durable-store file exclude"
+                                     " each other", code="invalid_setting")
         for uri in self.test_redirect_uris:
             target = urlsplit(uri)
             # RFC 6749 §3.1.2: an absolute URI without a fragment.
@@ -141,8 +146,8 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from ``EID_ISSUER``, ``EID_INSTANCE``, ``EID_REDIS_URL``,
         ``EID_REGISTRY``, ``EID_TEST_MODE``, ``EID_DPOP_NONCE``, ``EID_REGISTRATION_TOKEN``
-        and ``EID_REGISTRATION_SCOPES`` (space-separated), ``EID_DATABASE_URL``, then
-        ``overrides``.
+        and ``EID_REGISTRATION_SCOPES`` (space-separated), ``EID_DATABASE_URL``,
+        ``EID_REGISTRY_DATABASE_URL``, then ``overrides``.
 
         :raises ConfigurationError: a value is invalid.
         """
@@ -156,6 +161,8 @@ class Settings:
             values["redis_url"] = env["EID_REDIS_URL"]
         if env.get("EID_DATABASE_URL"):
             values["database_url"] = env["EID_DATABASE_URL"]
+        if env.get("EID_REGISTRY_DATABASE_URL"):
+            values["registry_database_url"] = env["EID_REGISTRY_DATABASE_URL"]
         if env.get("EID_REGISTRY"):
             values["registry"] = Path(env["EID_REGISTRY"])
         values["test_mode"] = env.get("EID_TEST_MODE", "") in ("1", "true", "yes")

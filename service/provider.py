@@ -31,7 +31,7 @@ from eid.storage import (
     ephemeral_store_from_url,
     make_private_folder,
 )
-from eid.storage.database_url import require_postgres
+from eid.storage.postgres_url import require_postgres
 from service.config import Settings
 from service.mock import MockControls
 
@@ -84,8 +84,9 @@ class Provider:
 def _registry(settings: Settings) -> Registry:
     # An explicit registry file wins over the database (an operator who names one means it).
     path = settings.registry
-    if path is None and settings.database_url is not None:
-        return _postgres_registry(settings.database_url, test_mode=settings.test_mode)
+    url = settings.registry_database_url or settings.database_url
+    if path is None and url is not None:
+        return _postgres_registry(url, test_mode=settings.test_mode)
     if path is None:
         return load_fixture_registry()
     if path.suffix == ".json":

@@ -27,7 +27,7 @@ from eid.population.idnumber import parse_id_number, parse_old_id_number
 from eid.population.model import Address, Citizen, PartialDate, Relative
 from eid.population.sqlite import SqliteRegistry
 from eid.population.units import format_address
-from eid.storage.database_url import require_postgres
+from eid.storage.postgres_url import require_postgres
 
 if TYPE_CHECKING:
     from eid.population.postgres import PostgresRegistry

@@ -39,7 +39,7 @@ from eid.population.postgres_schema import (
     rename_indexes,
 )
 from eid.population.sqlite_schema import Row
-from eid.storage.database_url import require_postgres
+from eid.storage.postgres_url import require_postgres
 
 __all__ = ["generate_to_postgres", "load_rows"]
 

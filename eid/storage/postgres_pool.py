@@ -29,7 +29,7 @@ import psycopg
 import psycopg_pool
 
 from eid.errors import ConfigurationError, StorageError
-from eid.storage.database_url import require_postgres
+from eid.storage.postgres_url import require_postgres
 
 __all__ = ["PoolSettings", "open_pool", "translate_errors"]
 

@@ -104,6 +104,7 @@ def test_an_explicit_registry_file_wins_over_the_database(
 @pytest.mark.parametrize(("env", "code"), [
     ({"EID_DATABASE_URL": "mysql://db/eid"}, "invalid_setting"),
     ({"EID_DATABASE_URL": "instance/eid.sqlite"}, "invalid_setting"),
+    ({"EID_REGISTRY_DATABASE_URL": "redis://db/0"}, "invalid_setting"),
 ])
 def test_a_database_url_must_be_postgresql(env: dict[str, str], code: str) -> None:
     with pytest.raises(ConfigurationError) as err:
@@ -115,6 +116,19 @@ def test_the_database_url_is_read_and_kept_out_of_repr() -> None:
     settings = Settings.from_env({"EID_DATABASE_URL": "postgresql://eid:s3cret@db/eid"})
     assert settings.database_url == "postgresql://eid:s3cret@db/eid"
     assert "s3cret" not in repr(settings)
+
+
+def test_registry_lookups_can_go_to_another_database(
+        tmp_path: Path, postgres: PostgresServer, postgres_url: str) -> None:
+    # As they would to read replicas: the durable store stays on the primary.
+    registry_url = postgres.create_database(f"{postgres_url.rsplit('/', 1)[1]}_registry")
+    settings = Settings(instance=tmp_path, database_url=postgres_url, test_mode=True,
+                        backchannel_thread=False, registry_database_url=registry_url)
+    create_app({"TESTING": True, "EID_SETTINGS": settings})
+    with PostgresRegistry(registry_url) as registry:
+        assert len(registry) == 32
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT to_regclass('citizens')").fetchone() == (None,)
 
 
 def test_a_database_url_and_a_durable_file_exclude_each_other() -> None:
