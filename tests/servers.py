@@ -63,7 +63,7 @@ def _ping(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
             s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
+            return s.recv(16).startswith((b"+PONG", b"-NOAUTH"))  # up, maybe with a password
     except OSError:
         return False
 
@@ -133,12 +133,14 @@ class ClusterSet:
 
 
 @contextmanager
-def redis_cluster(*, replicas: int = 0) -> Iterator[ClusterSet]:
+def redis_cluster(*, replicas: int = 0, password: str | None = None) -> Iterator[ClusterSet]:
     """A throw-away Redis Cluster of three primaries (each with ``replicas`` replicas) on
-    loopback, created with ``redis-cli --cluster create``. A node is declared failed after
-    1 s, and a failed shard stops only its own slots (``cluster-require-full-coverage no``,
-    as the README advises)."""
+    loopback, created with ``redis-cli --cluster create``, every node asking ``password``
+    if given (then in the URL). A node is declared failed after 1 s, and a failed shard
+    stops only its own slots (``cluster-require-full-coverage no``, as the README advises)."""
     cli = require_binary("redis-cli", "redis-tools")
+    auth = ["--requirepass", password, "--masterauth", password] if password else []
+    cli_auth = ["-a", password, "--no-auth-warning"] if password else []
     ports = [_cluster_port() for _ in range(3 * (1 + replicas))]
     with tempfile.TemporaryDirectory() as workdir:
         procs: dict[int, subprocess.Popen[bytes]] = {}
@@ -149,25 +151,27 @@ def redis_cluster(*, replicas: int = 0) -> Iterator[ClusterSet]:
                 procs[port] = _start_redis(
                     port, str(folder), "--cluster-enabled", "yes", "--cluster-config-file",
                     "nodes.conf", "--cluster-node-timeout", "1000",
-                    "--cluster-require-full-coverage", "no")
+                    "--cluster-require-full-coverage", "no", *auth)
             subprocess.run(  # noqa: S603 - fixed arguments
-                [cli, "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports),
+                [cli, *cli_auth, "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports),
                  "--cluster-replicas", str(replicas), "--cluster-yes"],
                 check=True, timeout=60, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             deadline = time.monotonic() + 30
-            while not all(_cluster_ok(cli, port) for port in ports):
+            while not all(_cluster_ok([cli, *cli_auth], port) for port in ports):
                 if time.monotonic() > deadline:
                     pytest.fail("the Redis Cluster did not reach cluster_state:ok")
                 time.sleep(0.05)
-            yield ClusterSet("redis+cluster://" + ",".join(f"127.0.0.1:{p}" for p in ports),
-                             procs)
+            userinfo = f":{password}@" if password else ""
+            yield ClusterSet(f"redis+cluster://{userinfo}"
+                             + ",".join(f"127.0.0.1:{p}" for p in ports), procs)
         finally:
             _stop(list(procs.values()))
 
 
-def _cluster_ok(cli: str, port: int) -> bool:
+def _cluster_ok(cli: list[str], port: int) -> bool:
     out = subprocess.run(  # noqa: S603 - fixed arguments
-        [cli, "-p", str(port), "cluster", "info"], capture_output=True, timeout=10, check=False)
+        [*cli, "-p", str(port), "cluster", "info"], capture_output=True, timeout=10,
+        check=False)
     return b"cluster_state:ok" in out.stdout
 
 
@@ -183,29 +187,34 @@ class SentinelSet:
 
 
 @contextmanager
-def redis_sentinel() -> Iterator[SentinelSet]:
+def redis_sentinel(password: str | None = None) -> Iterator[SentinelSet]:
     """A throw-away master + replica + Sentinel on loopback; the Sentinel declares a silent
-    master down after 1 s and promotes the replica (quorum 1). Yields the set, whose
-    ``url`` is ``redis+sentinel://127.0.0.1:<sentinel>/eidtest/0``."""
+    master down after 1 s and promotes the replica (quorum 1). With ``password`` the master
+    and replica ask it (the Sentinel itself does not). Yields the set, whose ``url`` is
+    ``redis+sentinel://[:<password>@]127.0.0.1:<sentinel>/eidtest/0``."""
     master_port, replica_port, sentinel_port = free_port(), free_port(), free_port()
+    auth = ["--requirepass", password, "--masterauth", password] if password else []
     with tempfile.TemporaryDirectory() as workdir:
         procs: list[subprocess.Popen[bytes]] = []
         try:
             for name in ("master", "replica", "sentinel"):
                 Path(workdir, name).mkdir()
-            master = _start_redis(master_port, str(Path(workdir, "master")))
+            master = _start_redis(master_port, str(Path(workdir, "master")), *auth)
             procs.append(master)
             procs.append(_start_redis(replica_port, str(Path(workdir, "replica")),
-                                      "--replicaof", "127.0.0.1", str(master_port)))
+                                      "--replicaof", "127.0.0.1", str(master_port), *auth))
             conf = Path(workdir, "sentinel", "sentinel.conf")  # a Sentinel rewrites its file
             conf.write_text(
                 f"sentinel monitor eidtest 127.0.0.1 {master_port} 1\n"
                 "sentinel down-after-milliseconds eidtest 1000\n"
-                "sentinel failover-timeout eidtest 5000\n")
+                "sentinel failover-timeout eidtest 5000\n"
+                + (f"sentinel auth-pass eidtest {password}\n" if password else ""))
             procs.append(_start_redis(sentinel_port, str(conf.parent), str(conf),
                                       "--sentinel"))
-            yield SentinelSet(f"redis+sentinel://127.0.0.1:{sentinel_port}/eidtest/0",
-                              master, master_port, replica_port, sentinel_port)
+            userinfo = f":{password}@" if password else ""
+            yield SentinelSet(
+                f"redis+sentinel://{userinfo}127.0.0.1:{sentinel_port}/eidtest/0",
+                master, master_port, replica_port, sentinel_port)
         finally:
             _stop(procs)
 
