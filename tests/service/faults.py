@@ -92,3 +92,28 @@ def wait_until_accepted(port: int, timeout: float = 20) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"connections to {port} were not accepted within {timeout} s")
         time.sleep(0.02)
+
+
+def _socket_inode(local_port: int, remote_port: int) -> int | None:
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == local_port \
+                and int(fields[2].split(":")[1], 16) == remote_port:
+            return int(fields[9])
+    return None
+
+
+def holder_of(server_port: int, client_port: int, pids: list[int]) -> int:
+    """Which of ``pids`` holds the server side of the connection from ``client_port``
+    (Linux: the socket's inode among each process's descriptors)."""
+    inode = _socket_inode(server_port, client_port)
+    assert inode, f"no connection {client_port} -> {server_port} in /proc/net/tcp"
+    target = f"socket:[{inode}]"
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                if os.readlink(fd) == target:
+                    return pid
+            except OSError:
+                continue
+    pytest.fail(f"none of {pids} holds the connection from port {client_port}")

@@ -134,6 +134,8 @@ class FlowResult:
     status: int = 0
     error: str | None = None
     consented: bool = False       # the consent was answered with a code
+    code: str | None = None
+    verifier: str | None = None
     refresh_token: str | None = None
     seconds: float = 0.0
 
@@ -163,7 +165,7 @@ def run_flow(base: str, citizen: tuple[str, str], portal: tuple[str, str, str] =
         r = _expect("consent", browser.send("POST", "/consent", {
             "csrf_token": _csrf(page), "req": req, "decision": "approve"}), 302)
         code = parse_qs(urlsplit(r.headers["location"]).query)["code"][0]
-        result.consented = True
+        result.consented, result.code, result.verifier = True, code, verifier
         basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
         r = _expect("token", browser.send("POST", "/token", {
             "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
@@ -173,7 +175,7 @@ def run_flow(base: str, citizen: tuple[str, str], portal: tuple[str, str, str] =
         result.step = "done"
     except StepError as exc:
         result.step, result.status, result.error = exc.step, exc.status, exc.error
-    except OSError as exc:  # refused, reset, timed out: the answer never came whole
+    except (OSError, http.client.HTTPException) as exc:  # refused, reset, cut, timed out
         result.error = f"connection: {type(exc).__name__}"
     result.seconds = time.monotonic() - began
     return result
@@ -196,13 +198,15 @@ class Report:
         return counts
 
 
-def drive(base: str, *, flows: int, seconds: float, concurrency: int = 4) -> Report:
+def drive(base: str, *, flows: int, seconds: float, concurrency: int = 4,
+          report: Report | None = None) -> Report:
     """Run up to ``flows`` flows on ``concurrency`` threads, for ``seconds`` at most
-    (a flow under way when time is up finishes; none starts after)."""
-    if flows < 1 or seconds <= 0 or not 1 <= concurrency <= 32:
-        raise ValueError("a load is bounded: flows >= 1, seconds > 0, 1..32 threads")
+    (a flow under way when time is up finishes; none starts after). ``report``, when
+    given, fills as flows end (another thread may watch it)."""
+    if not 1 <= flows <= 10_000 or not 0 < seconds <= 600 or not 1 <= concurrency <= 32:
+        raise ValueError("a load is bounded: 1..10000 flows, 0..600 s, 1..32 threads")
     Browser(base)  # refuses anything but loopback before any thread starts
-    report = Report()
+    report = report if report is not None else Report()
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
     started = 0
