@@ -115,7 +115,10 @@ class SqliteDurableStore:
                 yield self._db
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
+                # BEGIN itself may be what failed (another process kept the write lock
+                # past the busy timeout): then there is nothing to roll back.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise StorageError(f"SQLite failed: {exc}", code="storage_unavailable") from exc
             except BaseException:
                 self._db.execute("ROLLBACK")
