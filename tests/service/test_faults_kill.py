@@ -77,7 +77,6 @@ def test_a_worker_killed_mid_request_is_replaced_and_leaves_no_half_written_row(
     assert answer == b""  # the request died with its worker: no answer, not a wrong one
     load.join(timeout=120)
     assert not load.is_alive()
-    served.wait_for(rf"Worker \(pid:{victim}\) was sent SIGKILL|{victim}")
     deadline = time.monotonic() + 60
     while len(set(served.workers()) - {victim}) < 2:  # gunicorn booted a replacement
         assert time.monotonic() < deadline, served.output[-3000:]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import signal
 import socket
@@ -181,3 +182,23 @@ def test_metrics_add_up_every_worker(tmp_path: Path) -> None:
             assert found is not None, text[:2000]
             scrapes.add(float(found.group(1)))
         assert scrapes == {float(asked)}
+
+
+def _open_files(pid: int) -> set[str]:
+    files = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            files.add(os.readlink(fd))
+        except OSError:
+            continue
+    return files
+
+
+def test_the_app_is_built_in_each_worker_never_in_the_master(tmp_path: Path) -> None:
+    # Preloading would open the SQLite store (and start the back-channel thread) in the
+    # master, to be inherited by every fork: a connection must not cross a fork.
+    with eid_serve(["--threads", "2"], tmp_path) as served:
+        (worker,) = served.wait_for_workers(1)
+        database = str((tmp_path / "instance" / "eid.sqlite").resolve())
+        assert database in _open_files(worker)
+        assert database not in _open_files(served.proc.pid)
