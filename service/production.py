@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.errors import AppImportError
 
-from eid.errors import ConfigurationError
+from eid.errors import ConfigurationError, EidError
 from service.serving import Server, WsgiApp
 
 __all__ = ["ACCESS_LOG_FORMAT", "Workers", "serve_production", "usable_cores"]
@@ -103,7 +104,12 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn has no type 
             self.cfg.set(name, value)
 
     def load(self) -> WsgiApp:
-        return self._load()
+        try:
+            return self._load()
+        except EidError as exc:
+            # What `eid` prints for the same error, and gunicorn stops at once ("App
+            # failed to load", exit 4) rather than logging a traceback and booting again.
+            raise AppImportError(f"error: {exc}") from exc
 
 
 @contextmanager
@@ -125,8 +131,8 @@ def serve_production(server: Server, app_factory: Callable[[Path], WsgiApp],
 
     ``app_factory(metrics_dir)`` runs in each worker, after the fork; the app
     writes its metrics under ``metrics_dir`` (prometheus_client multiprocess mode).
-    Returns when gunicorn stops (it exits through ``SystemExit``: 0 after a
-    graceful stop).
+    gunicorn ends the process through ``SystemExit``: 0 after a graceful stop, 4
+    when the app cannot be built (its error printed as ``eid`` prints errors).
     """
     with _metrics_directory() as metrics_dir:
         options: dict[str, Any] = {

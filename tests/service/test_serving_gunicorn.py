@@ -202,3 +202,14 @@ def test_the_app_is_built_in_each_worker_never_in_the_master(tmp_path: Path) -> 
         database = str((tmp_path / "instance" / "eid.sqlite").resolve())
         assert database in _open_files(worker)
         assert database not in _open_files(served.proc.pid)
+
+
+def test_an_app_that_cannot_be_built_stops_eid_serve_with_the_error_not_a_traceback(
+        tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "eid", "serve", "--port", "0"], cwd=tmp_path,
+        env=serve_env(EID_REGISTRY=str(tmp_path / "no-such-registry.json")),
+        capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 4  # gunicorn: the app failed to load; no worker boots again
+    assert "error: data_file_missing:" in out.stderr + out.stdout
+    assert "Traceback" not in out.stderr + out.stdout
