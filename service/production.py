@@ -32,14 +32,16 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.errors import AppImportError
+from gunicorn.glogging import Logger
 
 from eid.errors import ConfigurationError, EidError
-from service.serving import Server, WsgiApp
+from service.serving import Server, WsgiApp, access_path
 
 __all__ = ["ACCESS_LOG_FORMAT", "Workers", "serve_production", "usable_cores"]
 
-#: gunicorn's atoms: client, time, method, path (``%(U)s``: no query), protocol, status,
-#: body bytes, milliseconds. Not ``%(r)s`` (the request line holds the query) nor ``%(f)s``.
+#: gunicorn's atoms: client, time, method, path (``%(U)s``: no query, see _AccessLog),
+#: protocol, status, body bytes, milliseconds. Not ``%(r)s`` (the request line holds the
+#: query) nor ``%(f)s`` (the Referer may hold a portal's).
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 
 #: Threads per worker by default: a request waits on Redis, on a SQLite commit or in
@@ -93,6 +95,18 @@ class Workers:
         return cls(processes, count)
 
 
+class _AccessLog(Logger):  # type: ignore[misc]
+    """gunicorn's logger, with ``%(U)s`` the request's own path: still percent-encoded
+    (``RAW_URI``), never gunicorn's decoded ``PATH_INFO``, in which a client's ``%0A``
+    would start a forged log line and ``%1B`` drive the operator's terminal."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any
+              ) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = access_path(str(environ.get("RAW_URI") or "/"))
+        return atoms
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn has no type hints
     def __init__(self, options: dict[str, Any], load: Callable[[], WsgiApp]) -> None:
         self._options = options
@@ -144,6 +158,7 @@ def serve_production(server: Server, app_factory: Callable[[Path], WsgiApp],
             "graceful_timeout": graceful_timeout,
             "accesslog": "-",
             "access_log_format": ACCESS_LOG_FORMAT,
+            "logger_class": _AccessLog,
             "raw_env": [f"{_METRICS_DIR_VARIABLE}={metrics_dir}"],
             "proc_name": "eid-serve",
             # gunicorn opens a control socket under $HOME by default: two services

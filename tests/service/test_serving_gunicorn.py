@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -98,8 +99,13 @@ def test_eid_serve_runs_gunicorn_workers_and_logs_no_query_string(tmp_path: Path
         with urllib.request.urlopen(url, timeout=5) as resp:
             assert resp.status == 200
         served.wait_for(r'"GET /.well-known/openid-configuration HTTP/1.1" 200')
+        # A decoded path would let a client write lines of its own into the log.
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(served.url + "/x%0A127.0.0.1%20forged%1B[2J", timeout=5)
+        served.wait_for(r'"GET /x%0A127.0.0.1%20forged%1B\[2J HTTP/1.1" 404')
         assert served.stop() == 0
     assert "SECRET-STATE" not in served.output
+    assert "\n127.0.0.1 forged" not in served.output and "\x1b" not in served.output
     assert "Traceback" not in served.output
 
 
