@@ -27,7 +27,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from eid.oidc import make_pkce
 
-__all__ = ["CITIZENS", "PORTAL", "Browser", "FlowResult", "Report", "drive", "run_flow"]
+__all__ = ["CITIZENS", "PORTAL", "Browser", "FlowResult", "Report", "drive", "run_flow",
+           "token_request"]
 
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -123,6 +124,15 @@ def _csrf(answer: Answer) -> str:
     if not found:
         raise StepError("csrf", answer.status, "no_csrf_field")
     return found.group(1)
+
+
+def token_request(base: str, form: dict[str, str], portal: tuple[str, str, str] = PORTAL
+                  ) -> tuple[int, dict[str, str], dict[str, str]]:
+    """The portal's back end at ``/token``: (status, headers, JSON body)."""
+    basic = base64.b64encode(f"{portal[0]}:{portal[1]}".encode()).decode()
+    r = Browser(base).send("POST", "/token", form, headers={"Authorization": f"Basic {basic}"},
+                           cookies=False)
+    return r.status, r.headers, json.loads(r.body)
 
 
 @dataclass

@@ -17,10 +17,9 @@ import pytest
 
 from eid.oidc import make_pkce
 from tests.service import faults
-from tests.service.load import CITIZENS, PORTAL, Browser, Report, drive
+from tests.service.load import CITIZENS, PORTAL, Browser, Report, drive, token_request
 from tests.service.rows import assert_acknowledged_kept, assert_rows_whole, open_rows
 from tests.service.served import Served, eid_serve, serve_env
-from tests.service.test_faults_redis import token_request
 
 
 @pytest.fixture

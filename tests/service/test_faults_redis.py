@@ -4,7 +4,6 @@ restart, and nothing acknowledged to a client lost."""
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 import time
@@ -18,7 +17,7 @@ import pytest
 
 from eid.oidc import make_pkce
 from tests.service import faults
-from tests.service.load import PORTAL, Browser, Report, drive, run_flow
+from tests.service.load import PORTAL, Browser, Report, drive, run_flow, token_request
 from tests.service.rows import assert_acknowledged_kept, assert_rows_whole, open_rows
 from tests.service.served import Served, eid_serve, serve_env
 
@@ -46,12 +45,6 @@ def authorize(base: str) -> tuple[int, dict[str, str]]:
     r = Browser(base).send("GET", f"/authorize?{query}")
     return r.status, {k: v[0] for k, v in parse_qs(urlsplit(
         r.headers.get("location", "")).query).items()}
-
-
-def token_request(base: str, form: dict[str, str]) -> tuple[int, dict[str, str], dict[str, str]]:
-    basic = base64.b64encode(f"{PORTAL[0]}:{PORTAL[1]}".encode()).decode()
-    r = Browser(base).send("POST", "/token", form, headers={"Authorization": f"Basic {basic}"})
-    return r.status, r.headers, json.loads(r.body)
 
 
 def readiness(base: str) -> tuple[int, dict[str, str]]:
