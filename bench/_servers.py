@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -115,9 +116,10 @@ def _serving(name: str, proc: subprocess.Popen[bytes], port: int, log: Path,
         _wait(f"{url}/.well-known/openid-configuration", proc, name, log)
         yield Running(name, url, (proc.pid, *also))
     finally:
-        proc.terminate()
+        # SIGINT, as Ctrl-C: eid serve closes cleanly, and a profiler wrapping it writes out.
+        proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
@@ -125,14 +127,15 @@ def _serving(name: str, proc: subprocess.Popen[bytes], port: int, log: Path,
 
 @contextmanager
 def service(*, core: int, env: Mapping[str, str] | None = None,
-            serve_args: Sequence[str] = (), store_pids: Sequence[int] = ()) -> Iterator[Running]:
+            serve_args: Sequence[str] = (), store_pids: Sequence[int] = (),
+            wrap: Sequence[str] = ()) -> Iterator[Running]:
     """``eid serve`` in test mode on a throw-away instance directory (embedded stores unless
     ``env`` names others, e.g. ``EID_REDIS_URL``; ``store_pids``: their servers, whose CPU
-    counts as the service's)."""
+    counts as the service's; ``wrap``: a command to run it under, such as a profiler)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="eid-bench-flows-") as tmp:
         settings = {"EID_TEST_MODE": "1", "EID_INSTANCE": tmp, **(env or {})}
-        argv = [sys.executable, "-m", "eid", "serve", "--port", str(port), *serve_args]
+        argv = [*wrap, sys.executable, "-m", "eid", "serve", "--port", str(port), *serve_args]
         with _process("eid", argv, settings, port, core, also=store_pids) as running:
             yield running
 

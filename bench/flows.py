@@ -94,7 +94,8 @@ def _servers(args: argparse.Namespace) -> Iterator[list[Running]]:
             raise SystemExit("--postgres: PostgreSQL support has not landed on this branch")
         eid = stack.enter_context(service(core=SERVER_CORE, env=env,
                                           serve_args=args.serve_args.split(),
-                                          store_pids=store_pids))
+                                          store_pids=store_pids,
+                                          wrap=args.wrap.split()))
         servers = [eid]
         if not args.eid_only:
             servers.append(stack.enter_context(node_provider(core=SERVER_CORE)))
@@ -167,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--eid-only", action="store_true", help="without node")
     parser.add_argument("--serve-args", default="",
                         help="extra arguments of `eid serve` (e.g. \"--workers 1 --threads 8\")")
+    parser.add_argument("--wrap", default="", help="a command to run `eid serve` under, "
+                        "e.g. \"py-spy record -f raw -o eid.txt --\" (its CPU then counts too)")
     parser.add_argument("--quick", action="store_true",
                         help="a few flows per server: checks the harness, not the speed")
     args = parser.parse_args(argv)
