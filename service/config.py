@@ -62,6 +62,9 @@ class Settings:
     # Deliver queued back-channel logouts from a thread of this process (service.backchannel);
     # off only where a test drives the sender itself.
     backchannel_thread: bool = True
+    # Where the worker processes of `eid serve` (gunicorn) share their metrics
+    # (prometheus_client's multiprocess mode); None: one process, metrics in memory.
+    metrics_dir: Path | None = None
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.issuer)
