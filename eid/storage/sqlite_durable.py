@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS grants (
     created_at REAL NOT NULL, expires_at REAL NOT NULL, revoked_at REAL
 );
 CREATE INDEX IF NOT EXISTS grants_by_subject ON grants (subject, client_id);
+CREATE INDEX IF NOT EXISTS grants_by_expiry ON grants (expires_at);
 CREATE TABLE IF NOT EXISTS logout_notices (
     notice_id TEXT PRIMARY KEY, client_id TEXT NOT NULL, subject TEXT NOT NULL,
     sid TEXT NOT NULL, created_at REAL NOT NULL, attempts INTEGER NOT NULL,
@@ -121,6 +122,19 @@ class SqliteDurableStore:
                 self._db.execute("ROLLBACK")
                 raise
 
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """For one SELECT: in autocommit mode a lone statement is its own transaction (one
+        consistent snapshot), so a read needs neither ``BEGIN IMMEDIATE``, which takes
+        the database's write lock (other processes' writers wait), nor a ``COMMIT``. The
+        lock stays: on the shared connection, a statement must not run inside another
+        thread's open transaction."""
+        with self._lock:
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                raise StorageError(f"SQLite failed: {exc}", code="storage_unavailable") from exc
+
     @staticmethod
     def _insert_key(db: sqlite3.Connection, key: StoredKey) -> None:
         db.execute("INSERT INTO signing_keys (kid, alg, private_jwk, created_at, retired_at, "
@@ -144,7 +158,7 @@ class SqliteDurableStore:
             return True
 
     def signing_keys(self) -> list[StoredKey]:
-        with self._tx() as db:
+        with self._read() as db:
             rows = db.execute("SELECT kid, alg, private_jwk, created_at, retired_at, "
                               "activates_at FROM signing_keys ORDER BY created_at, kid").fetchall()
         try:
@@ -165,13 +179,13 @@ class SqliteDurableStore:
                         " ".join(sorted(consent.scopes)), consent.granted_at))
 
     def consent(self, subject: str, client_id: str) -> Consent | None:
-        with self._tx() as db:
+        with self._read() as db:
             row = db.execute("SELECT scopes, granted_at FROM consents "
                              "WHERE subject = ? AND client_id = ?", (subject, client_id)).fetchone()
         return Consent(subject, client_id, frozenset(row[0].split()), row[1]) if row else None
 
     def consents(self, subject: str) -> list[Consent]:
-        with self._tx() as db:
+        with self._read() as db:
             rows = db.execute("SELECT client_id, scopes, granted_at FROM consents "
                               "WHERE subject = ? ORDER BY client_id", (subject,)).fetchall()
         return [Consent(subject, r[0], frozenset(r[1].split()), r[2]) for r in rows]
@@ -197,7 +211,7 @@ class SqliteDurableStore:
                     grant.revoked_at))
 
     def grant(self, grant_id: str) -> Grant | None:
-        with self._tx() as db:
+        with self._read() as db:
             row = db.execute("SELECT grant_id, subject, client_id, scopes, details, refresh_hash,"
                              " created_at, expires_at, revoked_at FROM grants WHERE grant_id = ?",
                              (grant_id,)).fetchone()
@@ -205,7 +219,7 @@ class SqliteDurableStore:
 
     def live_grants(self, subject: str, now: float) -> list[Grant]:
         """Every grant of ``subject`` neither revoked nor expired at ``now``, by client."""
-        with self._tx() as db:
+        with self._read() as db:
             rows = db.execute("SELECT grant_id, subject, client_id, scopes, details,"
                               " refresh_hash, created_at, expires_at, revoked_at FROM grants"
                               " WHERE subject = ? AND revoked_at IS NULL AND expires_at > ?"
@@ -214,7 +228,7 @@ class SqliteDurableStore:
 
     def revocation_epoch(self, subject: str, client_id: str) -> int:
         """How many times ``subject`` has withdrawn ``client_id``'s access (0: never)."""
-        with self._tx() as db:
+        with self._read() as db:
             return _epoch(db, subject, client_id)
 
     def save_grant_if_consented(self, grant: Grant, needs: frozenset[str], epoch: int) -> bool:
@@ -297,7 +311,7 @@ class SqliteDurableStore:
             db.execute("DELETE FROM logout_notices WHERE notice_id = ?", (notice_id,))
 
     def next_logout_due(self) -> float | None:
-        with self._tx() as db:
+        with self._read() as db:
             row = db.execute("SELECT MIN(due_at) FROM logout_notices").fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
@@ -324,7 +338,7 @@ class SqliteDurableStore:
             return cur.rowcount == 1
 
     def registered_client(self, client_id: str) -> RegisteredClient | None:
-        with self._tx() as db:
+        with self._read() as db:
             row = db.execute("SELECT client_id, metadata, secret_hash, token_hash, issued_at"
                              " FROM registered_clients WHERE client_id = ?",
                              (client_id,)).fetchone()
