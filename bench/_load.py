@@ -172,7 +172,7 @@ def run_batch(flow: Flow, base: str, names: Mapping[str, str], *, concurrency: i
                 start = time.perf_counter()
                 try:
                     flow(http)
-                except Exception as exc:  # noqa: BLE001 - counted and reported, never hidden
+                except Exception as exc:  # counted and reported, never hidden
                     with lock:
                         batch.errors += 1
                         batch.first_error = batch.first_error or f"{type(exc).__name__}: {exc}"

@@ -95,7 +95,7 @@ def _wait(url: str, proc: subprocess.Popen[bytes], what: str, log: Path,
 
 
 @contextmanager
-def _process(name: str, argv: Sequence[str], env: Mapping[str, str], port: int, core: int,
+def _process(name: str, argv: Sequence[str], env: Mapping[str, str], port: int, *, core: int,
              cwd: Path = ROOT, also: Sequence[int] = ()) -> Iterator[Running]:
     taskset = shutil.which("taskset")
     pinned = [taskset, "-c", str(core)] if taskset else []
@@ -136,7 +136,7 @@ def service(*, core: int, env: Mapping[str, str] | None = None,
     with tempfile.TemporaryDirectory(prefix="eid-bench-flows-") as tmp:
         settings = {"EID_TEST_MODE": "1", "EID_INSTANCE": tmp, **(env or {})}
         argv = [*wrap, sys.executable, "-m", "eid", "serve", "--port", str(port), *serve_args]
-        with _process("eid", argv, settings, port, core, also=store_pids) as running:
+        with _process("eid", argv, settings, port, core=core, also=store_pids) as running:
             yield running
 
 
@@ -149,7 +149,7 @@ def node_provider(*, core: int) -> Iterator[Running]:
                            "tests/interop, or tests.servers.interop_node())")
     port = free_port()
     env = {"PORT": str(port), "EID_KEYS": str(KEY_FILE), "NODE_ENV": "production"}
-    with _process("node", [node, str(INTEROP / "bench_provider.mjs")], env, port, core,
+    with _process("node", [node, str(INTEROP / "bench_provider.mjs")], env, port, core=core,
                   cwd=INTEROP) as running:
         yield running
 
