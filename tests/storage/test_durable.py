@@ -264,8 +264,8 @@ def test_a_registered_client_id_is_never_replaced() -> None:
 def test_a_corrupt_registered_client_row_is_a_storage_error(metadata: str) -> None:
     store = SqliteDurableStore()
     store.add_registered_client(_registered())
-    with store._tx() as db:
-        db.execute("UPDATE registered_clients SET metadata = ?", (metadata,))
+    store._writes.write(lambda db: db.execute("UPDATE registered_clients SET metadata = ?",
+                                              (metadata,)))
     with pytest.raises(StorageError) as err:
         store.registered_client("dcr-1")
     assert err.value.code == "corrupt_record"
