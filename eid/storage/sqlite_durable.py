@@ -91,16 +91,26 @@ class SqliteDurableStore:
             (it holds the private signing keys); ``storage_unavailable``.
         """
         self._lock = threading.Lock()
-        if str(path) not in (":memory:", ""):
+        in_memory = str(path) in (":memory:", "")
+        if not in_memory:
             prepare_private_file(path)
         try:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-            if str(path) != ":memory:":
+            if not in_memory:
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
             # Every write goes through here: concurrent writers share one commit (fsync).
             self._writes = GroupCommit(self._db, self._lock)
             self._migrate()
+            # Reads on a connection of their own (WAL: readers see the last commit and
+            # never wait for a writer), so no read queues behind a commit's fsync. An
+            # in-memory database exists on its one connection only; it has no fsync.
+            self._reader, self._read_lock = self._db, self._lock
+            if not in_memory:
+                self._reader = sqlite3.connect(str(path), check_same_thread=False,
+                                               isolation_level=None)
+                self._reader.execute("PRAGMA query_only = ON")
+                self._read_lock = threading.Lock()
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open {path}: {exc}", code="storage_unavailable") from exc
 
@@ -116,13 +126,12 @@ class SqliteDurableStore:
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """For one SELECT: in autocommit mode a lone statement is its own transaction (one
-        consistent snapshot), so a read needs neither ``BEGIN IMMEDIATE``, which takes
-        the database's write lock (other processes' writers wait), nor a ``COMMIT``. The
-        lock stays: on the shared connection, a statement must not run inside another
-        thread's open transaction."""
-        with self._lock:
+        consistent snapshot of what is committed), so a read needs neither ``BEGIN
+        IMMEDIATE``, which takes the database's write lock (other processes' writers
+        wait), nor a ``COMMIT``. The lock serialises the threads on the connection."""
+        with self._read_lock:
             try:
-                yield self._db
+                yield self._reader
             except sqlite3.Error as exc:
                 raise StorageError(f"SQLite failed: {exc}", code="storage_unavailable") from exc
 
@@ -363,5 +372,8 @@ class SqliteDurableStore:
         return RegisteredClient(row[0], metadata, row[2], row[3], row[4])
 
     def close(self) -> None:
+        with self._read_lock:
+            if self._reader is not self._db:
+                self._reader.close()
         with self._lock:
             self._db.close()
