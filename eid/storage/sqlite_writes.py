@@ -90,8 +90,9 @@ class GroupCommit:
                 db.execute("RELEASE write")
             db.execute("COMMIT")
         except BaseException as exc:
-            # BEGIN, a savepoint or the COMMIT failed, or this thread was interrupted:
-            # nothing of the batch is kept, and every writer hears so.
+            # BEGIN (another process kept the write lock past the busy timeout), a
+            # savepoint or the COMMIT failed, or this thread was interrupted: nothing of
+            # the batch is kept, and every writer hears so.
             for job in batch:
                 job.result = None
                 job.error = job.error or (

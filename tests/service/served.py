@@ -54,6 +54,15 @@ class Served:
                 pytest.fail(f"{pattern!r} not in the output of eid serve:\n{self.output[-3000:]}")
             time.sleep(0.05)
 
+    def wait_for_workers(self, count: int, timeout: float = 60) -> list[int]:
+        """The pids of the first ``count`` workers gunicorn booted (waits for them)."""
+        deadline = time.monotonic() + timeout
+        while len(self.workers()) < count:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{count} workers did not boot:\n{self.output[-3000:]}")
+            time.sleep(0.05)
+        return self.workers()[:count]
+
     def wait_until_answering(self, timeout: float = 60) -> None:
         """Until a worker answers (the banner comes before any worker has booted)."""
         deadline = time.monotonic() + timeout
