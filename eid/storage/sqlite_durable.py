@@ -71,6 +71,8 @@ def _grant_of(row: tuple[Any, ...]) -> Grant:
         details = json.loads(row[4])
     except ValueError as exc:
         raise StorageError("corrupt grant row", code="corrupt_record") from exc
+    if not isinstance(details, dict):
+        raise StorageError("corrupt grant row", code="corrupt_record")
     return Grant(row[0], row[1], row[2], frozenset(row[3].split()), details, row[5],
                  row[6], row[7], row[8])
 
