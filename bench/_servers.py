@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-__all__ = ["ROOT", "Running", "cpu_seconds", "free_port", "node_provider", "redis_server",
-           "service"]
+__all__ = ["ROOT", "Running", "cpu_seconds", "free_port", "node_provider", "postgres_server",
+           "redis_server", "service"]
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 INTEROP: Final = ROOT / "tests" / "interop"
@@ -40,6 +40,8 @@ class Running:
     name: str
     url: str
     pids: tuple[int, ...]
+    #: The server's output (for the report when a flow failed).
+    log: Path
 
     def cpu_seconds(self) -> float:
         return sum(cpu_seconds(pid) for pid in self.pids)
@@ -114,7 +116,7 @@ def _serving(name: str, proc: subprocess.Popen[bytes], port: int, log: Path,
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(f"{url}/.well-known/openid-configuration", proc, name, log)
-        yield Running(name, url, (proc.pid, *also))
+        yield Running(name, url, (proc.pid, *also), log)
     finally:
         # SIGINT, as Ctrl-C: eid serve closes cleanly, and a profiler wrapping it writes out.
         proc.send_signal(signal.SIGINT)
@@ -184,3 +186,19 @@ def redis_server(*, core: int) -> Iterator[tuple[str, int]]:
                 raise RuntimeError(f"redis-server did not start on port {port}")
             time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0", proc.pid
+
+
+@contextmanager
+def postgres_server(*, core: int) -> Iterator[tuple[str, int]]:
+    """A throw-away PostgreSQL cluster (tests/servers.py's), pinned beside the service it
+    serves, with the durability a deployment has (fsync and synchronous commit on, where
+    the tests turn them off); yields its URL and the postmaster's pid (its backends are
+    its children, so their CPU counts with it)."""
+    from tests.servers import postgres_server as cluster
+
+    durable = ("fsync=on", "synchronous_commit=on", "full_page_writes=on")
+    with cluster(settings=durable) as server:
+        assert server.proc is not None
+        for pid in _tree(server.proc.pid):  # backends forked later inherit it
+            os.sched_setaffinity(pid, {core})
+        yield server.url, server.proc.pid

@@ -3,6 +3,7 @@
     python -m bench.flows                        # embedded stores, concurrency 16
     python -m bench.flows --concurrency 4,16 --rounds 5
     python -m bench.flows --redis                # short-lived state in a throw-away Redis
+    python -m bench.flows --redis --postgres --serve-args "--workers 2 --threads 8"
     python -m bench.flows --fapi                 # the FAPI 2.0 flow as well
     python -m bench.flows --quick                # smoke run (a test uses it); figures mean nothing
 
@@ -45,7 +46,14 @@ from contextlib import ExitStack, contextmanager
 from typing import Any, Final
 
 from bench._load import Batch, Flow, fapi_flow, plain_flow, run_batch
-from bench._servers import KEY_FILE, Running, node_provider, redis_server, service
+from bench._servers import (
+    KEY_FILE,
+    Running,
+    node_provider,
+    postgres_server,
+    redis_server,
+    service,
+)
 from bench._timing import rotated
 from eid.signing import load_signing_keys
 
@@ -82,16 +90,16 @@ def _flow(server: Running, kind: str) -> tuple[Flow, dict[str, str]]:
 @contextmanager
 def _servers(args: argparse.Namespace) -> Iterator[list[Running]]:
     with ExitStack() as stack:
-        env: dict[str, str] = {}
+        env = dict(item.partition("=")[::2] for item in args.serve_env)
         store_pids: list[int] = []
         if args.redis:
             url, pid = stack.enter_context(redis_server(core=SERVER_CORE))
             env["EID_REDIS_URL"] = url
             store_pids.append(pid)
         if args.postgres:
-            # The hook for PostgreSQL (branch pg: EID_DATABASE_URL); its server's pid
-            # joins store_pids the same way as Redis's.
-            raise SystemExit("--postgres: PostgreSQL support has not landed on this branch")
+            url, pid = stack.enter_context(postgres_server(core=SERVER_CORE))
+            env["EID_DATABASE_URL"] = url
+            store_pids.append(pid)
         eid = stack.enter_context(service(core=SERVER_CORE, env=env,
                                           serve_args=args.serve_args.split(),
                                           store_pids=store_pids,
@@ -162,10 +170,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--redis", action="store_true", help="the service's short-lived "
                         "state in a throw-away redis-server (pinned with the service)")
     parser.add_argument("--postgres", action="store_true",
-                        help="the durable store in PostgreSQL (not available yet)")
+                        help="the durable store in a throw-away PostgreSQL (pinned with the "
+                        "service; fsync on)")
     parser.add_argument("--fapi", action="store_true", help="also the FAPI 2.0 flow")
     parser.add_argument("--fapi-only", action="store_true", help="only the FAPI 2.0 flow")
     parser.add_argument("--eid-only", action="store_true", help="without node")
+    parser.add_argument("--serve-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="an environment variable for `eid serve` (repeatable)")
     parser.add_argument("--serve-args", default="",
                         help="extra arguments of `eid serve` (e.g. \"--workers 1 --threads 8\")")
     parser.add_argument("--wrap", default="", help="a command to run `eid serve` under, "
@@ -180,12 +191,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if min(levels) < 1 or rounds < 1 or flows < 1 or not 0 < seconds <= 600:
         parser.error("concurrency, rounds and flows must be positive; seconds in (0, 600]")
     kinds = ["fapi"] if args.fapi_only else ["plain", "fapi"] if args.fapi else ["plain"]
-    if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1:
+    cores = os.sched_getaffinity(0)
+    if len(cores) > 1:
         os.sched_setaffinity(0, {DRIVER_CORE})
+    try:
+        return _run(args, kinds, levels, rounds=rounds, flows=flows, seconds=seconds)
+    finally:
+        os.sched_setaffinity(0, cores)  # a caller (the test) gets its cores back
+
+
+def _run(args: argparse.Namespace, kinds: list[str], levels: list[int], *, rounds: int,
+         flows: int, seconds: float) -> int:
     print(f"Python {platform.python_version()}; server on core {SERVER_CORE}, driver on core "
           f"{DRIVER_CORE}; {rounds} interleaved rounds of at most {flows} flows or "
           f"{seconds:g} s per server; stores: "
-          f"{'Redis' if args.redis else 'memory'} + SQLite; eid serve {args.serve_args}".rstrip())
+          f"{'Redis' if args.redis else 'memory'} + {'PostgreSQL' if args.postgres else 'SQLite'}"
+          f"; eid serve {args.serve_args}".rstrip())
     with _servers(args) as servers:
         for kind in kinds:
             prepared = {s.name: (s, *_flow(s, kind)) for s in servers}
@@ -203,7 +224,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                             flow, server.url, names, concurrency=concurrency, flows=flows,
                             seconds=seconds, server_cpu=server.cpu_seconds))
                 _report(kind, concurrency, results)
-                if any(b.errors for bs in results.values() for b in bs):
+                failed = [name for name, bs in results.items() if any(b.errors for b in bs)]
+                for name in failed:
+                    lines = prepared[name][0].log.read_text(errors="replace").splitlines()
+                    print(f"--- {name}'s output, the end:", *lines[-40:], sep="\n")
+                if failed:
                     return 1
     return 0
 
