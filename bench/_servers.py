@@ -130,15 +130,21 @@ def _serving(name: str, proc: subprocess.Popen[bytes], port: int, log: Path,
 @contextmanager
 def service(*, core: int, env: Mapping[str, str] | None = None,
             serve_args: Sequence[str] = (), store_pids: Sequence[int] = (),
-            wrap: Sequence[str] = ()) -> Iterator[Running]:
+            wrap: Sequence[str] = (), source: Path | None = None,
+            name: str = "eid") -> Iterator[Running]:
     """``eid serve`` in test mode on a throw-away instance directory (embedded stores unless
     ``env`` names others, e.g. ``EID_REDIS_URL``; ``store_pids``: their servers, whose CPU
-    counts as the service's; ``wrap``: a command to run it under, such as a profiler)."""
+    counts as the service's; ``wrap``: a command to run it under, such as a profiler;
+    ``source``: another checkout of the code to serve, e.g. an earlier commit's)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="eid-bench-flows-") as tmp:
         settings = {"EID_TEST_MODE": "1", "EID_INSTANCE": tmp, **(env or {})}
+        if source is not None:
+            # python -m puts the working directory first on sys.path: that checkout wins.
+            settings["PYTHONPATH"] = str(source)
         argv = [*wrap, sys.executable, "-m", "eid", "serve", "--port", str(port), *serve_args]
-        with _process("eid", argv, settings, port, core=core, also=store_pids) as running:
+        with _process(name, argv, settings, port, core=core, also=store_pids,
+                      cwd=source or ROOT) as running:
             yield running
 
 

@@ -43,6 +43,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any, Final
 
 from bench._load import Batch, Flow, fapi_flow, plain_flow, run_batch
@@ -105,6 +106,12 @@ def _servers(args: argparse.Namespace) -> Iterator[list[Running]]:
                                           store_pids=store_pids,
                                           wrap=args.wrap.split()))
         servers = [eid]
+        if args.baseline:
+            # The same service from another checkout (git archive REV | tar -x -C DIR), in
+            # the same rounds: what the changes since REV bought, under the same load.
+            servers.append(stack.enter_context(service(
+                core=SERVER_CORE, env=env, serve_args=args.serve_args.split(),
+                store_pids=store_pids, source=args.baseline, name="eid-baseline")))
         if not args.eid_only:
             servers.append(stack.enter_context(node_provider(core=SERVER_CORE)))
         yield servers
@@ -136,12 +143,13 @@ def _report(kind: str, concurrency: int, results: dict[str, list[Batch]]) -> Non
     for row in [header, *rows]:
         print(" | ".join(c.ljust(w) if i == 0 else c.rjust(w)
                          for i, (c, w) in enumerate(zip(row, widths, strict=True))))
-    if len(names) == 2:
-        eid, node = (results[n] for n in names)
-        rate = [_rate(a) / _rate(b) if _rate(b) else 0.0 for a, b in zip(eid, node, strict=True)]
+    # Each eid against the last server (node, or the baseline without node), per round.
+    for name in names[:-1]:
+        mine, ref = results[name], results[names[-1]]
+        rate = [_rate(a) / _rate(b) if _rate(b) else 0.0 for a, b in zip(mine, ref, strict=True)]
         cpu = [_cpu(a, a.server_cpu) / _cpu(b, b.server_cpu) if _cpu(b, b.server_cpu) else 0.0
-               for a, b in zip(eid, node, strict=True)]
-        print(f"{names[0]}/{names[1]}: flows/s {statistics.median(rate):.2f}x "
+               for a, b in zip(mine, ref, strict=True)]
+        print(f"{name}/{names[-1]}: flows/s {statistics.median(rate):.2f}x "
               f"(rounds {', '.join(f'{r:.2f}' for r in rate)}); server CPU per flow "
               f"{statistics.median(cpu):.2f}x")
     for name, batches in results.items():
@@ -175,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fapi", action="store_true", help="also the FAPI 2.0 flow")
     parser.add_argument("--fapi-only", action="store_true", help="only the FAPI 2.0 flow")
     parser.add_argument("--eid-only", action="store_true", help="without node")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="also serve the checkout in DIR (e.g. git archive REV | tar -x "
+                        "-C DIR) as eid-baseline, in the same rounds")
     parser.add_argument("--serve-env", action="append", default=[], metavar="NAME=VALUE",
                         help="an environment variable for `eid serve` (repeatable)")
     parser.add_argument("--serve-args", default="",
