@@ -43,6 +43,17 @@ system-deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+	@# PostgreSQL: Debian keeps initdb and postgres off PATH, under /usr/lib/postgresql/<v>/bin.
+	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "Installing Debian packages: postgresql"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
+	fi
+	@# initdb and postgres refuse to run as root: the tests run them as this account.
+	@if [ "$$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then \
+	  useradd --system --user-group --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.verify

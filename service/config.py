@@ -2,7 +2,8 @@
 
 Every value has an embedded default, so ``eid serve`` runs from a fresh clone
 with nothing configured (memory store, SQLite file under ``./instance``,
-fixture identities and demo portals).
+fixture identities and demo portals). ``EID_DATABASE_URL`` moves the durable
+store and the registry to PostgreSQL.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 from eid.datafiles import fixture_path
 from eid.errors import ConfigurationError
 from eid.oidc.keystore import CLOCK_SKEW, RELOAD_INTERVAL
+from eid.storage.postgres_url import is_postgres_url
 
 __all__ = ["Settings"]
 
@@ -41,6 +43,14 @@ class Settings:
     lockout_after: int = 5  # as the national VNeID app: it locks after 5 wrong passwords
     lockout_seconds: int = 900
     durable_path: str | None = None  # ":memory:" in tests; default instance/eid.sqlite
+    # PostgreSQL for the durable store and the registry, shared by every instance
+    # (postgresql://user:password@host/db; needs the postgres extra). Kept out of repr():
+    # it may carry a password.
+    database_url: str | None = field(default=None, repr=False)
+    # Where registry lookups go when not to database_url: read replicas, e.g. libpq's
+    # postgresql://replica1,replica2/eid?load_balance_hosts=random (the registry is
+    # read-only for the service; the durable store needs the primary).
+    registry_database_url: str | None = field(default=None, repr=False)
     # Server-provided DPoP nonces (RFC 9449 §8, §9): "fapi2" demands them from FAPI 2.0
     # clients only (FAPI 2.0 does not require nonces, but they bound a proof's lifetime
     # by the server's clock, not the client's), "always" from every client, "off" never.
@@ -101,6 +111,14 @@ class Settings:
         if "openid" not in self.registration_scopes:
             raise ConfigurationError("EID_REGISTRATION_SCOPES must include openid",
                                      code="invalid_setting")
+        for name in ("database_url", "registry_database_url"):
+            url = getattr(self, name)
+            if url is not None and not is_postgres_url(url):
+                raise ConfigurationError(f"EID_{name.upper()} is not a postgresql:// URL",
+                                         code="invalid_setting")
+        if self.database_url is not None and self.durable_path is not None:
+            raise ConfigurationError("a database URL and a durable-store file exclude"
+                                     " each other", code="invalid_setting")
         for uri in self.test_redirect_uris:
             target = urlsplit(uri)
             # RFC 6749 §3.1.2: an absolute URI without a fragment.
@@ -136,8 +154,8 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from ``EID_ISSUER``, ``EID_INSTANCE``, ``EID_REDIS_URL``,
         ``EID_REGISTRY``, ``EID_TEST_MODE``, ``EID_DPOP_NONCE``, ``EID_REGISTRATION_TOKEN``,
-        ``EID_REGISTRATION_SCOPES`` (space-separated) and ``EID_METRICS_TOKEN``, then
-        ``overrides``.
+        ``EID_REGISTRATION_SCOPES`` (space-separated), ``EID_METRICS_TOKEN``,
+        ``EID_DATABASE_URL`` and ``EID_REGISTRY_DATABASE_URL``, then ``overrides``.
 
         :raises ConfigurationError: a value is invalid.
         """
@@ -149,6 +167,10 @@ class Settings:
             values["instance"] = Path(env["EID_INSTANCE"])
         if env.get("EID_REDIS_URL"):
             values["redis_url"] = env["EID_REDIS_URL"]
+        if env.get("EID_DATABASE_URL"):
+            values["database_url"] = env["EID_DATABASE_URL"]
+        if env.get("EID_REGISTRY_DATABASE_URL"):
+            values["registry_database_url"] = env["EID_REGISTRY_DATABASE_URL"]
         if env.get("EID_REGISTRY"):
             values["registry"] = Path(env["EID_REGISTRY"])
         values["test_mode"] = env.get("EID_TEST_MODE", "") in ("1", "true", "yes")

@@ -1,9 +1,9 @@
 """``eid keys``: list and rotate the login service's signing keys (an ``eid.commands``
 entry point of the service).
 
-Works on the instance's durable store (``EID_INSTANCE``/``eid.sqlite``, or
-``--instance``) while services run on it: they pick a new key up within
-``key_reload_interval`` and publish it before it signs (see
+Works on the instance's durable store (``EID_DATABASE_URL``, else
+``EID_INSTANCE``/``eid.sqlite``, or ``--instance``) while services run on it: they
+pick a new key up within ``key_reload_interval`` and publish it before it signs (see
 :mod:`eid.oidc.keystore` for the states and the delay arithmetic). Run it as the
 service's user: the file holds the private keys and is owner-only.
 """
@@ -27,7 +27,7 @@ from eid.oidc.keystore import (
     KeyStore,
     key_states,
 )
-from eid.storage import SqliteDurableStore
+from eid.storage import DurableStore, SqliteDurableStore, durable_store_from_url
 from service.config import Settings
 
 __all__ = ["register"]
@@ -36,12 +36,15 @@ __all__ = ["register"]
 def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
     if args.instance is not None:
-        overrides = {"instance": Path(args.instance), "durable_path": None}
+        overrides = {"instance": Path(args.instance), "durable_path": None,
+                     "database_url": None}
     return Settings.from_env(**overrides)
 
 
-def _open(settings: Settings) -> SqliteDurableStore:
+def _open(settings: Settings) -> DurableStore:
     """The existing store: never a new, empty one (a mistyped path is an error)."""
+    if settings.database_url is not None:  # EID_DATABASE_URL: the instances' shared store
+        return durable_store_from_url(settings.database_url)
     if settings.durable_path == ":memory:":
         raise ConfigurationError("the store is in memory: there are no keys to manage",
                                  code="invalid_setting")

@@ -10,15 +10,14 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from flask import current_app
 
-from eid.errors import ConfigurationError
+from eid.errors import ConfigurationError, StorageError
 from eid.oidc import ClientRegistry, DpopNonces, KeyStore, load_clients, pairwise_subject
 from eid.oidc.clients import Client
 from eid.oidc.registration import RegisteredClients, RegistrationPolicy
-from eid.population.fixtures import load_fixture_registry
+from eid.population.fixtures import load_citizens, load_fixture_registry
 from eid.population.passwords import hash_password
 from eid.population.registry import Registry
 from eid.prefill.catalogue import Catalogue
@@ -28,9 +27,11 @@ from eid.storage import (
     EphemeralStore,
     MemoryStore,
     SqliteDurableStore,
+    durable_store_from_url,
     ephemeral_store_from_url,
     make_private_folder,
 )
+from eid.storage.postgres_url import require_postgres
 from service.config import Settings
 from service.mock import MockControls
 
@@ -80,7 +81,12 @@ class Provider:
         return time.time()
 
 
-def _registry(path: Path | None) -> Registry:
+def _registry(settings: Settings) -> Registry:
+    # An explicit registry file wins over the database (an operator who names one means it).
+    path = settings.registry
+    url = settings.registry_database_url or settings.database_url
+    if path is None and url is not None:
+        return _postgres_registry(url, test_mode=settings.test_mode)
     if path is None:
         return load_fixture_registry()
     if path.suffix == ".json":
@@ -88,6 +94,47 @@ def _registry(path: Path | None) -> Registry:
     from eid.population.sqlite import SqliteRegistry
 
     return SqliteRegistry(path, readonly=True)
+
+
+def _postgres_registry(url: str, *, test_mode: bool) -> Registry:
+    """The registry in PostgreSQL. A service with nobody to log in is misconfigured, so
+    without one it refuses to start (and says how to load one); test mode, whose
+    logins are the fixture citizens, loads them into an empty database instead."""
+    require_postgres(url)
+    from eid.population.postgres import PostgresRegistry
+
+    load = "load one with `eid population generate --people N --database-url URL`"
+    try:
+        registry = PostgresRegistry(url, create=test_mode)
+    except StorageError as exc:
+        if exc.code != "registry_missing":
+            raise
+        raise ConfigurationError(f"EID_DATABASE_URL holds no registry: {load}",
+                                 code="registry_missing") from exc
+    if registry.is_empty():
+        if not test_mode:
+            registry.close()
+            raise ConfigurationError(f"the registry in EID_DATABASE_URL is empty: {load}",
+                                     code="registry_empty")
+        try:
+            registry.add_many(load_citizens())
+        except StorageError as exc:
+            # Another instance starting at the same moment loaded them first.
+            if exc.code != "duplicate_id_number" or registry.is_empty():
+                raise
+        log.warning("EID_TEST_MODE=1: the fixture citizens were loaded into the empty"
+                    " PostgreSQL registry")
+    return registry
+
+
+def _durable(settings: Settings) -> DurableStore:
+    if settings.database_url is not None:
+        return durable_store_from_url(settings.database_url)
+    durable_path = settings.durable_path
+    if durable_path is None:
+        make_private_folder(settings.instance)  # it holds the private signing keys
+        durable_path = str(settings.instance / "eid.sqlite")
+    return SqliteDurableStore(durable_path)
 
 
 def _registration_policy(settings: Settings, known: frozenset[str]
@@ -115,11 +162,7 @@ def build_provider(settings: Settings) -> Provider:
             "!!! eid login service: short-lived state (sessions, codes, lockout counters) is "
             "IN MEMORY: for development only; lost on restart and not shared between "
             "processes. Set EID_REDIS_URL for anything else. !!!")
-    durable_path = settings.durable_path
-    if durable_path is None:
-        make_private_folder(settings.instance)  # it holds the private signing keys
-        durable_path = str(settings.instance / "eid.sqlite")
-    durable = SqliteDurableStore(durable_path)
+    durable = _durable(settings)
     catalogue = default_catalogue()
     known = frozenset(catalogue.scopes) | {OFFLINE_ACCESS}
     clients = load_clients(settings.clients_file, known_scopes=known)
@@ -131,7 +174,7 @@ def build_provider(settings: Settings) -> Provider:
     # Registered clients stay usable when registration is later turned off; the
     # files' clients come first, so a registered id never shadows one.
     clients = clients.with_fallback(RegisteredClients(durable, known).find)
-    registry = _registry(settings.registry)
+    registry = _registry(settings)
     mock = MockControls(settings.persona, registry) if settings.mock else None
     if mock is not None:
         log.warning("MOCK login service: identity picker and /__mock__ test controls enabled%s",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.servers import PostgresServer, postgres_server
 
 
 # --- shared reference data ---------------------------------------------------
@@ -24,3 +28,22 @@ def shared_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+# --- PostgreSQL ---------------------------------------------------------------
+# One server for the whole run (initdb takes a second); each test that asks gets a
+# fresh database, so tests stay independent.
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """The run's PostgreSQL server (started on first use)."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> str:
+    """The URL of a new, empty database on the run's server."""
+    return postgres.create_database(f"test_{next(_DATABASES)}")
+
+
+_DATABASES = itertools.count(1)

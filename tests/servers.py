@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -111,3 +114,138 @@ def signing_keys_template(path: Path) -> Path:
     KeyStore(store)
     store.close()
     return path
+
+
+# --- PostgreSQL ---------------------------------------------------------------
+#: The account initdb and postgres run as when the tests run as root (they refuse root);
+#: Debian's postgresql package creates it, and `make system-deps` when it is absent.
+POSTGRES_ACCOUNT = "postgres"
+
+
+def postgres_bin() -> Path:
+    """The folder holding initdb, pg_ctl and postgres: on PATH, else Debian's
+    /usr/lib/postgresql/<version>/bin (the newest version)."""
+    found = shutil.which("initdb")
+    if found is not None and shutil.which("postgres") is not None:
+        return Path(found).resolve().parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                      key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit()
+                      else 0)
+    if versions:
+        return versions[-1].parent
+    message = "initdb not found: `make test` installs Debian's postgresql"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@dataclass
+class PostgresServer:
+    """A throw-away PostgreSQL cluster on 127.0.0.1 (see :func:`postgres_server`)."""
+
+    bin: Path
+    folder: Path
+    port: int
+    user: str | None  # the account the server runs as (None: this process's)
+    settings: tuple[str, ...] = ()  # more "name=value" server settings
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The URL of the ``postgres`` database (superuser ``eid``, trusted on loopback)."""
+        return self.database_url("postgres")
+
+    def database_url(self, name: str) -> str:
+        return f"postgresql://eid@127.0.0.1:{self.port}/{name}"
+
+    def _run(self, *args: str | Path) -> None:
+        subprocess.run([str(a) for a in args], check=True, user=self.user,  # noqa: S603
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
+
+    def start(self) -> None:
+        """Start the server and wait until it accepts connections."""
+        self.proc = subprocess.Popen(  # noqa: S603 - fixed arguments, our own binary path
+            [str(self.bin / "postgres"), "-D", str(self.folder / "data"), "-p", str(self.port),
+             "-c", "listen_addresses=127.0.0.1",
+             "-c", f"unix_socket_directories={self.folder}",
+             # A test cluster is thrown away: durability only costs time here.
+             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+             "-c", "max_connections=200", "-c", "shared_buffers=64MB",
+             *(arg for setting in self.settings for arg in ("-c", setting))],
+            user=self.user, stdout=subprocess.DEVNULL,
+            stderr=(self.folder / "server.log").open("ab"),
+        )
+        import psycopg
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                psycopg.connect(self.url, connect_timeout=1).close()
+                return
+            except psycopg.OperationalError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    log = (self.folder / "server.log").read_text(errors="replace")
+                    self.stop()
+                    pytest.fail(f"postgres did not start on port {self.port}: {log[-2000:]}")
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Stop the server: SIGINT is PostgreSQL's fast shutdown (clients are cut off)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc = None
+
+    def restart(self) -> None:
+        """What ``pg_ctl restart -m fast`` does: every client connection is broken."""
+        self.stop()
+        self.start()
+
+    def create_database(self, name: str, template: str = "template1") -> str:
+        """Create database ``name`` (from ``template``); returns its URL."""
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template)))
+        return self.database_url(name)
+
+
+@contextmanager
+def postgres_server(root: str | Path | None = None,
+                    settings: tuple[str, ...] = ()) -> Iterator[PostgresServer]:
+    """A throw-away PostgreSQL cluster: initdb into a temporary folder (under ``root`` if
+    given), the server on a free 127.0.0.1 port with its unix socket in that folder and
+    ``settings`` ("name=value") on top of the test defaults; yields it (``.url``), stopped
+    and deleted at the end. As root, it runs as the unprivileged
+    :data:`POSTGRES_ACCOUNT` (initdb and postgres refuse to run as root), so ``root`` must
+    be a folder that account can enter (pytest's ``tmp_path`` is not)."""
+    binaries = postgres_bin()
+    user = None
+    if os.geteuid() == 0:
+        try:
+            account = pwd.getpwnam(POSTGRES_ACCOUNT)
+        except KeyError:
+            pytest.fail(f"no {POSTGRES_ACCOUNT!r} account to run PostgreSQL as: "
+                        "`make system-deps` creates it")
+        user = POSTGRES_ACCOUNT
+    with tempfile.TemporaryDirectory(prefix="eid-pg-", dir=root) as workdir:
+        folder = Path(workdir)
+        if user is not None:
+            os.chown(folder, account.pw_uid, account.pw_gid)
+        server = PostgresServer(binaries, folder, free_port(), user, settings)
+        try:
+            server._run(binaries / "initdb", "-D", folder / "data", "-U", "eid",
+                        "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        except subprocess.CalledProcessError as exc:
+            pytest.fail(f"initdb failed: {exc.stderr.decode(errors='replace')[-2000:]}")
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()

@@ -7,7 +7,8 @@ Public API, re-exported here (import from ``eid.population``, not the modules):
 * names: :func:`normalize_name`, :func:`canonical_tones`, :func:`search_key`;
 * administrative units of 2025 (:mod:`.units`) and ethnicity codes (:mod:`.codes`);
 * the :class:`Citizen` record and its parts (:mod:`.model`), password hashes (:mod:`.passwords`);
-* the :class:`Registry` protocol and its SQLite default :class:`SqliteRegistry`;
+* the :class:`Registry` protocol, its SQLite default :class:`SqliteRegistry` and
+  :class:`PostgresRegistry` (``pip install 'eid[postgres]'``);
 * the fixture loader (:func:`load_fixture_registry`) and the synthetic generator (:func:`generate`).
 """
 
@@ -132,6 +133,7 @@ __all__ = [
     "MrzTd1",
     "OldIdNumber",
     "PartialDate",
+    "PostgresRegistry",
     "Province",
     "Registry",
     "Relationship",
@@ -172,3 +174,12 @@ __all__ = [
     "validate_residence",
     "verify_password",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # Imported lazily: psycopg is an optional dependency of the library.
+    if name == "PostgresRegistry":
+        from eid.population.postgres import PostgresRegistry
+
+        return PostgresRegistry
+    raise AttributeError(name)

@@ -4,8 +4,9 @@ Exit codes (see :mod:`eid.cli`): 0 found / valid / written; 1 not found or
 failed; 2 usage; 3 invalid input data (malformed ID number, a data file that
 fails validation); 4 a data file missing or unreadable.
 
-The registry is ``--registry FILE`` (a SQLite registry, e.g. a generated one),
-else ``$EID_REGISTRY``, else the fixture identities (``fixtures/identities.json``).
+The registry is ``--database-url URL`` (a PostgreSQL registry), else ``--registry
+FILE`` (a SQLite registry, e.g. a generated one), else ``$EID_REGISTRY``, else the
+fixture identities (``fixtures/identities.json``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import contextlib
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eid.errors import DataError, DataFileMissing, IdNumberError, PopulationError
 from eid.population.codec import citizen_to_record
@@ -26,6 +27,10 @@ from eid.population.idnumber import parse_id_number, parse_old_id_number
 from eid.population.model import Address, Citizen, PartialDate, Relative
 from eid.population.sqlite import SqliteRegistry
 from eid.population.units import format_address
+from eid.storage.postgres_url import require_postgres
+
+if TYPE_CHECKING:
+    from eid.population.postgres import PostgresRegistry
 
 __all__ = ["describe", "register"]
 
@@ -50,6 +55,8 @@ def register(subparsers: Any) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--registry", metavar="FILE",
                         help="SQLite registry (default: $EID_REGISTRY, else the fixtures)")
+    common.add_argument("--database-url", metavar="URL",
+                        help="PostgreSQL registry (postgresql://...), instead of a file")
     common.add_argument("--json", action="store_true", help="machine-readable output")
 
     show = sub.add_parser("show", parents=[common], help="one citizen by ID number")
@@ -78,7 +85,11 @@ def register(subparsers: Any) -> None:
     )
     gen.add_argument("--people", type=int, required=True, metavar="N")
     gen.add_argument("--seed", default="1", metavar="S")
-    gen.add_argument("--out", required=True, metavar="FILE")
+    target = gen.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", metavar="FILE", help="write a SQLite registry file")
+    target.add_argument("--database-url", metavar="URL",
+                        help="replace the registry in this PostgreSQL database (one"
+                        " transaction: the previous registry stays until the load is complete)")
     gen.add_argument("--province", type=int, action="append", metavar="CODE",
                      help="2025 province code, repeatable (default: 79, Hồ Chí Minh City)")
     gen.add_argument("--workers", type=int, default=None, help="processes (default: CPUs)")
@@ -93,7 +104,12 @@ def _date(text: str) -> PartialDate:
         raise argparse.ArgumentTypeError(f"not a date: {text!r}") from exc
 
 
-def _open(args: argparse.Namespace) -> SqliteRegistry:
+def _open(args: argparse.Namespace) -> SqliteRegistry | PostgresRegistry:
+    if args.database_url:
+        require_postgres(args.database_url)
+        from eid.population.postgres import PostgresRegistry
+
+        return PostgresRegistry(args.database_url)
     path = args.registry or os.environ.get("EID_REGISTRY")
     return SqliteRegistry(path, readonly=True) if path else load_fixture_registry()
 
@@ -191,10 +207,18 @@ def _check_id(args: argparse.Namespace) -> int:
 def _generate(args: argparse.Namespace) -> int:
     provinces = tuple(args.province or DEFAULT_PROVINCES)
     progress = None if args.quiet else Progress(args.people)
-    path = generate(args.out, people=args.people, seed=args.seed, provinces=provinces,
-                    workers=args.workers, progress=progress)
+    if args.database_url:
+        require_postgres(args.database_url)
+        from eid.population.postgres_load import generate_to_postgres
+
+        generate_to_postgres(args.database_url, people=args.people, seed=args.seed,
+                             provinces=provinces, workers=args.workers, progress=progress)
+        where = "the PostgreSQL registry"
+    else:
+        where = str(generate(args.out, people=args.people, seed=args.seed, provinces=provinces,
+                             workers=args.workers, progress=progress))
     if not args.quiet:
-        print(f"wrote {args.people:,} people to {path} (password of every account:"
+        print(f"wrote {args.people:,} people to {where} (password of every account:"
               f" {GENERATED_PASSWORD})", file=sys.stderr)
     return EXIT_OK
 

@@ -1,4 +1,5 @@
-"""A deterministic synthetic population, written as a SQLite registry.
+"""A deterministic synthetic population, written as a SQLite registry (or, through
+:mod:`eid.population.postgres_load`, loaded into PostgreSQL).
 
 ``generate(out, people=..., seed=...)`` (and ``eid population generate``) fills
 a registry with households of realistic Vietnamese people living in real
@@ -39,7 +40,7 @@ from eid.population.synthetic import ChunkSpec, generate_chunk
 from eid.population.synthetic_tables import population_tables
 from eid.population.units import communes_of
 
-__all__ = ["DEFAULT_PROVINCES", "GENERATED_PASSWORD", "Progress", "generate"]
+__all__ = ["DEFAULT_PROVINCES", "GENERATED_PASSWORD", "Progress", "chunk_rows", "generate", "plan"]
 
 #: Hồ Chí Minh City, which since 1 July 2025 includes Bình Dương (ID prefix 074).
 DEFAULT_PROVINCES = (79,)
@@ -107,7 +108,31 @@ def _specs(
     ]
 
 
-def _chunks(specs: list[ChunkSpec], workers: int) -> Iterator[list[Row]]:
+def plan(people: int, seed: str | int, provinces: Sequence[int]
+         ) -> tuple[list[ChunkSpec], dict[str, str]]:
+    """The chunks that make ``people`` citizens, and the registry's metadata.
+
+    :raises ConfigurationError: ``bad_people`` (below 1), ``unknown_province``.
+    """
+    if people < 1:
+        raise ConfigurationError(f"people must be at least 1, not {people}", code="bad_people")
+    if not provinces:
+        raise ConfigurationError("at least one province is needed", code="unknown_province")
+    try:
+        communes = _communes(provinces)
+    except NotFoundError as exc:
+        raise ConfigurationError(str(exc), code="unknown_province") from exc
+    meta = {"seed": str(seed), "people": str(people), "generator": "eid.population/1",
+            "provinces": ",".join(map(str, provinces)),
+            "as_of": population_tables().conf["as_of"]}
+    return _specs(people, str(seed), communes), meta
+
+
+def chunk_rows(specs: list[ChunkSpec], workers: int | None = None) -> Iterator[list[Row]]:
+    """The rows of each chunk in chunk order, built by ``workers`` processes (default:
+    one per CPU); the rows do not depend on ``workers``."""
+    if workers is None:
+        workers = os.cpu_count() or 1
     if workers <= 1 or len(specs) == 1:
         yield from map(generate_chunk, specs)
         return
@@ -135,20 +160,10 @@ def generate(
     :raises ConfigurationError: ``bad_people`` (below 1), ``unknown_province``.
     :raises StorageError: the file could not be written.
     """
-    if people < 1:
-        raise ConfigurationError(f"people must be at least 1, not {people}", code="bad_people")
-    if not provinces:
-        raise ConfigurationError("at least one province is needed", code="unknown_province")
-    try:
-        communes = _communes(provinces)
-    except NotFoundError as exc:
-        raise ConfigurationError(str(exc), code="unknown_province") from exc
-    specs = _specs(people, str(seed), communes)
+    specs, meta = plan(people, seed, provinces)
     target = Path(out)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
-    if workers is None:
-        workers = os.cpu_count() or 1
     try:
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:
@@ -160,12 +175,9 @@ def generate(
             conn.execute("PRAGMA cache_size=-4194304")
             conn.execute("BEGIN")
             create_tables(conn)
-            meta = {"seed": str(seed), "people": str(people), "generator": "eid.population/1",
-                    "provinces": ",".join(map(str, provinces)),
-                    "as_of": population_tables().conf["as_of"]}
             conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
             done = 0
-            for rows in _chunks(specs, workers):
+            for rows in chunk_rows(specs, workers):
                 conn.executemany(INSERT_ROW, rows)
                 done += len(rows)
                 if progress:

@@ -25,11 +25,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from eid.errors import ConfigurationError, NotFoundError, PopulationError, StorageError
-from eid.population.codec import RecordError, name_key
+from eid.errors import ConfigurationError, NotFoundError, StorageError
+from eid.population.codec import name_key
 from eid.population.idnumber import parse_id_number
-from eid.population.model import Address, Citizen, PartialDate, Relative
+from eid.population.model import Address, Citizen, PartialDate
 from eid.population.registry import DEFAULT_SEARCH_LIMIT, Relatives
+from eid.population.rows import decode_row as _decode
+from eid.population.rows import head_first, relatives_of
 from eid.population.sqlite_schema import (
     INSERT_ROW,
     SCHEMA_VERSION,
@@ -37,7 +39,6 @@ from eid.population.sqlite_schema import (
     create_indexes,
     create_tables,
 )
-from eid.population.stored import decode_stored
 
 __all__ = ["SqliteRegistry"]
 
@@ -59,25 +60,6 @@ _CHILDREN = (
 _PAGE = "SELECT id_number, record FROM citizens WHERE id_number > ? ORDER BY id_number LIMIT ?"
 _PAGE_SIZE = 1000
 _MMAP_BYTES = 1 << 34
-
-
-def _decode(text: object, key: object, places: dict[tuple[Any, ...], Address]) -> Citizen:
-    # A row that cannot become a whole Citizen is corruption: never hand out part of it.
-    try:
-        if not isinstance(text, str):
-            raise TypeError("record is not text")
-        citizen = decode_stored(text, places)
-    except (ValueError, TypeError, PopulationError) as exc:
-        field = f" ({exc.field})" if isinstance(exc, RecordError) else ""
-        raise StorageError(
-            f"stored record{field} cannot be read: {exc}", code="corrupt_record"
-        ) from exc
-    # The row's key (the ID number as an integer, or the number asked for) must be the record's.
-    if citizen.id_number != (key if type(key) is str else f"{key:012d}"):
-        raise StorageError(
-            f"row {key} holds the record of {citizen.id_number}", code="corrupt_record"
-        )
-    return citizen
 
 
 class SqliteRegistry:
@@ -219,35 +201,13 @@ class SqliteRegistry:
         if citizen.household is None:
             return [citizen]
         rows = self._query(_HOUSEHOLD, (citizen.household.household_id,))
-        members = [_decode(r[1], r[0], self._places) for r in rows]
-        # Head first, then by ID number (the query's order; sorted() is stable).
-        return sorted(
-            members, key=lambda c: c.household is None or c.household.relationship != "head"
-        )
+        return head_first(_decode(r[1], r[0], self._places) for r in rows)
 
     def relatives(self, id_number: str) -> Relatives:
         """See :meth:`Registry.relatives <eid.population.registry.Registry.relatives>`."""
         citizen = self.get(id_number)
-        children = sorted(
-            (_decode(r[1], r[0], self._places) for r in self._query(_CHILDREN, (id_number,))),
-            key=lambda c: c.id_number,
-        )
-        return Relatives(
-            father=self._resolve(citizen.father),
-            mother=self._resolve(citizen.mother),
-            spouse=self._resolve(citizen.spouse),
-            legal_representative=self._resolve(citizen.legal_representative),
-            children=tuple(children),
-        )
-
-    def _resolve(self, relative: Relative | None) -> Citizen | Relative | None:
-        if relative is None or relative.id_number is None:
-            return relative
-        try:
-            found = self.find(relative.id_number)
-        except PopulationError:  # a malformed reference: show it as recorded
-            return relative
-        return relative if found is None else found
+        children = (_decode(r[1], r[0], self._places) for r in self._query(_CHILDREN, (id_number,)))
+        return relatives_of(citizen, self.find, children)
 
     def iter_citizens(self) -> Iterator[Citizen]:
         """See :meth:`Registry.iter_citizens <eid.population.registry.Registry.iter_citizens>`.

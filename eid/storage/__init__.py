@@ -3,10 +3,14 @@
 Short-lived state (sessions, authorization codes, login-attempt counters,
 consumed-code markers) lives in an :class:`EphemeralStore`: in memory by
 default, in Redis when a URL names one (:func:`ephemeral_store_from_url`).
+Durable state (keys, consents, grants) is a :class:`DurableStore`: a SQLite
+file by default, PostgreSQL when ``EID_DATABASE_URL`` names one
+(:func:`durable_store_from_url`).
 """
 
 from __future__ import annotations
 
+from eid.storage.database_url import durable_store_from_url
 from eid.storage.durable import DurableStore
 from eid.storage.ephemeral import EphemeralStore
 from eid.storage.from_url import ephemeral_store_from_url
@@ -22,10 +26,12 @@ __all__ = [
     "Grant",
     "LogoutNotice",
     "MemoryStore",
+    "PostgresDurableStore",
     "RedisStore",
     "RegisteredClient",
     "SqliteDurableStore",
     "StoredKey",
+    "durable_store_from_url",
     "ephemeral_store_from_url",
     "make_private_folder",
     "prepare_private_file",
@@ -38,4 +44,9 @@ def __getattr__(name: str) -> object:
         from eid.storage.redis import RedisStore
 
         return RedisStore
+    # Likewise psycopg, for the PostgreSQL durable store.
+    if name == "PostgresDurableStore":
+        from eid.storage.postgres_durable import PostgresDurableStore
+
+        return PostgresDurableStore
     raise AttributeError(name)

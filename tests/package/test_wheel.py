@@ -143,20 +143,31 @@ def test_the_wheel_holds_every_file_of_the_packages(wheel: Path) -> None:
 
 
 def test_the_library_alone_needs_no_extra(bare: Installed) -> None:
-    # Every module of eid imports with only the runtime dependencies, except the two
-    # that need what they are for: pytest loads its plugin, eid[redis] brings redis.
+    # Every module of eid imports with only the runtime dependencies, except those
+    # that need what they are for: pytest loads its plugin, eid[redis] brings redis,
+    # eid[postgres] psycopg (for the PostgreSQL store, registry and loader).
     probe = ("import importlib, importlib.util, json, pkgutil, eid\n"
-             "skip = ('eid.__main__', 'eid.testing.plugin', 'eid.storage.redis')\n"
+             "skip = ('eid.__main__', 'eid.testing.plugin', 'eid.storage.redis',"
+             " 'eid.storage.postgres_pool', 'eid.storage.postgres_durable',"
+             " 'eid.population.postgres', 'eid.population.postgres_schema',"
+             " 'eid.population.postgres_load')\n"
              "names = [m.name for m in pkgutil.walk_packages(eid.__path__, 'eid.')]\n"
              "for name in names:\n"
              "    if name not in skip:\n"
              "        importlib.import_module(name)\n"
              "print(json.dumps({'modules': len(names), 'extras': [n for n in"
-             " ('flask', 'redis', 'jwt', 'pytest') if importlib.util.find_spec(n)]}))")
+             " ('flask', 'redis', 'psycopg', 'jwt', 'pytest') if importlib.util.find_spec(n)]}))")
     seen = json.loads(_check(bare.run(bare.bin("python"), "-c", probe), "bare import"))
     assert seen["modules"] > 50 and seen["extras"] == []
     out = _check(bare.run(bare.bin("eid"), "citizens", "show", HUNG), "bare eid citizens show")
     assert "Nguyễn Văn Hùng" in out
+
+
+def test_a_database_url_without_the_postgres_extra_says_what_to_install(bare: Installed) -> None:
+    proc = bare.run(bare.bin("eid"), "citizens", "show", HUNG,
+                    "--database-url", "postgresql://eid@127.0.0.1:1/eid")
+    assert proc.returncode == 2, proc.stderr  # a configuration error, never a traceback
+    assert "eid[postgres]" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_eid_is_imported_from_the_venv_not_the_checkout(installed: Installed) -> None:

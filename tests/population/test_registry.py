@@ -1,4 +1,4 @@
-"""The registry contract, on the SQLite default loaded from the fixture identities."""
+"""The registry contract, on SQLite and PostgreSQL loaded from the fixture identities."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ import pytest
 
 from eid.errors import ConfigurationError, IdNumberError, NotFoundError
 from eid.population import Citizen, PartialDate, Registry, Relative, SqliteRegistry
+from eid.population.postgres import PostgresRegistry
+
+#: What the ``registry`` fixture is: each backend in turn.
+AnyRegistry = SqliteRegistry | PostgresRegistry
 
 HEAD = "074078000101"  # Nguyễn Văn Hùng, head of household A
 SPOUSE = "074181000202"  # Trần Thị Hoà
@@ -20,11 +24,11 @@ def ids(citizens: list[Citizen] | tuple[Citizen, ...]) -> list[str]:
     return [c.id_number for c in citizens]
 
 
-def test_sqlite_registry_implements_the_protocol(registry: SqliteRegistry) -> None:
+def test_every_registry_implements_the_protocol(registry: AnyRegistry) -> None:
     assert isinstance(registry, Registry)
 
 
-def test_get_returns_the_whole_record(registry: SqliteRegistry) -> None:
+def test_get_returns_the_whole_record(registry: AnyRegistry) -> None:
     citizen = registry.get(HEAD)
     assert (citizen.full_name, citizen.birth_date, citizen.sex) == (
         "Nguyễn Văn Hùng", PartialDate(1978, 3, 15), "male",
@@ -33,7 +37,7 @@ def test_get_returns_the_whole_record(registry: SqliteRegistry) -> None:
     assert citizen.account is not None and citizen.account.level == "LoA2"
 
 
-def test_unknown_id_is_not_found(registry: SqliteRegistry) -> None:
+def test_unknown_id_is_not_found(registry: AnyRegistry) -> None:
     with pytest.raises(NotFoundError) as info:
         registry.get("074078999999")
     assert info.value.code == "citizen_not_found"
@@ -55,7 +59,7 @@ def test_unknown_id_is_not_found(registry: SqliteRegistry) -> None:
 )
 @pytest.mark.parametrize("method", ["get", "find", "household", "relatives"])
 def test_malformed_id_is_an_id_number_error(
-    registry: SqliteRegistry, method: str, value: object, code: str
+    registry: AnyRegistry, method: str, value: object, code: str
 ) -> None:
     with pytest.raises(IdNumberError) as info:
         getattr(registry, method)(value)
@@ -74,7 +78,7 @@ def test_malformed_id_is_an_id_number_error(
     ],
 )
 def test_name_search_ignores_case_diacritics_spaces_and_form(
-    registry: SqliteRegistry, query: str
+    registry: AnyRegistry, query: str
 ) -> None:
     assert ids(registry.search(query)) == [HEAD]
 
@@ -94,18 +98,18 @@ def test_name_search_ignores_case_diacritics_spaces_and_form(
     ],
 )
 def test_name_search_folds_d_and_tone_placement(
-    registry: SqliteRegistry, query: str, expected: str
+    registry: AnyRegistry, query: str, expected: str
 ) -> None:
     assert ids(registry.search(query)) == [expected]
 
 
-def test_both_tone_conventions_are_one_name(registry: SqliteRegistry) -> None:
+def test_both_tone_conventions_are_one_name(registry: AnyRegistry) -> None:
     found = registry.search("Phan Thi Thuy", PartialDate(1991, 3, 3))
     assert ids(found) == ["079191001616", "079191001717"]
     assert {c.full_name for c in found} == {"Phan Thị Thuý", "Phan Thị Thúy"}
 
 
-def test_stored_names_are_nfc(registry: SqliteRegistry) -> None:
+def test_stored_names_are_nfc(registry: AnyRegistry) -> None:
     for citizen in registry:
         assert unicodedata.is_normalized("NFC", citizen.full_name), citizen.id_number
 
@@ -123,29 +127,29 @@ def test_stored_names_are_nfc(registry: SqliteRegistry) -> None:
     ],
 )
 def test_search_by_name_and_birth_date(
-    registry: SqliteRegistry, born: PartialDate | dt.date | None, found: list[str]
+    registry: AnyRegistry, born: PartialDate | dt.date | None, found: list[str]
 ) -> None:
     assert ids(registry.search("Nguyen Van Hung", born)) == found
 
 
-def test_a_partial_stored_birth_date_matches_any_day_of_it(registry: SqliteRegistry) -> None:
+def test_a_partial_stored_birth_date_matches_any_day_of_it(registry: AnyRegistry) -> None:
     # Nguyễn Văn Tư's birth is known only as 1948.
     assert ids(registry.search("Nguyen Van Tu", dt.date(1948, 5, 1))) == [GRANDFATHER]
     assert registry.search("Nguyen Van Tu", dt.date(1949, 5, 1)) == []
 
 
-def test_search_limit(registry: SqliteRegistry) -> None:
+def test_search_limit(registry: AnyRegistry) -> None:
     assert len(registry.search("Phan Thi Thuy", limit=1)) == 1
     with pytest.raises(ConfigurationError) as info:
         registry.search("Phan Thi Thuy", limit=0)
     assert info.value.code == "bad_limit"
 
 
-def test_search_without_match_is_empty(registry: SqliteRegistry) -> None:
+def test_search_without_match_is_empty(registry: AnyRegistry) -> None:
     assert registry.search("Nguyen Van") == []  # exact folded name, no prefix match
 
 
-def test_household_head_first_then_by_id(registry: SqliteRegistry) -> None:
+def test_household_head_first_then_by_id(registry: AnyRegistry) -> None:
     members = registry.household(CHILDREN[0])
     assert ids(members) == [HEAD, GRANDFATHER, SPOUSE, *CHILDREN]
     for member in members:
@@ -159,11 +163,11 @@ def test_household_head_first_then_by_id(registry: SqliteRegistry) -> None:
     }
 
 
-def test_citizen_without_household_is_alone(registry: SqliteRegistry) -> None:
+def test_citizen_without_household_is_alone(registry: AnyRegistry) -> None:
     assert ids(registry.household("074035001414")) == ["074035001414"]
 
 
-def test_relatives_are_mutual(registry: SqliteRegistry) -> None:
+def test_relatives_are_mutual(registry: AnyRegistry) -> None:
     head = registry.relatives(HEAD)
     assert isinstance(head.spouse, Citizen) and head.spouse.id_number == SPOUSE
     assert isinstance(head.father, Citizen) and head.father.id_number == GRANDFATHER
@@ -179,28 +183,33 @@ def test_relatives_are_mutual(registry: SqliteRegistry) -> None:
         assert isinstance(family.mother, Citizen) and family.mother.id_number == SPOUSE
 
 
-def test_legal_representative_resolves(registry: SqliteRegistry) -> None:
+def test_legal_representative_resolves(registry: AnyRegistry) -> None:
     grandson = registry.relatives("074210003232")
     assert isinstance(grandson.legal_representative, Citizen)
     assert grandson.legal_representative.id_number == "074160003131"
     assert isinstance(grandson.father, Relative)  # parents named without ID numbers
 
 
-def test_foreign_spouse_stays_a_reference(registry: SqliteRegistry) -> None:
+def test_foreign_spouse_stays_a_reference(registry: AnyRegistry) -> None:
     spouse = registry.relatives("079075002828").spouse
     assert isinstance(spouse, Relative)
     assert (spouse.id_number, spouse.nationality) == (None, "KOR")
 
 
 def test_iteration_is_ordered_and_complete(
-    registry: SqliteRegistry, identities: list[dict[str, object]]
+    registry: AnyRegistry, identities: list[dict[str, object]]
 ) -> None:
     numbers = ids(list(registry))
     assert numbers == sorted(str(r["id_number"]) for r in identities)
     assert len(registry) == len(identities)
 
 
-def test_iteration_pages_through_a_large_registry(generated: SqliteRegistry) -> None:
-    numbers = [c.id_number for c in generated.iter_citizens()]
-    assert len(numbers) == len(generated) > 1000  # more than one page
+def test_iteration_pages_through_a_large_registry(generated_registry: AnyRegistry) -> None:
+    numbers = [c.id_number for c in generated_registry.iter_citizens()]
+    assert len(numbers) == len(generated_registry) > 1000  # more than one page
     assert numbers == sorted(numbers)
+
+
+def test_the_same_seed_generates_the_same_people_in_every_backend(
+        generated: SqliteRegistry, generated_postgres: PostgresRegistry) -> None:
+    assert list(generated_postgres) == list(generated)

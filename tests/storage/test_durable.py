@@ -1,4 +1,5 @@
-"""The durable SQLite store: keys and consents."""
+"""The durable-store contract, on SQLite and PostgreSQL (``durable_backend``): keys,
+consents, grants, secrets, registered clients."""
 
 from __future__ import annotations
 
@@ -8,11 +9,20 @@ from pathlib import Path
 import pytest
 
 from eid.errors import StorageError
-from eid.storage import Consent, Grant, RegisteredClient, SqliteDurableStore, StoredKey
+from eid.storage import (
+    Consent,
+    DurableStore,
+    Grant,
+    RegisteredClient,
+    SqliteDurableStore,
+    StoredKey,
+)
+
+from .conftest import DurableBackend
 
 
-def test_consents_round_trip_and_revoke(tmp_path: Path) -> None:
-    store = SqliteDurableStore(tmp_path / "d.sqlite")
+def test_consents_round_trip_and_revoke(
+        store: DurableStore, durable_backend: DurableBackend) -> None:
     store.save_consent(Consent("074190000001", "portal", frozenset({"openid", "profile"}), 1.0))
     store.save_consent(Consent("074190000001", "other", frozenset({"openid"}), 2.0))
     got = store.consent("074190000001", "portal")
@@ -23,12 +33,11 @@ def test_consents_round_trip_and_revoke(tmp_path: Path) -> None:
     assert store.revoke_consent("074190000001", "portal") is False
     assert store.consent("074190000001", "portal") is None
     # Durable: a new connection sees the same state.
-    assert [c.client_id for c in SqliteDurableStore(tmp_path / "d.sqlite").consents(
+    assert [c.client_id for c in durable_backend.open().consents(
         "074190000001")] == ["other"]
 
 
-def test_duplicate_key_is_a_storage_error_and_changes_nothing() -> None:
-    store = SqliteDurableStore()
+def test_duplicate_key_is_a_storage_error_and_changes_nothing(store: DurableStore) -> None:
     key = StoredKey("k1", "ES256", {"kty": "EC"}, 1.0)
     store.add_key(key)
     with pytest.raises(StorageError):
@@ -36,7 +45,7 @@ def test_duplicate_key_is_a_storage_error_and_changes_nothing() -> None:
     assert [k.kid for k in store.signing_keys()] == ["k1"]
 
 
-def test_unopenable_path_is_a_storage_error(tmp_path: Path) -> None:
+def test_an_unopenable_sqlite_path_is_a_storage_error(tmp_path: Path) -> None:
     with pytest.raises(StorageError):
         SqliteDurableStore(tmp_path / "missing-dir" / "d.sqlite")
 
@@ -47,8 +56,8 @@ def _grant(grant_id: str = "g1", client_id: str = "portal", refresh: str | None 
                  {"acr": "LoA2"}, refresh, created, created + 1000)
 
 
-def test_grant_round_trip_and_refresh_compare_and_swap(tmp_path: Path) -> None:
-    store = SqliteDurableStore(tmp_path / "d.sqlite")
+def test_grant_round_trip_and_refresh_compare_and_swap(
+        store: DurableStore, durable_backend: DurableBackend) -> None:
     store.save_grant(_grant())
     got = store.grant("g1")
     assert got is not None
@@ -56,13 +65,12 @@ def test_grant_round_trip_and_refresh_compare_and_swap(tmp_path: Path) -> None:
     assert store.rotate_refresh("g1", "h1", "h2") is True
     # The old hash no longer matches: a replayed refresh token loses the race.
     assert store.rotate_refresh("g1", "h1", "h3") is False
-    grant = SqliteDurableStore(tmp_path / "d.sqlite").grant("g1")
+    grant = durable_backend.open().grant("g1")
     assert grant is not None and grant.refresh_hash == "h2"
     assert store.grant("missing") is None
 
 
-def test_revoking_grants_by_id_and_by_citizen_and_client() -> None:
-    store = SqliteDurableStore()
+def test_revoking_grants_by_id_and_by_citizen_and_client(store: DurableStore) -> None:
     store.save_grant(_grant("g1"))
     store.save_grant(_grant("g2"))
     store.save_grant(_grant("g3", client_id="other"))
@@ -77,21 +85,20 @@ def test_revoking_grants_by_id_and_by_citizen_and_client() -> None:
     assert kept is not None and kept.live(301)
 
 
-def test_expired_grants_are_swept_on_write() -> None:
-    store = SqliteDurableStore()
+def test_expired_grants_are_swept_on_write(store: DurableStore) -> None:
     store.save_grant(_grant("old", created=0.0))
     store.save_grant(_grant("new", created=5000.0))
     assert store.grant("old") is None
     assert store.grant("new") is not None
 
 
-def test_instance_secrets_are_created_once_and_kept(tmp_path: Path) -> None:
-    store = SqliteDurableStore(tmp_path / "d.sqlite")
+def test_instance_secrets_are_created_once_and_kept(
+        store: DurableStore, durable_backend: DurableBackend) -> None:
     first = store.instance_secret("pairwise")
     assert len(first) == 32
     assert store.instance_secret("pairwise") == first
     assert store.instance_secret("session") != first
-    assert SqliteDurableStore(tmp_path / "d.sqlite").instance_secret("pairwise") == first
+    assert durable_backend.open().instance_secret("pairwise") == first
 
 
 # --- withdrawing a client's access (RFC 7009 §2.1, OIDC Core §11) ---------------------
@@ -100,13 +107,13 @@ CITIZEN = "074190000001"
 NEEDS = frozenset({"openid", "offline_access"})
 
 
-def _consented(store: SqliteDurableStore, scopes: frozenset[str] = NEEDS,
+def _consented(store: DurableStore, scopes: frozenset[str] = NEEDS,
                client_id: str = "portal") -> None:
     store.save_consent(Consent(CITIZEN, client_id, scopes, 1.0))
 
 
-def test_a_grant_is_saved_under_a_consent_that_covers_it_at_the_current_epoch() -> None:
-    store = SqliteDurableStore()
+def test_a_grant_is_saved_under_a_consent_that_covers_it_at_the_current_epoch(
+        store: DurableStore) -> None:
     _consented(store)
     assert store.revocation_epoch(CITIZEN, "portal") == 0
     assert store.save_grant_if_consented(_grant("g1"), NEEDS, 0) is True
@@ -115,8 +122,8 @@ def test_a_grant_is_saved_under_a_consent_that_covers_it_at_the_current_epoch() 
 
 @pytest.mark.parametrize("case", ["no_consent", "narrower_consent", "other_client_consent",
                                   "revoked_since", "revoked_and_consented_again"])
-def test_a_grant_is_not_saved_once_its_consent_no_longer_holds(case: str) -> None:
-    store = SqliteDurableStore()
+def test_a_grant_is_not_saved_once_its_consent_no_longer_holds(
+        store: DurableStore, case: str) -> None:
     if case == "narrower_consent":
         _consented(store, frozenset({"openid"}))
     elif case == "other_client_consent":
@@ -130,8 +137,8 @@ def test_a_grant_is_not_saved_once_its_consent_no_longer_holds(case: str) -> Non
     assert store.grant("g1") is None
 
 
-def test_revoking_access_ends_consent_and_every_grant_and_moves_the_epoch() -> None:
-    store = SqliteDurableStore()
+def test_revoking_access_ends_consent_and_every_grant_and_moves_the_epoch(
+        store: DurableStore) -> None:
     _consented(store)
     store.save_grant(_grant("g1"))
     store.save_grant(_grant("g2"))
@@ -146,8 +153,7 @@ def test_revoking_access_ends_consent_and_every_grant_and_moves_the_epoch() -> N
     assert store.revocation_epoch(CITIZEN, "other") == 0
 
 
-def test_live_grants_leave_out_revoked_and_expired_ones() -> None:
-    store = SqliteDurableStore()
+def test_live_grants_leave_out_revoked_and_expired_ones(store: DurableStore) -> None:
     store.save_grant(_grant("g1", created=100.0))  # expires at 1100
     store.save_grant(_grant("g2", client_id="other", created=600.0))
     store.revoke_grant("g1", 200.0)
@@ -156,15 +162,14 @@ def test_live_grants_leave_out_revoked_and_expired_ones() -> None:
     assert store.live_grants("074190000002", 300.0) == []
 
 
-def test_epochs_survive_a_reset_and_a_restart(tmp_path: Path) -> None:
-    store = SqliteDurableStore(tmp_path / "d.sqlite")
+def test_epochs_survive_a_reset_and_a_restart(
+        store: DurableStore, durable_backend: DurableBackend) -> None:
     store.revoke_access(CITIZEN, "portal", 1.0)
     store.forget_consents_and_grants()
-    assert SqliteDurableStore(tmp_path / "d.sqlite").revocation_epoch(CITIZEN, "portal") == 1
+    assert durable_backend.open().revocation_epoch(CITIZEN, "portal") == 1
 
 
-def test_no_grant_saved_concurrently_with_a_revocation_outlives_it() -> None:
-    store = SqliteDurableStore()
+def test_no_grant_saved_concurrently_with_a_revocation_outlives_it(store: DurableStore) -> None:
     _consented(store)
     barrier = threading.Barrier(9)
 
@@ -192,7 +197,7 @@ _OLD_KEYS_TABLE = """CREATE TABLE signing_keys (
 )"""
 
 
-def test_an_instance_file_from_before_scheduled_rotation_opens(tmp_path: Path) -> None:
+def test_an_sqlite_instance_file_from_before_scheduled_rotation_opens(tmp_path: Path) -> None:
     import sqlite3
 
     path = tmp_path / "eid.sqlite"
@@ -211,8 +216,7 @@ def test_an_instance_file_from_before_scheduled_rotation_opens(tmp_path: Path) -
     assert [k.activates_at for k in again.signing_keys()] == [10.0, 20.0, 90.0]
 
 
-def test_schedule_key_refuses_while_a_key_of_that_alg_is_pending() -> None:
-    store = SqliteDurableStore()
+def test_schedule_key_refuses_while_a_key_of_that_alg_is_pending(store: DurableStore) -> None:
     assert store.schedule_key(StoredKey("a", "ES256", {}, 0.0, activates_at=100.0), 0.0)
     assert not store.schedule_key(StoredKey("b", "ES256", {}, 50.0, activates_at=150.0), 50.0)
     assert store.schedule_key(StoredKey("c", "RS256", {}, 50.0, activates_at=150.0), 50.0)
@@ -220,9 +224,9 @@ def test_schedule_key_refuses_while_a_key_of_that_alg_is_pending() -> None:
     assert [k.kid for k in store.signing_keys()] == ["a", "c", "d"]
 
 
-def test_of_concurrent_rotations_on_one_file_exactly_one_schedules(tmp_path: Path) -> None:
-    path = tmp_path / "eid.sqlite"
-    stores = [SqliteDurableStore(path) for _ in range(4)]  # four processes' connections
+def test_of_concurrent_rotations_on_one_database_exactly_one_schedules(
+        durable_backend: DurableBackend) -> None:
+    stores = [durable_backend.open() for _ in range(4)]  # four processes' connections
     start = threading.Barrier(len(stores))
     results: list[bool] = []
 
@@ -240,20 +244,29 @@ def test_of_concurrent_rotations_on_one_file_exactly_one_schedules(tmp_path: Pat
     assert len(stores[0].signing_keys()) == 1
 
 
+@pytest.mark.parametrize("details", ["{not json", "[]"])
+def test_a_corrupt_grant_row_is_a_storage_error(
+        store: DurableStore, durable_backend: DurableBackend, details: str) -> None:
+    store.save_grant(_grant())
+    durable_backend.raw("UPDATE grants SET details = ?", (details,))
+    with pytest.raises(StorageError) as err:
+        store.grant("g1")
+    assert err.value.code == "corrupt_record"
+
+
 def _registered(client_id: str = "dcr-1") -> RegisteredClient:
     return RegisteredClient(client_id, {"client_name": "Cổng", "redirect_uris": ["https://p/cb"]},
                             "sha256$00$11", "sha256$22$33", 1.0)
 
 
-def test_registered_clients_round_trip_across_connections(tmp_path: Path) -> None:
-    store = SqliteDurableStore(tmp_path / "d.sqlite")
+def test_registered_clients_round_trip_across_connections(
+        store: DurableStore, durable_backend: DurableBackend) -> None:
     assert store.registered_client("dcr-1") is None
     assert store.add_registered_client(_registered()) is True
-    assert SqliteDurableStore(tmp_path / "d.sqlite").registered_client("dcr-1") == _registered()
+    assert durable_backend.open().registered_client("dcr-1") == _registered()
 
 
-def test_a_registered_client_id_is_never_replaced() -> None:
-    store = SqliteDurableStore()
+def test_a_registered_client_id_is_never_replaced(store: DurableStore) -> None:
     store.add_registered_client(_registered())
     other = RegisteredClient("dcr-1", {}, None, "sha256$44$55", 2.0)
     assert store.add_registered_client(other) is False
@@ -261,11 +274,10 @@ def test_a_registered_client_id_is_never_replaced() -> None:
 
 
 @pytest.mark.parametrize("metadata", ["{not json", "[]"])
-def test_a_corrupt_registered_client_row_is_a_storage_error(metadata: str) -> None:
-    store = SqliteDurableStore()
+def test_a_corrupt_registered_client_row_is_a_storage_error(
+        store: DurableStore, durable_backend: DurableBackend, metadata: str) -> None:
     store.add_registered_client(_registered())
-    with store._tx() as db:
-        db.execute("UPDATE registered_clients SET metadata = ?", (metadata,))
+    durable_backend.raw("UPDATE registered_clients SET metadata = ?", (metadata,))
     with pytest.raises(StorageError) as err:
         store.registered_client("dcr-1")
     assert err.value.code == "corrupt_record"

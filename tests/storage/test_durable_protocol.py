@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import service
-from eid.storage import DurableStore, SqliteDurableStore
+from eid.storage import DurableStore, PostgresDurableStore, SqliteDurableStore
 
 _SERVICE = Path(service.__file__).parent
 
@@ -42,8 +42,9 @@ def test_every_method_the_service_calls_is_on_the_protocol(name: str) -> None:
     assert name in _protocol_methods()
 
 
+@pytest.mark.parametrize("backend", [SqliteDurableStore, PostgresDurableStore])
 @pytest.mark.parametrize("name", sorted(_protocol_methods()))
-def test_the_sqlite_default_implements_the_whole_protocol(name: str) -> None:
+def test_every_backend_implements_the_whole_protocol(name: str, backend: type) -> None:
     ours = inspect.signature(getattr(DurableStore, name))
-    theirs = inspect.signature(getattr(SqliteDurableStore, name))
+    theirs = inspect.signature(getattr(backend, name))
     assert list(theirs.parameters) == list(ours.parameters)

@@ -1,0 +1,71 @@
+"""The PostgreSQL layout of the durable store, created idempotently at start.
+
+The same tables as the SQLite default (:mod:`eid.storage.sqlite_durable`), in
+PostgreSQL's types: times are ``double precision`` (seconds since the epoch, as
+the records carry them), JSON documents ``text`` (read back exactly as written
+and checked when read, as the SQLite store does), secrets ``bytea``.
+
+Several instances may start at once against an empty database, and
+``CREATE TABLE IF NOT EXISTS`` alone is not safe then (two sessions can both
+decide to create and one fails on the catalogue's unique index), so the whole
+script runs in one transaction under a transaction-level advisory lock.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["SCHEMA_VERSION", "create_schema"]
+
+SCHEMA_VERSION = "1"
+# pg_advisory_xact_lock key for schema changes: "eid durable" as a 64-bit number.
+_SCHEMA_LOCK = 0x6569_6420_6475_7261
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS durable_meta (key text PRIMARY KEY, value text NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS signing_keys (
+        kid text PRIMARY KEY, alg text NOT NULL, private_jwk text NOT NULL,
+        created_at double precision NOT NULL, retired_at double precision,
+        activates_at double precision NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS consents (
+        subject text NOT NULL, client_id text NOT NULL, scopes text NOT NULL,
+        granted_at double precision NOT NULL, PRIMARY KEY (subject, client_id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS grants (
+        grant_id text PRIMARY KEY, subject text NOT NULL, client_id text NOT NULL,
+        scopes text NOT NULL, details text NOT NULL, refresh_hash text,
+        created_at double precision NOT NULL, expires_at double precision NOT NULL,
+        revoked_at double precision
+    )""",
+    "CREATE INDEX IF NOT EXISTS grants_by_subject ON grants (subject, client_id)",
+    # The sweep of expired grants on every write reads this, not the whole table.
+    "CREATE INDEX IF NOT EXISTS grants_by_expiry ON grants (expires_at)",
+    """CREATE TABLE IF NOT EXISTS logout_notices (
+        notice_id text PRIMARY KEY, client_id text NOT NULL, subject text NOT NULL,
+        sid text NOT NULL, created_at double precision NOT NULL, attempts integer NOT NULL,
+        due_at double precision NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS logout_notices_due ON logout_notices (due_at, notice_id)",
+    """CREATE TABLE IF NOT EXISTS revocations (
+        subject text NOT NULL, client_id text NOT NULL, epoch integer NOT NULL,
+        revoked_at double precision NOT NULL, PRIMARY KEY (subject, client_id)
+    )""",
+    "CREATE TABLE IF NOT EXISTS secrets (name text PRIMARY KEY, value bytea NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS registered_clients (
+        client_id text PRIMARY KEY, metadata text NOT NULL, secret_hash text,
+        token_hash text NOT NULL, issued_at double precision NOT NULL
+    )""",
+)
+
+
+def create_schema(conn: Any) -> str:
+    """Create what is missing, in the caller's transaction; returns the stored
+    schema version (this module's for a new database)."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+    for statement in _SCHEMA:
+        conn.execute(statement)
+    conn.execute("INSERT INTO durable_meta VALUES ('schema_version', %s)"
+                 " ON CONFLICT (key) DO NOTHING", (SCHEMA_VERSION,))
+    row = conn.execute("SELECT value FROM durable_meta WHERE key = 'schema_version'").fetchone()
+    return str(row[0])
