@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["Measurement", "interleaved"]
+__all__ = ["Measurement", "interleaved", "rotated"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,13 @@ class Measurement:
     ratios: dict[str, list[float]]
     #: Median of :attr:`ratios` (1.0 for the baseline).
     median_ratio: dict[str, float]
+
+
+def rotated(names: list[str], round_number: int) -> list[str]:
+    """``names`` in round ``round_number``'s order: rotated by one each round, so that no
+    contender always runs first (or right after another)."""
+    shift = round_number % len(names)
+    return names[shift:] + names[:shift]
 
 
 def _slice(fn: Callable[[], object], batch: int, clock: Callable[[], float]) -> float:
@@ -76,9 +83,7 @@ def interleaved(
         gc.disable()
     try:
         for r in range(warmup + rounds):
-            # Rotate the order so no contender always runs first (or right after another).
-            shift = r % len(names)
-            for name in names[shift:] + names[:shift]:
+            for name in rotated(names, r):
                 elapsed = _slice(contenders[name], batch, clock)
                 if r >= warmup:
                     # A slice too short for the clock to see counts as infinitely fast; only

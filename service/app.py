@@ -14,6 +14,7 @@ from service.csrf import CSRF_FIELD, csrf_token
 from service.errors import register_error_handlers
 from service.i18n import LANGS, lang, switch_url, translate
 from service.limits import apply_body_limit
+from service.metrics import install_metrics
 from service.provider import build_provider
 
 __all__ = ["create_app"]
@@ -44,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=settings.session_ttl,
     )
+    install_metrics(app, settings.metrics_dir)  # first: its clock covers the other hooks
     apply_body_limit(app)
     app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -56,12 +58,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         login,
         logout,
         mydata,
+        ops,
         par,
         registration,
     )
 
     for module in (discovery, authorize, login, consent, mydata, logout, api, par,
-                   registration):
+                   registration, ops):
         app.register_blueprint(module.bp)
     if settings.mock:
         # The mock's picker and test-control API; never part of the normal service.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Final
 
 from flask import g
@@ -86,13 +86,18 @@ class AuthorizationRequest:
         return frozenset(self.scopes) | {f"claim:{c}" for c in self.extra_claims}
 
 
+_FIELDS: Final = tuple(f.name for f in fields(AuthorizationRequest))
+
+
 def save_request(p: Provider, req: AuthorizationRequest, req_id: str | None = None) -> str:
     """Keep ``req`` in the short-lived store; returns its id.
 
     :raises InvalidRequest: the request would keep more than :data:`MAX_PENDING_REQUEST`
         (item 12: an unauthenticated ``/authorize`` must not park tens of KB for minutes).
     """
-    record = asdict(req)
+    # Shallow: the fields are JSON values already, and the store keeps its own copy
+    # (dataclasses.asdict deep-copied every list and dict once more, on every request).
+    record = {name: getattr(req, name) for name in _FIELDS}
     if len(json.dumps(record)) > MAX_PENDING_REQUEST:
         raise InvalidRequest("the authorization request is too large")
     req_id = req_id or secrets.token_urlsafe(24)

@@ -8,26 +8,42 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from service.config import Settings
+    from service.serving import WsgiApp
 
 __all__ = ["register", "run"]
 
 
-def run(args: argparse.Namespace) -> int:
+def _worker_app(settings: Settings, metrics_dir: Path) -> WsgiApp:
+    # Runs in each gunicorn worker after the fork. Imported here, not above: the app
+    # imports prometheus_client, which must first see the workers' environment.
     from service.app import create_app
+
+    return create_app({"EID_SETTINGS": settings.with_(metrics_dir=metrics_dir)})
+
+
+def run(args: argparse.Namespace) -> int:
     from service.config import Settings
-    from service.serving import Server, serve
+    from service.production import Workers, serve_production
+    from service.serving import Server
 
     with Server(args.host, args.port) as server:
         overrides: dict[str, Any] = {}
         if not os.environ.get("EID_ISSUER"):
             # The default issuer follows the address served (OIDC Discovery §4.3: issuer == base).
             overrides["issuer"] = server.url
-        app = create_app({"EID_SETTINGS": Settings.from_env(**overrides)})
-        print(f"eid login service on {server.url} (issuer {app.extensions['eid'].issuer})",
-              flush=True)
-        # werkzeug's threaded server (service.serving); it binds loopback unless told otherwise.
-        serve(server.mount(app))
+        # Read and checked here, before any worker starts: a bad setting is exit 2, once.
+        settings = Settings.from_env(**overrides)
+        workers = Workers.plan(shared_state=settings.redis_url is not None,
+                               workers=args.workers, threads=args.threads)
+        print(f"eid login service on {server.url} (issuer {settings.issuer}; "
+              f"{workers.processes} worker(s) x {workers.threads} thread(s))", flush=True)
+        serve_production(server, lambda metrics_dir: _worker_app(settings, metrics_dir),
+                         workers)
     return 0
 
 
@@ -35,4 +51,9 @@ def register(sub: Any) -> None:
     parser = sub.add_parser("serve", help="run the national login service (OpenID provider)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback default)")
     parser.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn worker processes (default: 1 with short-lived state "
+                             "in memory; one per usable core with EID_REDIS_URL)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per worker (default 4)")
     parser.set_defaults(func=run)

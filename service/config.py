@@ -72,6 +72,11 @@ class Settings:
     # Deliver queued back-channel logouts from a thread of this process (service.backchannel);
     # off only where a test drives the sender itself.
     backchannel_thread: bool = True
+    # Where the worker processes of `eid serve` (gunicorn) share their metrics
+    # (prometheus_client's multiprocess mode); None: one process, metrics in memory.
+    metrics_dir: Path | None = None
+    # The Bearer token /metrics asks of the operators' scraper; None: no /metrics at all.
+    metrics_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.issuer)
@@ -99,6 +104,9 @@ class Settings:
                                      code="invalid_setting")
         if self.registration_token is not None and len(self.registration_token) < 32:
             raise ConfigurationError("EID_REGISTRATION_TOKEN needs at least 32 characters",
+                                     code="invalid_setting")
+        if self.metrics_token is not None and len(self.metrics_token) < 32:
+            raise ConfigurationError("EID_METRICS_TOKEN needs at least 32 characters",
                                      code="invalid_setting")
         if "openid" not in self.registration_scopes:
             raise ConfigurationError("EID_REGISTRATION_SCOPES must include openid",
@@ -145,9 +153,9 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from ``EID_ISSUER``, ``EID_INSTANCE``, ``EID_REDIS_URL``,
-        ``EID_REGISTRY``, ``EID_TEST_MODE``, ``EID_DPOP_NONCE``, ``EID_REGISTRATION_TOKEN``
-        and ``EID_REGISTRATION_SCOPES`` (space-separated), ``EID_DATABASE_URL``,
-        ``EID_REGISTRY_DATABASE_URL``, then ``overrides``.
+        ``EID_REGISTRY``, ``EID_TEST_MODE``, ``EID_DPOP_NONCE``, ``EID_REGISTRATION_TOKEN``,
+        ``EID_REGISTRATION_SCOPES`` (space-separated), ``EID_METRICS_TOKEN``,
+        ``EID_DATABASE_URL`` and ``EID_REGISTRY_DATABASE_URL``, then ``overrides``.
 
         :raises ConfigurationError: a value is invalid.
         """
@@ -170,6 +178,8 @@ class Settings:
             values["dpop_nonce"] = env["EID_DPOP_NONCE"]
         if env.get("EID_REGISTRATION_TOKEN"):
             values["registration_token"] = env["EID_REGISTRATION_TOKEN"]
+        if env.get("EID_METRICS_TOKEN"):
+            values["metrics_token"] = env["EID_METRICS_TOKEN"]
         if env.get("EID_REGISTRATION_SCOPES"):
             values["registration_scopes"] = frozenset(env["EID_REGISTRATION_SCOPES"].split())
         values.update(overrides)

@@ -10,6 +10,12 @@
   a DPoP request at userinfo gets a ``WWW-Authenticate: DPoP`` challenge (RFC 9449 §7.1).
 * Everything else (unknown client, unregistered redirect URI, CSRF failure,
   expired login screen, 404) is an HTML page in the citizen's language.
+* A store that cannot be reached (``StorageError`` ``storage_unavailable``:
+  Redis, a database) is ``temporarily_unavailable`` in each of those three
+  forms (RFC 6749 §4.1.2.1 names it for the authorization endpoint, where a 503
+  cannot travel through the redirect), 503 with ``Retry-After`` otherwise; it
+  is counted per store in ``eid_store_errors_total``. Nothing is retried here:
+  the next request finds the store again once it is back.
 """
 
 from __future__ import annotations
@@ -17,17 +23,21 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from flask import Flask, Response, g, jsonify, redirect, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from eid.errors import EidError, InvalidToken, OAuthError, StorageError
+from eid.errors import EidError, InvalidToken, OAuthError, StorageError, TemporarilyUnavailable
 from service.dpop import resource_challenge
+from service.metrics import metrics, store_of
 from service.provider import provider
 
-__all__ = ["redirect_to_client", "register_error_handlers"]
+__all__ = ["RETRY_AFTER", "redirect_to_client", "register_error_handlers"]
 
 log = logging.getLogger("eid.service")
+
+#: Seconds a client is asked to wait after a 503 (RFC 9110 §10.2.3).
+RETRY_AFTER = "5"
 
 # Endpoints portals call directly; their errors are JSON even before routing (405).
 _API_PATHS = frozenset({"/token", "/userinfo", "/revoke", "/introspect", "/par", "/register"})
@@ -58,7 +68,26 @@ def _page(code: str, description: str, status: int) -> tuple[str, int]:
     return render_template("error.html", code=code, description=description), status
 
 
+def _storage_error(err: StorageError) -> BaseResponse:
+    p = provider()
+    metrics().store_error(store_of(err, {"ephemeral": p.ephemeral, "durable": p.durable,
+                                         "registry": p.registry}))
+    if err.code != "storage_unavailable":  # a corrupt row is no outage: a bug to look at
+        log.error("internal error: %s", err)
+        if _api():
+            return _json_error("server_error", "internal error", 500)
+        return make_response(_page("server_error", "", 500))
+    log.warning("a store is unreachable: %s", err)
+    response = make_response(handle_eid_error(
+        TemporarilyUnavailable("the service is temporarily unavailable; try again shortly")))
+    if response.status_code == 503:  # not on the redirect to the portal
+        response.headers["Retry-After"] = RETRY_AFTER  # RFC 9110 §10.2.3
+    return response
+
+
 def handle_eid_error(err: EidError) -> BaseResponse | tuple[str, int]:
+    if isinstance(err, StorageError):
+        return _storage_error(err)
     if isinstance(err, OAuthError):
         target = g.get("redirect_target")
         if target is not None and err.redirectable and not _api():
@@ -80,11 +109,10 @@ def handle_eid_error(err: EidError) -> BaseResponse | tuple[str, int]:
                 response.headers["WWW-Authenticate"] = 'Basic realm="eid"'
             return response
         return _page(err.code, err.description, err.status)
-    status = 503 if isinstance(err, StorageError) else 500
     log.error("internal error: %s", err)
     if _api():
-        return _json_error("server_error", "internal error", status)
-    return _page("server_error", "", status)
+        return _json_error("server_error", "internal error", 500)
+    return _page("server_error", "", 500)
 
 
 def handle_http_error(err: HTTPException) -> Response | tuple[str, int]:

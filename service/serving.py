@@ -1,4 +1,5 @@
-"""The one launcher: a WSGI app served on a bound address by werkzeug's threaded server.
+"""The one launcher: a socket bound first, then served by werkzeug's threaded server
+or by gunicorn (:mod:`service.production`).
 
 Every command (``eid serve``, ``eid mock``, ``eid portal``, ``eid up``) and the
 mock-service pytest fixture start their servers here. A :class:`Server` binds
@@ -6,8 +7,10 @@ its address first and gets its app after, so the app can be built for the URL
 it is really served at (the issuer is the served URL, OIDC Discovery §4.3; a
 port 0 is only known once bound).
 
-This is the seam for a production server: a command that moves to gunicorn
-replaces its ``Server`` + :func:`serve` lines, and nothing else here changes.
+werkzeug serves the development and test servers (``eid up``, ``eid mock``,
+``eid portal``, the pytest fixture): one process, in a thread a test can stop,
+with state a test can reach. ``eid serve`` hands the same bound socket to
+gunicorn's workers (:func:`service.production.serve_production`).
 """
 
 from __future__ import annotations
@@ -16,14 +19,30 @@ import socket
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from eid.errors import ConfigurationError
 
-__all__ = ["Server", "WsgiApp", "serve"]
+__all__ = ["Server", "WsgiApp", "access_path", "serve"]
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def access_path(target: str) -> str:
+    """What an access line shows of a request target: its path, never its query
+    (codes, ``state``, request URIs and tokens travel there), control characters escaped."""
+    path = urlsplit(target).path or "/"
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in path)
+
+
+class _Handler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        target = getattr(self, "path", None)  # unset when the request line was bad
+        line = f"{self.command} {access_path(target)} {self.request_version}" \
+            if target is not None else "-"
+        self.log("info", '"%s" %s %s', line, code, size)
 
 
 class Server:
@@ -35,8 +54,10 @@ class Server:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._app: WsgiApp | None = None
-        # Bound here, not by werkzeug: on a bind error werkzeug prints and calls
-        # sys.exit(1), which a caller (a test fixture, `eid up`) cannot handle.
+        self._host = host
+        # Bound here, not by werkzeug or gunicorn: on a bind error werkzeug prints and
+        # calls sys.exit(1), gunicorn retries for five seconds and exits; a caller (a
+        # test fixture, `eid up`) can handle neither.
         try:
             family, _, _, _, address = socket.getaddrinfo(host, port,
                                                           type=socket.SOCK_STREAM)[0]
@@ -44,21 +65,29 @@ class Server:
         except OSError as exc:
             raise ConfigurationError(f"cannot listen on {host}:{port}: {exc}",
                                      code="cannot_listen") from exc
-        with sock:
+        try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server does
-            try:
-                sock.bind(address)
-                sock.listen(socket.SOMAXCONN)
-            except OSError as exc:
-                raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror}",
-                                         code="cannot_listen") from exc
-            # werkzeug serves a duplicate of the descriptor; this one closes on leaving.
-            self._server: BaseWSGIServer = make_server(host, port, self._dispatch,
-                                                       threaded=True, fd=sock.fileno())
-        self.port: int = self._server.port
+            sock.bind(address)
+            sock.listen(socket.SOMAXCONN)
+        except OSError as exc:
+            sock.close()
+            raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror}",
+                                     code="cannot_listen") from exc
+        self._socket = sock
+        self.port: int = sock.getsockname()[1]
         shown = f"[{host}]" if ":" in host else host  # RFC 3986 §3.2.2: IPv6 literals in brackets
         self.url = f"http://{shown}:{self.port}"
+        self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+
+    def fileno(self) -> int:
+        """The bound, listening socket's descriptor."""
+        return self._socket.fileno()
+
+    def hand_over(self) -> int:
+        """Give the listening socket's descriptor to another server (gunicorn serves it
+        as ``fd://N`` and closes it when it stops); this one then only forgets it."""
+        return self._socket.detach()
 
     def _dispatch(self, environ: dict[str, Any], start_response: Callable[..., Any]
                   ) -> Iterable[bytes]:
@@ -71,12 +100,15 @@ class Server:
         return self
 
     def start(self) -> Server:
-        """Serve in a daemon thread; returns this server.
+        """Serve with werkzeug's threaded server in a daemon thread; returns this server.
 
         :raises RuntimeError: no app is mounted.
         """
         if self._app is None:
             raise RuntimeError(f"no app mounted on {self.url}")
+        # werkzeug serves a duplicate of the descriptor; ours closes in close().
+        self._server = make_server(self._host, self.port, self._dispatch, threaded=True,
+                                   request_handler=_Handler, fd=self.fileno())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
                                         name=f"eid-server-{self.port}")
         self._thread.start()
@@ -91,10 +123,13 @@ class Server:
     def close(self) -> None:
         """Stop serving (waiting for the serving thread) and release the address."""
         thread, self._thread = self._thread, None
-        if thread is not None:
-            self._server.shutdown()
-            thread.join(timeout=5)
-        self._server.server_close()
+        server, self._server = self._server, None
+        if server is not None:
+            if thread is not None:
+                server.shutdown()
+                thread.join(timeout=5)
+            server.server_close()
+        self._socket.close()
 
     def __enter__(self) -> Server:
         return self

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -298,6 +299,11 @@ class PostgresServer:
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
+        with (self.folder / "server.log").open("ab") as log:  # the child keeps its own copy
+            self._spawn(log)
+        self._wait()
+
+    def _spawn(self, log: IO[bytes]) -> None:
         self.proc = subprocess.Popen(  # noqa: S603 - fixed arguments, our own binary path
             [str(self.bin / "postgres"), "-D", str(self.folder / "data"), "-p", str(self.port),
              "-c", "listen_addresses=127.0.0.1",
@@ -306,9 +312,11 @@ class PostgresServer:
              "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
              "-c", "max_connections=200", "-c", "shared_buffers=64MB",
              *(arg for setting in self.settings for arg in ("-c", setting))],
-            user=self.user, stdout=subprocess.DEVNULL,
-            stderr=(self.folder / "server.log").open("ab"),
+            user=self.user, stdout=subprocess.DEVNULL, stderr=log,
         )
+
+    def _wait(self) -> None:
+        assert self.proc is not None  # started just before
         import psycopg
 
         deadline = time.monotonic() + 30

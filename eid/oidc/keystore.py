@@ -153,18 +153,19 @@ class KeyStore:
         states = key_states(self._stored, now, self._retain)
         have = {s.alg for s in states}
         current = {s.alg for s in states if s.state == "current"}
-        created = False
+        wrote = False
         for alg in self._algs:
             if alg in current:
                 continue
             key = self._generate(alg, now, now)
             if alg not in have:
-                # First start: of several workers creating keys at once, one wins.
-                created |= self._store.schedule_key(key, float("-inf"))
+                # First start: of several workers creating keys at once, one wins, and the
+                # others sign with its key, read back below (won or lost, the store has one).
+                self._store.schedule_key(key, float("-inf"))
             else:  # every key of alg retired by hand: sign with a fresh one at once
                 self._store.add_key(key)
-                created = True
-        if created:
+            wrote = True
+        if wrote:
             self._stored = self._store.signing_keys()
 
     def _build(self, now: float) -> _Snapshot:

@@ -165,8 +165,11 @@ def _test_sign_in(p: Provider, req: AuthorizationRequest, req_id: str, id_number
         raise AccessDenied("test identity cannot sign in")
     session = start_session(citizen.id_number, citizen.account.level, ("test",))
     existing = p.durable.consent(session.id_number, req.client_id)
-    scopes = req.consent_items | (existing.scopes if existing else frozenset())
-    p.durable.save_consent(Consent(session.id_number, req.client_id, scopes, p.now()))
+    if existing is None or not req.consent_items <= existing.scopes:
+        # Written only when it widens: a remembered consent keeps the moment it was
+        # given (what "my data" shows), and a repeated sign-in commits nothing.
+        scopes = req.consent_items | (existing.scopes if existing else frozenset())
+        p.durable.save_consent(Consent(session.id_number, req.client_id, scopes, p.now()))
     req.fresh_login = True
     req.consented = True
     return proceed(p, req, req_id)

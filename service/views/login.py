@@ -29,6 +29,7 @@ from service.authz_request import AuthorizationRequest, load_request, save_reque
 from service.backchannel import sign_out
 from service.csrf import check_csrf
 from service.i18n import choose_lang
+from service.metrics import metrics
 from service.params import collect
 from service.provider import Provider, provider
 from service.sessions import current_session, start_session
@@ -132,6 +133,7 @@ def login_submit() -> ResponseReturnValue:
     id_number = "".join((params.get("id_number") or "").split())[:_MAX_INPUT]
     password = params.get("password") or ""
     citizen, reason = _check_password(p, id_number, password)
+    metrics().login("succeeded" if not reason else "locked" if reason == "locked" else "failed")
     if citizen is None or citizen.account is None:
         return render_login(p, req, req_id, id_number, reason)
     signed_in = current_session()

@@ -181,6 +181,29 @@ def test_workers_starting_together_create_one_first_key(tmp_path: Path) -> None:
     assert len(second.signing_keys()) == 1
 
 
+class _ReadBeforeTheInsert:
+    """A worker's store whose first read of the keys came before another worker's insert."""
+
+    def __init__(self, store: SqliteDurableStore) -> None:
+        self._store, self._read = store, False
+
+    def signing_keys(self) -> list[StoredKey]:
+        first, self._read = not self._read, True
+        return [] if first else self._store.signing_keys()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+
+def test_a_worker_that_loses_the_first_key_race_signs_with_the_winner_s_key(
+        tmp_path: Path) -> None:
+    db = tmp_path / "eid.sqlite"
+    winner = KeyStore(SqliteDurableStore(db), algs=("ES256",))
+    loser = KeyStore(_ReadBeforeTheInsert(SqliteDurableStore(db)),  # type: ignore[arg-type]
+                     algs=("ES256",))
+    assert loser.signing_key("ES256").kid == winner.signing_key("ES256").kid
+
+
 def test_a_key_retired_before_scheduled_rotation_stays_retired() -> None:
     # Rows written by the old rotate(): retired_at set at once, successor created then.
     durable = SqliteDurableStore()

@@ -198,3 +198,29 @@ def test_eid_keys_rotates_the_keys_in_the_database(
     assert main(["keys", "list", "--json"]) == 0
     states = sorted(row["state"] for row in json.loads(capsys.readouterr().out))
     assert states == ["current", "current", "next"]
+
+
+def test_two_instances_starting_at_once_on_an_empty_database_share_one_state(
+        tmp_path: Path, postgres_url: str) -> None:
+    start = threading.Barrier(2)
+    apps: list[Flask] = []
+    failures: list[BaseException] = []
+
+    def start_one(n: int) -> None:
+        start.wait(timeout=10)
+        try:
+            apps.append(_app(tmp_path / str(n), postgres_url))
+        except BaseException as exc:  # reported by the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start_one, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert failures == [] and len(apps) == 2
+    first, second = (app.extensions["eid"] for app in apps)
+    assert first.pairwise_secret == second.pairwise_secret
+    assert len(first.registry) == 32  # the fixture citizens, loaded once
+    jwks = [Flow(app).api.get("/jwks").json for app in apps]
+    assert jwks[0] == jwks[1]  # one set of signing keys

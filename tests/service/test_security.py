@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from freezegun import freeze_time
 
 from eid.prefill.loader import default_catalogue
 from service import create_app
@@ -115,6 +116,22 @@ def test_test_identity_header_signs_in_and_approves_in_test_mode(test_mode_app: 
     assert claims["acr"] == "LoA1"
     info = flow.api.get("/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert info.json["vn_id_number"] == LOA1[0]
+
+
+def test_test_identity_header_keeps_a_consent_that_already_covers_the_request(
+        test_mode_app: Flask) -> None:
+    p = test_mode_app.extensions["eid"]
+    with freeze_time("2026-01-05 08:00:00") as clock:
+        flow = Flow(test_mode_app)
+        flow.start(flow.request(TEST_CLIENT, scope="openid profile id_number"),
+                   headers={"X-Eid-Test-Identity": LOA1[0]})
+        first = p.durable.consent(LOA1[0], TEST_CLIENT.client_id)
+        clock.tick(3600)
+        again = Flow(test_mode_app)
+        r = again.start(again.request(TEST_CLIENT, scope="openid profile"),
+                        headers={"X-Eid-Test-Identity": LOA1[0]})
+    assert r.status_code == 302 and "code=" in r.location
+    assert p.durable.consent(LOA1[0], TEST_CLIENT.client_id) == first  # not rewritten
 
 
 def test_test_identity_header_is_ignored_without_test_mode(flow: Flow) -> None:

@@ -1,0 +1,86 @@
+"""``python -m bench.flows`` drives complete flows against both servers (a smoke test of
+the harness: no timing is asserted)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from bench._servers import cpu_seconds
+from bench.flows import main, percentile
+from tests.servers import interop_node, require_binary
+
+ENDPOINTS = {"plain": ["authorize", "token", "userinfo", "flow"],
+             "fapi": ["par", "authorize", "token", "userinfo", "flow"]}
+
+
+def _tables(out: str) -> dict[str, dict[str, dict[str, str]]]:
+    """flow kind -> server -> column -> cell."""
+    tables: dict[str, dict[str, dict[str, str]]] = {}
+    header: list[str] = []
+    kind = ""
+    for line in out.splitlines():
+        if " flow, concurrency " in line:
+            kind = line.split()[0]
+            tables[kind] = {}
+        elif line.startswith("server "):
+            header = [c.strip() for c in line.split("|")]
+        elif "|" in line and kind:
+            cells = [c.strip() for c in line.split("|")]
+            tables[kind][cells[0]] = dict(zip(header, cells, strict=True))
+    return tables
+
+
+def test_quick_run_completes_every_flow_on_both_servers(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    interop_node()
+    cores = os.sched_getaffinity(0)
+    assert main(["--quick", "--fapi"]) == 0
+    assert os.sched_getaffinity(0) == cores  # the driver's pinning is undone
+    out = capsys.readouterr().out
+    tables = _tables(out)
+    assert set(tables) == {"plain", "fapi"}
+    for kind, servers in tables.items():
+        assert set(servers) == {"eid", "node"}
+        for row in servers.values():
+            assert row["flows"] == "6" and row["err"] == "0"
+            for endpoint in ENDPOINTS[kind]:
+                p50, p99 = row[f"{endpoint} p50/p99"].split("/")
+                assert 0 < float(p50) <= float(p99)
+    assert out.count("eid/node: flows/s ") == 2
+
+
+def test_quick_run_on_redis_without_node(capsys: pytest.CaptureFixture[str]) -> None:
+    require_binary("redis-server", "redis-server")
+    assert main(["--quick", "--eid-only", "--redis"]) == 0
+    out = capsys.readouterr().out
+    assert "stores: Redis + SQLite" in out
+    assert set(_tables(out)["plain"]) == {"eid"}
+
+
+def test_a_failing_flow_fails_the_run_and_shows_the_server_output(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # A service that is not in test mode ignores the header: no code comes back.
+    assert main(["--quick", "--eid-only", "--flows", "2", "--serve-env", "EID_TEST_MODE=0"]) == 1
+    out = capsys.readouterr().out
+    assert "eid: first error: RuntimeError: authorization answered" in out
+    assert "--- eid's output, the end:" in out
+
+
+@pytest.mark.parametrize(("values", "q", "expected"), [
+    ([3.0, 1.0, 2.0], 0.5, 2.0),
+    ([float(v) for v in range(1, 101)], 0.99, 99.0),
+    ([5.0], 0.99, 5.0),
+])
+def test_percentile_is_the_nearest_rank(values: list[float], q: float, expected: float) -> None:
+    assert percentile(values, q) == expected
+
+
+def test_cpu_seconds_counts_the_process_tree_s_work() -> None:
+    before = cpu_seconds(os.getpid())
+    give_up = time.monotonic() + 10
+    while cpu_seconds(os.getpid()) < before + 0.05 and time.monotonic() < give_up:
+        pass  # spinning: CPU time, as a server's
+    assert cpu_seconds(os.getpid()) >= before + 0.05
