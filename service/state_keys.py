@@ -26,8 +26,8 @@ from eid.storage import tagged
 
 __all__ = [
     "access_token", "attempts", "client_jti", "code", "code_used", "dpop_jti",
-    "pending_request", "pushed_request", "session", "session_client", "session_clients",
-    "sha256",
+    "pending_request", "pushed_request", "readiness_probe", "session", "session_client",
+    "session_clients", "sha256",
 ]
 
 
@@ -89,3 +89,9 @@ def dpop_jti(digest: str) -> str:
 def client_jti(client_id: str, jti: str) -> str:
     """A client assertion's ``jti`` seen (RFC 7523 §3 item 7), per client."""
     return tagged(sha256(jti), "client-jti", sha256(client_id)[:32])
+
+
+def readiness_probe() -> str:
+    """Never written: ``/readyz`` reads it to see that Redis answers (on a cluster, the
+    one shard its tag hashes to)."""
+    return tagged("readyz", "probe")
