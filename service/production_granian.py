@@ -1,0 +1,136 @@
+"""``eid serve``'s default server: granian (Rust HTTP, its WSGI interface) on the bound socket.
+
+The same promises as the gunicorn server (:mod:`service.production`), kept here so:
+
+* The socket :class:`Server` bound is served as it is (binding stays first, port 0
+  works): granian's process manager is given a holder of that descriptor instead of
+  binding an address of its own, and the forked workers inherit it.
+* The app is built in each worker after the fork, by granian's callback loader.
+* ``SIGTERM`` stops gracefully: the workers stop accepting and finish what they
+  accepted, within ``graceful_timeout``; the process exits 0. A worker that dies is
+  replaced (``respawn_failed_workers``); one that cannot build the app prints the
+  error as ``eid`` does and exits 4, and granian, seeing the crash loop, stops.
+* Access lines carry the path, never the query string; granian hands the path over
+  percent-decoded, so it is encoded again before any line is written: a client's
+  ``%0A`` never starts a forged line, nor ``%1B`` drives the operator's terminal.
+* Workers share metrics through prometheus_client's multiprocess mode.
+
+granian 2.8 has no public "serve this descriptor" setting: ``_init_shared_socket``
+is its hook for where the listening socket comes from (the version is pinned in
+pyproject.toml, and tests/service/test_serving_granian.py checks the promises).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from granian._granian import SocketHolder  # granian.net's name for it, not re-exported
+from granian.constants import Interfaces
+from granian.server.mp import MPServer
+
+from eid.errors import EidError
+from service.production import METRICS_DIR_VARIABLE, Workers, metrics_directory
+from service.serving import Server, WsgiApp, access_path
+
+__all__ = ["ACCESS_LOG_FORMAT", "serve_granian"]
+
+#: granian's atoms: client, time, method, path (no ``%(query_string)s``), protocol,
+#: status, milliseconds.
+ACCESS_LOG_FORMAT = '%(addr)s [%(time)s] "%(method)s %(path)s %(protocol)s" %(status)d ' \
+    '%(dt_ms).1fms'
+
+#: The exit status of a worker that could not build the app (gunicorn's for the same).
+_APP_LOAD_ERROR = 4
+
+_BACKLOG = 1024
+
+
+#: What stays as it is when the decoded path is percent-encoded again (RFC 3986 §3.3
+#: pchar and "/", plus the brackets gunicorn also leaves): the line reads as the
+#: request did, and a space, a control character or a "%" is encoded.
+_PATH_SAFE = "/:@!$&'()*+,;=[]"
+
+
+class _EncodedPath(logging.Filter):
+    """Percent-encodes again the path of granian's access record (its args are a dict)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, dict) and "path" in record.args:
+            path = quote(str(record.args["path"]), safe=_PATH_SAFE)
+            record.args = {**record.args, "path": access_path(path)}
+        return True
+
+
+class _Granian(MPServer):
+    """granian's process manager, listening on an already-bound socket."""
+
+    def __init__(self, fd: int, **options: Any) -> None:
+        self._eid_fd = fd
+        super().__init__(**options)
+
+    def _init_shared_socket(self) -> None:
+        # What granian does where it has no listener specs: a holder of the descriptor,
+        # and (MPServer's part) a socket object the forked workers inherit.
+        self._ssp = None
+        # The stub omits the constructor: (fd, is a Unix socket, backlog).
+        self._shd = SocketHolder(self._eid_fd, False, _BACKLOG)  # type: ignore[call-arg,assignment]
+        self._sfd = self._eid_fd  # type: ignore[assignment]
+        self._sso = socket.socket(fileno=self._eid_fd)
+        self._sso.set_inheritable(True)
+
+    def shutdown(self, exit_code: int = 0) -> None:
+        if any(w.inner.exitcode == _APP_LOAD_ERROR for w in self.wrks):
+            exit_code = _APP_LOAD_ERROR
+        super().shutdown(exit_code)  # type: ignore[no-untyped-call]
+
+
+def _worker_loader(app_factory: Callable[[Path], WsgiApp], metrics_dir: Path
+                   ) -> Callable[[], WsgiApp]:
+    def load() -> WsgiApp:
+        # In the forked worker, before the app imports prometheus_client: the variable
+        # it reads its multiprocess directory from (what gunicorn's raw_env does for its
+        # workers; the master's environment is left as it was).
+        os.environ[METRICS_DIR_VARIABLE] = str(metrics_dir)
+        logging.getLogger("granian.access").addFilter(_EncodedPath())
+        try:
+            return app_factory(metrics_dir)
+        except EidError as exc:
+            print(f"error: {exc}", file=sys.stderr, flush=True)
+            os._exit(_APP_LOAD_ERROR)  # no traceback, no cleanup of the master's state
+    return load
+
+
+def serve_granian(server: Server, app_factory: Callable[[Path], WsgiApp],
+                  workers: Workers, *, access_log: bool = True,
+                  graceful_timeout: float = 30) -> None:
+    """Serve ``server``'s socket with granian until ``SIGTERM`` (or ``SIGINT``).
+
+    ``app_factory(metrics_dir)`` runs in each worker, after the fork. Ends the
+    process through ``SystemExit``: 0 after a graceful stop, 4 when the app
+    cannot be built.
+    """
+    fd = server.hand_over()
+    # Accepted connections inherit it: without it a response written in two parts
+    # waits on the client's delayed ACK (Nagle), ~40 ms a request.
+    listener = socket.socket(fileno=os.dup(fd))
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    listener.close()
+    with metrics_directory() as metrics_dir:
+        granian = _Granian(
+            fd, target="eid-serve", interface=Interfaces.WSGI, workers=workers.processes,
+            blocking_threads=workers.threads, backlog=_BACKLOG,
+            # Requests granian may hold for the threads: enough that a burst queues in
+            # the worker instead of being refused.
+            backpressure=max(64, 4 * workers.threads),
+            log_access=access_log, log_access_format=ACCESS_LOG_FORMAT,
+            workers_kill_timeout=max(1, int(graceful_timeout)),
+            respawn_failed_workers=True, websockets=False)
+        granian.serve(target_loader=_worker_loader(app_factory, metrics_dir),
+                      wrap_loader=False)
