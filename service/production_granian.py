@@ -5,7 +5,8 @@ The same promises as the gunicorn server (:mod:`service.production`), kept here 
 * The socket :class:`Server` bound is served as it is (binding stays first, port 0
   works): granian's process manager is given a holder of that descriptor instead of
   binding an address of its own, and the forked workers inherit it.
-* The app is built in each worker after the fork, by granian's callback loader.
+* The app is built in each worker after the fork, by granian's callback loader; a
+  worker ends when its master dies (:func:`_die_with`).
 * ``SIGTERM`` stops gracefully: the workers stop accepting and finish what they
   accepted, within ``graceful_timeout``; the process exits 0. A worker that dies is
   replaced (``respawn_failed_workers``); one that cannot build the app prints the
@@ -20,7 +21,9 @@ pyproject.toml, and tests/service/test_serving_granian.py checks the promises).
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import sys
 import time
@@ -53,6 +56,8 @@ _LONGEST_PATH = 2048
 _APP_LOAD_ERROR = 4
 
 _BACKLOG = 1024
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 #: What stays as it is when the decoded path is percent-encoded again (RFC 3986 §3.3
@@ -120,9 +125,27 @@ class _Granian(MPServer):
         super().shutdown(exit_code)  # type: ignore[no-untyped-call]
 
 
+def _die_with(master: int) -> None:
+    """End this worker (SIGTERM: gracefully) when ``master`` dies, as gunicorn's do.
+
+    granian's workers do not watch their master: one killed (SIGKILL, the OOM killer)
+    left its worker serving, holding the port, so the supervisor's restart could not
+    bind it. PR_SET_PDEATHSIG (prctl(2)) has the kernel send the signal; the check
+    after it covers a master that died before the call.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != master:
+        os._exit(0)
+
+
 def _worker_loader(app_factory: Callable[[Path], WsgiApp], metrics_dir: Path,
                    access_log: bool) -> Callable[[], WsgiApp]:
+    master = os.getpid()
+
     def load() -> WsgiApp:
+        _die_with(master)
         # In the forked worker, before the app imports prometheus_client: the variable
         # it reads its multiprocess directory from (what gunicorn's raw_env does for its
         # workers; the master's environment is left as it was).

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -224,6 +225,30 @@ def test_the_app_is_built_in_each_worker_never_in_the_master(tmp_path: Path, ser
         database = str((tmp_path / "instance" / "eid.sqlite").resolve())
         assert database in _open_files(worker)
         assert database not in _open_files(served.proc.pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+
+
+def test_a_worker_ends_when_its_master_is_killed(tmp_path: Path, server: str) -> None:
+    # A worker left serving would hold the port: the supervisor's restart could not bind.
+    with eid_serve(["--server", server, "--threads", "2"], tmp_path) as served:
+        (worker,) = served.wait_for_workers(1)
+        served.proc.kill()
+        served.proc.wait(timeout=10)
+        deadline = time.monotonic() + 60
+        try:
+            while _alive(worker):
+                assert time.monotonic() < deadline, f"worker {worker} outlived its master"
+                time.sleep(0.1)
+        finally:
+            if _alive(worker):  # the test failed: leave no server behind
+                os.kill(worker, signal.SIGKILL)
 
 
 def test_an_app_that_cannot_be_built_stops_eid_serve_with_the_error_not_a_traceback(
