@@ -38,11 +38,6 @@ __all__ = ["PostgresDurableStore"]
 # One advisory-lock key per (citizen, client): hashtextextended is PostgreSQL's own 64-bit
 # hash; a collision only makes two unrelated pairs wait for each other.
 _PAIR_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(%s || chr(31) || %s, 0))"
-# What a grant is checked against, read in one statement (one snapshot): the pair's
-# consented scopes (NULL: none) and its revocation epoch (NULL: 0).
-_CONSENT_AND_EPOCH = (
-    "SELECT (SELECT scopes FROM consents WHERE subject = %s AND client_id = %s),"
-    " (SELECT epoch FROM revocations WHERE subject = %s AND client_id = %s)")
 # Expired grants are dead weight; a write sweeps a bounded batch of them, skipping rows
 # another transaction holds (so concurrent writers neither wait nor deadlock on the sweep).
 _SWEEP = ("DELETE FROM grants WHERE grant_id IN (SELECT grant_id FROM grants"
@@ -184,17 +179,13 @@ class PostgresDurableStore:
     # -- grants ----------------------------------------------------------------
     @staticmethod
     def _insert_grant(db: Any, grant: Grant) -> None:
-        # Pipelined (psycopg's pipeline mode): both statements go out in one round trip,
-        # still run in order, in the same transaction.
-        with db.pipeline():
-            db.execute(_SWEEP, (grant.created_at,))
-            db.execute("INSERT INTO grants (grant_id, subject, client_id, scopes, details,"
-                       " refresh_hash, created_at, expires_at, revoked_at)"
-                       " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                       (grant.grant_id, grant.subject, grant.client_id,
-                        " ".join(sorted(grant.scopes)), json.dumps(grant.details),
-                        grant.refresh_hash, grant.created_at, grant.expires_at,
-                        grant.revoked_at))
+        db.execute(_SWEEP, (grant.created_at,))
+        db.execute("INSERT INTO grants (grant_id, subject, client_id, scopes, details,"
+                   " refresh_hash, created_at, expires_at, revoked_at)"
+                   " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                   (grant.grant_id, grant.subject, grant.client_id,
+                    " ".join(sorted(grant.scopes)), json.dumps(grant.details),
+                    grant.refresh_hash, grant.created_at, grant.expires_at, grant.revoked_at))
 
     def save_grant(self, grant: Grant) -> None:
         with self._tx() as db:
@@ -227,18 +218,12 @@ class PostgresDurableStore:
             return self._epoch(db, subject, client_id)
 
     def save_grant_if_consented(self, grant: Grant, needs: frozenset[str], epoch: int) -> bool:
-        pair = (grant.subject, grant.client_id)
         with self._tx() as db:
-            # The lock and the checks in one round trip (pipelined), as two statements: at
-            # READ COMMITTED each statement reads a snapshot taken when it starts, so the
-            # checks must start after the lock is held to see a revocation that committed
-            # while this waited for it (in one statement they would not).
-            with db.pipeline():
-                db.execute(_PAIR_LOCK, pair)
-                row = db.execute(_CONSENT_AND_EPOCH, pair + pair).fetchone()
-            scopes, current = row if row is not None else (None, None)
-            if scopes is None or not needs <= frozenset(scopes.split()) \
-                    or (current or 0) != epoch:
+            db.execute(_PAIR_LOCK, (grant.subject, grant.client_id))
+            row = db.execute("SELECT scopes FROM consents WHERE subject = %s AND client_id = %s",
+                             (grant.subject, grant.client_id)).fetchone()
+            if row is None or not needs <= frozenset(row[0].split()) \
+                    or self._epoch(db, grant.subject, grant.client_id) != epoch:
                 return False
             self._insert_grant(db, grant)
             return True
