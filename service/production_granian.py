@@ -12,7 +12,8 @@ The same promises as the gunicorn server (:mod:`service.production`), kept here 
   replaced (``respawn_failed_workers``); one that cannot build the app prints the
   error as ``eid`` does and exits 4, and granian, seeing the crash loop, stops.
 * Access lines carry the path, never the query string (:func:`access_lines`).
-* Workers share metrics through prometheus_client's multiprocess mode.
+* Workers share metrics through prometheus_client's multiprocess mode (the directory
+  named to each worker through granian's ``env_files``).
 
 granian 2.8 has no public "serve this descriptor" setting: ``_init_shared_socket``
 is its hook for where the listening socket comes from (the version is pinned in
@@ -146,10 +147,14 @@ def _worker_loader(app_factory: Callable[[Path], WsgiApp], metrics_dir: Path,
 
     def load() -> WsgiApp:
         _die_with(master)
-        # In the forked worker, before the app imports prometheus_client: the variable
-        # it reads its multiprocess directory from (what gunicorn's raw_env does for its
-        # workers; the master's environment is left as it was).
-        os.environ[METRICS_DIR_VARIABLE] = str(metrics_dir)
+        # granian put the variable prometheus_client reads its multiprocess directory
+        # from into this worker's environment (env_files), before the app imports it; an
+        # operator's own value would win there (no override), and then the workers'
+        # values would not be where /metrics sums them.
+        if os.environ.get(METRICS_DIR_VARIABLE) != str(metrics_dir):
+            print(f"error: invalid_setting: {METRICS_DIR_VARIABLE} is set; eid serve "
+                  "makes the metrics directory itself", file=sys.stderr, flush=True)
+            os._exit(_APP_LOAD_ERROR)
         try:
             app = app_factory(metrics_dir)
         except EidError as exc:
@@ -175,6 +180,10 @@ def serve_granian(server: Server, app_factory: Callable[[Path], WsgiApp],
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     listener.close()
     with metrics_directory() as metrics_dir:
+        # Read by granian in each worker (python-dotenv), as gunicorn's raw_env: the
+        # master's environment is left as it was.
+        worker_env = metrics_dir / "worker.env"
+        worker_env.write_text(f"{METRICS_DIR_VARIABLE}={metrics_dir}\n", encoding="utf-8")
         granian = _Granian(
             fd, target="eid-serve", interface=Interfaces.WSGI, workers=workers.processes,
             blocking_threads=workers.threads, backlog=_BACKLOG,
@@ -183,6 +192,6 @@ def serve_granian(server: Server, app_factory: Callable[[Path], WsgiApp],
             backpressure=max(64, 4 * workers.threads),
             log_access=False,  # access_lines writes them
             workers_kill_timeout=max(1, int(graceful_timeout)),
-            respawn_failed_workers=True, websockets=False)
+            respawn_failed_workers=True, websockets=False, env_files=[worker_env])
         granian.serve(target_loader=_worker_loader(app_factory, metrics_dir, access_log),
                       wrap_loader=False)
