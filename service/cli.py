@@ -19,7 +19,7 @@ __all__ = ["register", "run"]
 
 
 def _worker_app(settings: Settings, metrics_dir: Path) -> WsgiApp:
-    # Runs in each gunicorn worker after the fork. Imported here, not above: the app
+    # Runs in each worker after the fork. Imported here, not above: the app
     # imports prometheus_client, which must first see the workers' environment.
     from service.app import create_app
 
@@ -41,9 +41,19 @@ def run(args: argparse.Namespace) -> int:
         workers = Workers.plan(shared_state=settings.redis_url is not None,
                                workers=args.workers, threads=args.threads)
         print(f"eid login service on {server.url} (issuer {settings.issuer}; "
-              f"{workers.processes} worker(s) x {workers.threads} thread(s))", flush=True)
-        serve_production(server, lambda metrics_dir: _worker_app(settings, metrics_dir),
-                         workers)
+              f"{args.server}, {workers.processes} worker(s) x {workers.threads} thread(s))",
+              flush=True)
+
+        def factory(metrics_dir: Path) -> WsgiApp:
+            return _worker_app(settings, metrics_dir)
+
+        access_log = not args.no_access_log
+        if args.server == "gunicorn":
+            serve_production(server, factory, workers, access_log=access_log)
+        else:
+            from service.production_granian import serve_granian
+
+            serve_granian(server, factory, workers, access_log=access_log)
     return 0
 
 
@@ -51,9 +61,15 @@ def register(sub: Any) -> None:
     parser = sub.add_parser("serve", help="run the national login service (OpenID provider)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback default)")
     parser.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian",
+                        help="the HTTP server: granian (default: Rust HTTP, the less CPU "
+                             "per request) or gunicorn (gthread workers)")
     parser.add_argument("--workers", type=int, default=None,
-                        help="gunicorn worker processes (default: 1 with short-lived state "
+                        help="worker processes (default: 1 with short-lived state "
                              "in memory; one per usable core with EID_REDIS_URL)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads per worker (default 4)")
+    parser.add_argument("--no-access-log", action="store_true",
+                        help="write no access line per request (default: one line each, "
+                             "path without the query string)")
     parser.set_defaults(func=run)

@@ -1,4 +1,4 @@
-"""``eid serve``'s server: gunicorn's gthread workers on a socket :class:`Server` bound.
+"""``eid serve --server gunicorn``: gunicorn's gthread workers on a socket :class:`Server` bound.
 
 The launcher's production half (:mod:`service.serving` is the other): gunicorn
 through its Python API (a ``BaseApplication``), serving the already-bound
@@ -37,7 +37,8 @@ from gunicorn.glogging import Logger
 from eid.errors import ConfigurationError, EidError
 from service.serving import Server, WsgiApp, access_path
 
-__all__ = ["ACCESS_LOG_FORMAT", "Workers", "serve_production", "usable_cores"]
+__all__ = ["ACCESS_LOG_FORMAT", "METRICS_DIR_VARIABLE", "Workers", "metrics_directory",
+           "serve_production", "usable_cores"]
 
 #: gunicorn's atoms: client, time, method, path (``%(U)s``: no query, see _AccessLog),
 #: protocol, status, body bytes, milliseconds. Not ``%(r)s`` (the request line holds the
@@ -49,7 +50,7 @@ ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 DEFAULT_THREADS = 4
 
 #: The name prometheus_client reads its multiprocess directory from, in each worker.
-_METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def usable_cores() -> int:
@@ -127,7 +128,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn has no type 
 
 
 @contextmanager
-def _metrics_directory() -> Iterator[Path]:
+def metrics_directory() -> Iterator[Path]:
+    """A fresh owner-only directory for the workers' metrics, removed by the master."""
     owner = os.getpid()
     path = Path(tempfile.mkdtemp(prefix="eid-metrics-"))  # fresh each run, owner-only
     try:
@@ -140,7 +142,8 @@ def _metrics_directory() -> Iterator[Path]:
 
 
 def serve_production(server: Server, app_factory: Callable[[Path], WsgiApp],
-                     workers: Workers, *, graceful_timeout: float = 30) -> None:
+                     workers: Workers, *, access_log: bool = True,
+                     graceful_timeout: float = 30) -> None:
     """Serve ``server``'s socket with gunicorn until ``SIGTERM`` (or ``SIGINT``).
 
     ``app_factory(metrics_dir)`` runs in each worker, after the fork; the app
@@ -148,7 +151,7 @@ def serve_production(server: Server, app_factory: Callable[[Path], WsgiApp],
     gunicorn ends the process through ``SystemExit``: 0 after a graceful stop, 4
     when the app cannot be built (its error printed as ``eid`` prints errors).
     """
-    with _metrics_directory() as metrics_dir:
+    with metrics_directory() as metrics_dir:
         options: dict[str, Any] = {
             "bind": [f"fd://{server.hand_over()}"],
             "worker_class": "gthread",
@@ -156,10 +159,10 @@ def serve_production(server: Server, app_factory: Callable[[Path], WsgiApp],
             "threads": workers.threads,
             "preload_app": False,
             "graceful_timeout": graceful_timeout,
-            "accesslog": "-",
+            "accesslog": "-" if access_log else None,
             "access_log_format": ACCESS_LOG_FORMAT,
             "logger_class": _AccessLog,
-            "raw_env": [f"{_METRICS_DIR_VARIABLE}={metrics_dir}"],
+            "raw_env": [f"{METRICS_DIR_VARIABLE}={metrics_dir}"],
             "proc_name": "eid-serve",
             # gunicorn opens a control socket under $HOME by default: two services
             # on one machine would fight over it, and nothing here uses it.

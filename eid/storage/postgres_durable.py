@@ -90,6 +90,19 @@ class PostgresDurableStore:
         with translate_errors("durable store"), self._pool.connection() as conn:
             yield conn
 
+    @contextmanager
+    def _read(self) -> Iterator[Any]:
+        """A connection for one SELECT, in autocommit: the statement is its own snapshot
+        (as in a transaction of its own at READ COMMITTED), without the BEGIN and COMMIT
+        round trips around it."""
+        with translate_errors("durable store"), self._pool.connection() as conn:
+            conn.autocommit = True
+            try:
+                yield conn
+            finally:
+                if not conn.closed:
+                    conn.autocommit = False
+
     def close(self) -> None:
         self._pool.close()
 
@@ -118,7 +131,7 @@ class PostgresDurableStore:
             return True
 
     def signing_keys(self) -> list[StoredKey]:
-        with self._tx() as db:
+        with self._read() as db:
             rows = db.execute("SELECT kid, alg, private_jwk, created_at, retired_at,"
                               " activates_at FROM signing_keys ORDER BY created_at, kid"
                               ).fetchall()
@@ -145,14 +158,14 @@ class PostgresDurableStore:
                         " ".join(sorted(consent.scopes)), consent.granted_at))
 
     def consent(self, subject: str, client_id: str) -> Consent | None:
-        with self._tx() as db:
+        with self._read() as db:
             row = db.execute("SELECT scopes, granted_at FROM consents"
                              " WHERE subject = %s AND client_id = %s",
                              (subject, client_id)).fetchone()
         return Consent(subject, client_id, frozenset(row[0].split()), row[1]) if row else None
 
     def consents(self, subject: str) -> list[Consent]:
-        with self._tx() as db:
+        with self._read() as db:
             rows = db.execute("SELECT client_id, scopes, granted_at FROM consents"
                               " WHERE subject = %s ORDER BY client_id", (subject,)).fetchall()
         return [Consent(subject, r[0], frozenset(r[1].split()), r[2]) for r in rows]
@@ -179,14 +192,14 @@ class PostgresDurableStore:
             self._insert_grant(db, grant)
 
     def grant(self, grant_id: str) -> Grant | None:
-        with self._tx() as db:
+        with self._read() as db:
             row = db.execute("SELECT grant_id, subject, client_id, scopes, details, refresh_hash,"
                              " created_at, expires_at, revoked_at FROM grants WHERE grant_id = %s",
                              (grant_id,)).fetchone()
         return None if row is None else _grant_of(row)
 
     def live_grants(self, subject: str, now: float) -> list[Grant]:
-        with self._tx() as db:
+        with self._read() as db:
             rows = db.execute("SELECT grant_id, subject, client_id, scopes, details,"
                               " refresh_hash, created_at, expires_at, revoked_at FROM grants"
                               " WHERE subject = %s"
@@ -201,7 +214,7 @@ class PostgresDurableStore:
         return int(row[0]) if row else 0
 
     def revocation_epoch(self, subject: str, client_id: str) -> int:
-        with self._tx() as db:
+        with self._read() as db:
             return self._epoch(db, subject, client_id)
 
     def save_grant_if_consented(self, grant: Grant, needs: frozenset[str], epoch: int) -> bool:
@@ -272,7 +285,7 @@ class PostgresDurableStore:
             db.execute("DELETE FROM logout_notices WHERE notice_id = %s", (notice_id,))
 
     def next_logout_due(self) -> float | None:
-        with self._tx() as db:
+        with self._read() as db:
             row = db.execute("SELECT min(due_at) FROM logout_notices").fetchone()
         return None if row is None or row[0] is None else float(row[0])
 

@@ -1,4 +1,4 @@
-"""``eid serve`` (gunicorn) as a real process on a free loopback port, for tests.
+"""``eid serve`` as a real process on a free loopback port, for tests.
 
 The command binds port 0 and prints the URL it serves; :func:`eid_serve` reads
 it from that banner, keeps collecting the output in a thread (a full pipe would
@@ -24,7 +24,9 @@ from pathlib import Path
 import pytest
 
 _BANNER = re.compile(r"eid login service on (http://127\.0\.0\.1:\d+) ")
-_WORKER = re.compile(r"\[(\d+)\] \[INFO\] Booting worker with pid: (\d+)")
+#: A worker's start, as gunicorn and as granian log it: the pid in group 1 or 2.
+_WORKER = re.compile(r"\[INFO\] Booting worker with pid: (\d+)|"
+                     r"\[INFO\] Spawning worker-\d+ with PID: (\d+)")
 
 
 @dataclass
@@ -40,8 +42,8 @@ class Served:
         return "".join(self.lines)
 
     def workers(self) -> list[int]:
-        """The pids of the workers booted so far (gunicorn logs each)."""
-        return [int(m.group(2)) for m in _WORKER.finditer(self.output)]
+        """The pids of the workers booted so far (the server logs each)."""
+        return [int(m.group(1) or m.group(2)) for m in _WORKER.finditer(self.output)]
 
     def wait_for(self, pattern: str, timeout: float = 30) -> re.Match[str]:
         """The first match of ``pattern`` in the output, waiting for it to appear."""

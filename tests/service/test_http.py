@@ -11,6 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -57,14 +58,16 @@ def _opener() -> urllib.request.OpenerDirector:
 
 
 def _open(opener: urllib.request.OpenerDirector, url: str, data: dict[str, str] | None = None,
-          headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
+          headers: dict[str, str] | None = None) -> tuple[int, Message, str]:
+    """(status, headers, body); the headers looked up without regard to case, as HTTP
+    field names are (RFC 9110 §5.1): granian sends them in lower case."""
     body = urllib.parse.urlencode(data).encode() if data is not None else None
     req = urllib.request.Request(url, data=body, headers=headers or {})
     try:
         with opener.open(req, timeout=10) as r:
-            return r.status, dict(r.headers), r.read().decode()
+            return r.status, r.headers, r.read().decode()
     except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read().decode()
+        return err.code, err.headers, err.read().decode()
 
 
 def _params(client_id: str, redirect_uri: str, challenge: str) -> str:

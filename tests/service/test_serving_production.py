@@ -1,4 +1,5 @@
-"""``eid serve`` on gunicorn (service.production): workers, threads, access lines."""
+"""``eid serve`` on each of its servers (granian, the default, and gunicorn): workers,
+threads, access lines, graceful stop, metrics, the app built per worker."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,6 +27,18 @@ from tests.service import faults
 from tests.service.faults import wait_until_accepted
 from tests.service.load import CITIZENS, PORTAL, Browser
 from tests.service.served import eid_serve, serve_env
+
+#: Per server: what its log says when a worker has started, and when SIGTERM arrived.
+SERVERS = {
+    "granian": ("Spawning worker-1 with PID", "Shutting down granian"),
+    "gunicorn": ("Using worker: gthread", "Handling signal: term"),
+}
+
+
+@pytest.fixture(params=sorted(SERVERS))
+def server(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
 
 
 @pytest.mark.parametrize(("shared", "workers", "threads", "expected"), [
@@ -91,10 +105,11 @@ def test_the_development_server_logs_no_query_string(caplog: pytest.LogCaptureFi
     assert "SECRET-CODE" not in caplog.text
 
 
-def test_eid_serve_runs_gunicorn_workers_and_logs_no_query_string(tmp_path: Path) -> None:
-    with eid_serve(["--threads", "3"], tmp_path) as served:
-        assert "1 worker(s) x 3 thread(s)" in served.output
-        assert "Using worker: gthread" in served.output
+def test_eid_serve_runs_its_workers_and_logs_no_query_string(tmp_path: Path, server: str
+                                                             ) -> None:
+    with eid_serve(["--server", server, "--threads", "3"], tmp_path) as served:
+        assert f"{server}, 1 worker(s) x 3 thread(s)" in served.output
+        served.wait_for(SERVERS[server][0])
         url = served.url + "/.well-known/openid-configuration?state=SECRET-STATE"
         with urllib.request.urlopen(url, timeout=5) as resp:
             assert resp.status == 200
@@ -129,9 +144,10 @@ def _read_all(sock: socket.socket) -> bytes:
     return b"".join(chunks)
 
 
-def test_sigterm_lets_every_accepted_request_finish_and_exits_0(tmp_path: Path) -> None:
+def test_sigterm_lets_every_accepted_request_finish_and_exits_0(tmp_path: Path, server: str
+                                                               ) -> None:
     in_flight = 6
-    with eid_serve(["--workers", "1", "--threads", "8"], tmp_path) as served:
+    with eid_serve(["--server", server, "--workers", "1", "--threads", "8"], tmp_path) as served:
         port = int(served.url.rsplit(":", 1)[1])
         pending = []
         for _ in range(in_flight):  # each citizen's browser up to the login screen
@@ -150,7 +166,7 @@ def test_sigterm_lets_every_accepted_request_finish_and_exits_0(tmp_path: Path) 
         sent = [_raw_login(port, *p) for p in pending]
         wait_until_accepted(port)
         served.proc.send_signal(signal.SIGTERM)
-        served.wait_for(r"Handling signal: term")
+        served.wait_for(SERVERS[server][1])
         answers = []
         for sock, rest in sent:
             with sock:
@@ -160,16 +176,16 @@ def test_sigterm_lets_every_accepted_request_finish_and_exits_0(tmp_path: Path) 
     for answer in answers:
         head, _, body = answer.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 302 "), answer[:300]
-        assert b"Location: /authorize/resume?req=" in head
-        length = re.search(rb"Content-Length: (\d+)", head)
+        assert re.search(rb"(?im)^location: /authorize/resume\?req=", head), head
+        length = re.search(rb"(?im)^content-length: (\d+)", head)
         assert length is not None and len(body) == int(length.group(1))
     assert "Traceback" not in served.output
 
 
-def test_metrics_add_up_every_worker(tmp_path: Path) -> None:
+def test_metrics_add_up_every_worker(tmp_path: Path, server: str) -> None:
     token = "metrics-token-for-the-tests-0123456789"
     with faults.redis() as store, eid_serve(
-            ["--workers", "2", "--threads", "2"], tmp_path,
+            ["--server", server, "--workers", "2", "--threads", "2"], tmp_path,
             serve_env(EID_REDIS_URL=store.url, EID_METRICS_TOKEN=token)) as served:
         assert "2 worker(s) x 2 thread(s)" in served.output
         served.wait_for_workers(2)
@@ -200,22 +216,47 @@ def _open_files(pid: int) -> set[str]:
     return files
 
 
-def test_the_app_is_built_in_each_worker_never_in_the_master(tmp_path: Path) -> None:
+def test_the_app_is_built_in_each_worker_never_in_the_master(tmp_path: Path, server: str
+                                                             ) -> None:
     # Preloading would open the SQLite store (and start the back-channel thread) in the
     # master, to be inherited by every fork: a connection must not cross a fork.
-    with eid_serve(["--threads", "2"], tmp_path) as served:
+    with eid_serve(["--server", server, "--threads", "2"], tmp_path) as served:
         (worker,) = served.wait_for_workers(1)
         database = str((tmp_path / "instance" / "eid.sqlite").resolve())
         assert database in _open_files(worker)
         assert database not in _open_files(served.proc.pid)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+
+
+def test_a_worker_ends_when_its_master_is_killed(tmp_path: Path, server: str) -> None:
+    # A worker left serving would hold the port: the supervisor's restart could not bind.
+    with eid_serve(["--server", server, "--threads", "2"], tmp_path) as served:
+        (worker,) = served.wait_for_workers(1)
+        served.proc.kill()
+        served.proc.wait(timeout=10)
+        deadline = time.monotonic() + 60
+        try:
+            while _alive(worker):
+                assert time.monotonic() < deadline, f"worker {worker} outlived its master"
+                time.sleep(0.1)
+        finally:
+            if _alive(worker):  # the test failed: leave no server behind
+                os.kill(worker, signal.SIGKILL)
+
+
 def test_an_app_that_cannot_be_built_stops_eid_serve_with_the_error_not_a_traceback(
-        tmp_path: Path) -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "eid", "serve", "--port", "0"], cwd=tmp_path,
+        tmp_path: Path, server: str) -> None:
+    out = subprocess.run(  # noqa: S603 - our own command, a fixed choice of server
+        [sys.executable, "-m", "eid", "serve", "--server", server, "--port", "0"], cwd=tmp_path,
         env=serve_env(EID_REGISTRY=str(tmp_path / "no-such-registry.json")),
         capture_output=True, text=True, timeout=120, check=False)
-    assert out.returncode == 4  # gunicorn: the app failed to load; no worker boots again
+    assert out.returncode == 4  # the app failed to load; the server stops, no worker loops
     assert "error: data_file_missing:" in out.stderr + out.stdout
     assert "Traceback" not in out.stderr + out.stdout
