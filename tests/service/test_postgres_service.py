@@ -36,7 +36,12 @@ def _flow(flow: Flow) -> tuple[int, str | None]:
     r = flow.browser.get("/authorize", query_string=auth.params, headers={HEADER: LOA2[0]})
     if r.status_code != 302:
         return r.status_code, None
-    code = query(r.location)["code"]
+    answer = query(r.location)
+    if "error" in answer:
+        # RFC 6749 §4.1.2.1: an outage after the client and redirect URI were checked goes
+        # back to the portal as temporarily_unavailable; counted as the 503 it stands for.
+        return (503 if answer["error"] == "temporarily_unavailable" else 0), None
+    code = answer["code"]
     t = flow.token({"grant_type": "authorization_code", "code": code,
                     "redirect_uri": auth.params["redirect_uri"],
                     "code_verifier": auth.verifier}, TEST_CLIENT)
