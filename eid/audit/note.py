@@ -118,7 +118,7 @@ def parse_verifier_key(vkey: str) -> tuple[str, bytes, Ed25519PublicKey]:
     :raises AuditError: ``invalid_verifier_key`` when it is malformed, not Ed25519, or its
         key id does not match its name and key.
     """
-    parts = vkey.split("+")
+    parts = vkey.split("+", 2)  # the base64 key may hold "+" itself
     if len(parts) != 3 or not _NAME.fullmatch(parts[0]) or not re.fullmatch(
             r"[0-9a-f]{8}", parts[1]):
         raise _bad("not a verifier key", "invalid_verifier_key")

@@ -138,3 +138,10 @@ def test_an_impossible_checkpoint_cannot_be_built(origin: str, size: int, root: 
     with pytest.raises(AuditError) as caught:
         Checkpoint(origin, size, root)
     assert caught.value.code == "invalid_checkpoint"
+
+
+def test_a_verifier_key_whose_base64_holds_a_plus_parses() -> None:
+    signer = next(s for s in (_signer(seed=bytes([i]) * 32) for i in range(256))
+                  if "+" in s.verifier_key.split("+", 2)[2])
+    note = signer.sign(Checkpoint(ORIGIN, 1, ROOT))
+    assert open_checkpoint(note, signer.verifier_key).size == 1
