@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from eid.audit import (
+    HASH_SIZE,
     AccessEntry,
     Node,
     canonical_bytes,
@@ -21,7 +22,7 @@ from eid.audit import (
 )
 from eid.errors import AuditError, ConfigurationError, StorageError
 
-__all__ = ["append_rows", "check_limit", "check_range", "entry_of", "missing_node"]
+__all__ = ["append_rows", "check_limit", "check_range", "entry_of", "hash_of", "missing_node"]
 
 
 def check_range(start: int, stop: int) -> None:
@@ -37,13 +38,16 @@ def check_limit(limit: int, before: int | None) -> None:
                                  code="invalid_argument")
 
 
-def entry_of(data: bytes, citizen: str | None = None) -> AccessEntry:
+def entry_of(data: object, citizen: str | None = None) -> AccessEntry:
     """The entry a row holds; ``citizen``: the row was found by that citizen.
 
     :raises StorageError: ``corrupt_record`` when the bytes are no entry's canonical
         form, or name another citizen than the row's lookup column (a changed row must
         never show one citizen another's entry).
     """
+    # SQLite keeps any type in any column: a value rewritten as TEXT is no entry either.
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise StorageError("corrupt data-access log row", code="corrupt_record")
     try:
         entry = entry_from_bytes(bytes(data))
     except AuditError as exc:
@@ -59,6 +63,16 @@ def append_rows(index: int, entry: AccessEntry,
     as entry ``index`` writes (``stored`` reads a node the same transaction sees)."""
     return canonical_bytes(entry), [(level, position, value) for (level, position), value
                                     in completed_nodes(index, entry_leaf(entry), stored)]
+
+
+def hash_of(value: object) -> bytes:
+    """A stored hash as bytes.
+
+    :raises StorageError: ``corrupt_record`` for a value that is not one (a changed row).
+    """
+    if not isinstance(value, bytes | bytearray | memoryview) or len(value) != HASH_SIZE:
+        raise StorageError("corrupt data-access log tree row", code="corrupt_record")
+    return bytes(value)
 
 
 def missing_node(node: Node) -> StorageError:

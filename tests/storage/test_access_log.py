@@ -11,7 +11,7 @@ import pytest
 
 from eid.audit import AccessEntry, canonical_bytes, entry_leaf, root_of
 from eid.errors import AuditError, ConfigurationError, StorageError
-from eid.storage import DurableStore, postgres_durable, sqlite_durable
+from eid.storage import DurableStore, postgres_access_log, sqlite_access_log
 from eid.storage.records import StoredCheckpoint
 
 from .conftest import DurableBackend
@@ -130,7 +130,7 @@ def test_a_failed_append_leaves_no_gap(store: DurableStore,
         raise StorageError("injected", code="storage_unavailable")
 
     with monkeypatch.context() as patched:
-        for module in (sqlite_durable, postgres_durable):
+        for module in (sqlite_access_log, postgres_access_log):
             patched.setattr(module, "append_rows", fail)
         with pytest.raises(StorageError):
             store.append_access(_entry(1))
