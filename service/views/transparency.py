@@ -62,10 +62,11 @@ def _text(body: str, cache: str) -> Response:
     return response
 
 
-def _json(doc: dict[str, object]) -> Response:
+def _json(doc: dict[str, object], *, sized: bool) -> Response:
     response = jsonify(doc)
-    # Proofs of a given size never change: cacheable for long.
-    response.headers["Cache-Control"] = _KEY_CACHE
+    # A proof for a named size never changes: cacheable for long; one for "the latest"
+    # changes with the next checkpoint.
+    response.headers["Cache-Control"] = _KEY_CACHE if sized else _NOTE_CACHE
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -101,7 +102,8 @@ def inclusion() -> ResponseReturnValue:
     size = signed.size if size is None else size
     proof = inclusion_proof(provider().durable, index, size)
     return _json({"leaf_index": index, "tree_size": size, "inclusion_path": _b64(proof),
-                  "checkpoint": signed.note if signed.size == size else None})
+                  "checkpoint": signed.note if signed.size == size else None},
+                 sized=values["size"] is not None)
 
 
 @bp.get("/consistency")
@@ -116,4 +118,5 @@ def consistency() -> ResponseReturnValue:
     proof = consistency_proof(provider().durable, first, second)
     return _json({"tree_size_1": first, "tree_size_2": second,
                   "consistency_path": _b64(proof),
-                  "checkpoint": signed.note if signed.size == second else None})
+                  "checkpoint": signed.note if signed.size == second else None},
+                 sized=values["second"] is not None)

@@ -110,9 +110,13 @@ def test_a_proof_for_an_unsigned_size_signs_a_checkpoint_of_that_size(
     assert checkpoint.size == 7
     verify_inclusion(entry_leaf(entries[2]), 6, 7, _hashes(doc["inclusion_path"]),
                      checkpoint.root)
-    # An older size is proved, but against the holder's own checkpoint.
-    assert client.get("/transparency/inclusion?index=1&size=4").get_json()["checkpoint"] \
-        is None
+    # An older size is proved, but against the holder's own checkpoint; a named size's
+    # proof never changes, so it may be cached for long, "the latest" only briefly.
+    r = client.get("/transparency/inclusion?index=1&size=4")
+    assert r.get_json()["checkpoint"] is None
+    assert r.headers["Cache-Control"] == "public, max-age=3600"
+    assert client.get("/transparency/inclusion?index=1").headers["Cache-Control"] == \
+        "public, max-age=5"
 
 
 def test_a_consistency_proof_joins_an_old_checkpoint_to_the_latest(
