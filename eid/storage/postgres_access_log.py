@@ -26,7 +26,12 @@ from eid.storage.access_log import (
 )
 from eid.storage.records import AccessEntry, StoredCheckpoint
 
-__all__ = ["PostgresAccessLog"]
+__all__ = ["NODES_QUERY", "PostgresAccessLog"]
+
+#: The stored nodes named by two arrays (levels, indexes): a nested loop of primary-key
+#: probes, whatever the table's size (checked in tests/storage/test_access_log.py).
+NODES_QUERY = ("SELECT n.level, n.idx, n.hash FROM unnest(%s::smallint[], %s::bigint[])"
+               " AS w(level, idx) JOIN access_nodes n ON n.level = w.level AND n.idx = w.idx")
 
 
 class PostgresAccessLog:
@@ -92,11 +97,8 @@ class PostgresAccessLog:
         if not nodes:
             return {}
         with self._tx() as db:
-            rows = db.execute("SELECT n.level, n.idx, n.hash FROM access_nodes n"
-                              " JOIN unnest(%s::smallint[], %s::bigint[]) AS w(level, idx)"
-                              " ON n.level = w.level AND n.idx = w.idx",
-                              ([level for level, _ in nodes],
-                               [index for _, index in nodes])).fetchall()
+            rows = db.execute(NODES_QUERY, ([level for level, _ in nodes],
+                                            [index for _, index in nodes])).fetchall()
         return {(int(r[0]), int(r[1])): hash_of(r[2]) for r in rows}
 
     def save_checkpoint(self, checkpoint: StoredCheckpoint) -> bool:

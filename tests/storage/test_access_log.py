@@ -3,6 +3,7 @@ append-only, gap-free across stores, the tree nodes a proof reads, checkpoints."
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from dataclasses import replace
 from typing import Any
@@ -184,3 +185,30 @@ def test_concurrent_appends_on_two_stores_are_unique_and_gap_free(
     leaves = stores[1].access_leaves(0, total)
     assert leaves == [entry_leaf(e) for e in stored]
     assert stores[0].access_nodes([(6, 0)])[(6, 0)] == root_of(leaves[:64])
+
+
+def test_reading_nodes_probes_the_primary_key_not_the_table(
+        store: DurableStore, durable_backend: DurableBackend,
+        request: pytest.FixtureRequest) -> None:
+    # A proof must cost O(log n) reads: the plan of the nodes query on a big table may not
+    # scan it (the row-value IN first used here did, on SQLite).
+    wanted = [(level, 7) for level in range(20)]
+    if durable_backend.name == "sqlite":
+        db = sqlite3.connect(":memory:")
+        db.executescript(sqlite_access_log.ACCESS_LOG_SCHEMA)
+        plan = " | ".join(row[3] for row in db.execute(
+            "EXPLAIN QUERY PLAN " + sqlite_access_log.nodes_query(len(wanted)),
+            [part for node in wanted for part in node]))
+        db.close()
+        assert "SEARCH n USING PRIMARY KEY" in plan and "SCAN n" not in plan, plan
+        return
+    durable_backend.raw("INSERT INTO access_nodes SELECT 0, g, sha256(g::text::bytea)"
+                        " FROM generate_series(0, 199999) AS g")
+    import psycopg
+
+    with psycopg.connect(request.getfixturevalue("postgres_url")) as db:
+        db.execute("ANALYZE access_nodes")
+        plan = " | ".join(str(row[0]) for row in db.execute(
+            "EXPLAIN " + postgres_access_log.NODES_QUERY,  # type: ignore[operator]
+            ([lv for lv, _ in wanted], [i for _, i in wanted])))
+    assert "Seq Scan on access_nodes" not in plan, plan
