@@ -60,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.prefill
 	$(BIN)/python -m bench.population
 	$(BIN)/python -m bench.fapi
+	$(BIN)/python -m bench.audit
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

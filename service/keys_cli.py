@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from eid.errors import ConfigurationError, DataFileMissing
+from eid.errors import ConfigurationError
 from eid.oidc.keystore import (
     DEFAULT_ACTIVATION_DELAY,
     DEFAULT_ALGS,
@@ -27,36 +25,19 @@ from eid.oidc.keystore import (
     KeyStore,
     key_states,
 )
-from eid.storage import DurableStore, SqliteDurableStore, durable_store_from_url
+from eid.storage import DurableStore
 from service.config import Settings
+from service.instance_store import instance_settings, open_instance_store
 
 __all__ = ["register"]
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, Any] = {}
-    if args.instance is not None:
-        overrides = {"instance": Path(args.instance), "durable_path": None,
-                     "database_url": None}
-    return Settings.from_env(**overrides)
+    return instance_settings(args.instance)
 
 
 def _open(settings: Settings) -> DurableStore:
-    """The existing store: never a new, empty one (a mistyped path is an error)."""
-    if settings.database_url is not None:  # EID_DATABASE_URL: the instances' shared store
-        return durable_store_from_url(settings.database_url)
-    if settings.durable_path == ":memory:":
-        raise ConfigurationError("the store is in memory: there are no keys to manage",
-                                 code="invalid_setting")
-    path = Path(settings.durable_path or settings.instance / "eid.sqlite")
-    if not path.is_file():
-        raise DataFileMissing(f"no instance database at {path}: start `eid serve` there once, "
-                              "or pass --instance (or EID_INSTANCE)", source=str(path))
-    if not os.access(path, os.R_OK | os.W_OK):
-        raise DataFileMissing(f"cannot read and write {path}: run as the service's user "
-                              "(the file is owner-only: it holds the private keys)",
-                              source=str(path))
-    return SqliteDurableStore(path)  # refuses a file others can read (insecure_key_file)
+    return open_instance_store(settings)
 
 
 def _time(at: float | None) -> str | None:

@@ -13,6 +13,10 @@ locks where a check and a write must be one step:
   by it) or checked after it committed (and refused);
 * ``schedule_key`` locks the key table against writers (not readers), so of two
   concurrent rotations only one schedules a key;
+* ``append_access`` locks the log against other appenders (not readers) for its
+  transaction, so the next index is read and inserted in one step: indexes are
+  consecutive across instances, and a rolled-back append leaves no gap (a sequence
+  would: ``nextval`` is never rolled back); ``save_checkpoint`` likewise;
 * ``claim_logout_notices`` leases with ``FOR UPDATE SKIP LOCKED``: two senders
   never claim one notice and neither waits for the other.
 
@@ -29,6 +33,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from eid.errors import StorageError
+from eid.storage.postgres_access_log import PostgresAccessLog
 from eid.storage.postgres_durable_schema import SCHEMA_VERSION, create_schema
 from eid.storage.postgres_pool import PoolSettings, open_pool, translate_errors
 from eid.storage.records import Consent, Grant, LogoutNotice, RegisteredClient, StoredKey
@@ -63,7 +68,7 @@ def _grant_of(row: tuple[Any, ...]) -> Grant:
                  row[6], row[7], row[8])
 
 
-class PostgresDurableStore:
+class PostgresDurableStore(PostgresAccessLog):
     """The durable store on a PostgreSQL database, shared by every instance using it."""
 
     def __init__(self, url: str, pool: PoolSettings | None = None) -> None:
