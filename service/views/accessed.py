@@ -53,11 +53,16 @@ def _procedure_titles() -> dict[str, dict[str, str]]:
 
 
 def _attribute_labels(p: Provider, names: tuple[str, ...], language: str) -> list[str]:
-    """The catalogue's labels of the released claim names, never the raw names."""
-    by_claim = {a.claim: (a.label_en if language == "en" else a.label_vi)
-                for a in p.catalogue.attributes.values()}
-    labels = [by_claim.get(n) or translate("access_attr_sub" if n == "sub"
-                                           else "access_attr_other") for n in names]
+    """The catalogue's labels of the released claim names, in the catalogue's order (as
+    the consent screen lists them), never the raw names."""
+    released = set(names)
+    labels = [a.label_en if language == "en" else a.label_vi
+              for a in p.catalogue.attributes.values() if a.claim in released]
+    known = {a.claim for a in p.catalogue.attributes.values()}
+    if "sub" in released:
+        labels.append(translate("access_attr_sub"))
+    if released - known - {"sub"}:
+        labels.append(translate("access_attr_other"))
     return list(dict.fromkeys(labels))
 
 
