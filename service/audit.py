@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from eid.errors import StorageError
 from eid.oidc.clients import Client
 from eid.storage.records import AccessEntry
+from service.metrics import metrics
 from service.provider import Provider
 from service.trace import trace_id
 
@@ -55,12 +56,24 @@ def record_release(p: Provider, *, citizen: str, client: Client, action: str,
         purpose=None if procedure else client.purpose.get("vi"),
         attributes=tuple(sorted(set(attributes))), basis=basis, trace_id=trace_id())
     try:
-        return p.durable.append_access(entry)
+        index = p.durable.append_access(entry)
+    except StorageError as exc:
+        if exc.code != "storage_unavailable":
+            raise _unavailable(action, client, exc) from exc
+        # As it is: its traceback names the store for eid_store_errors_total.
+        log.error("data-access log unreachable (%s for %s): release refused",
+                  action, client.client_id)
+        raise
     except Exception as exc:
-        # Any failure (an outage, a constraint, a bug) means the entry may not be
-        # there, so the release must not happen: no exception may slip past as a 500
-        # after a partial response, nor be swallowed.
-        log.error("data-access log append failed (%s for %s): release refused",
-                  action, client.client_id, exc_info=not isinstance(exc, StorageError))
-        raise StorageError("the data-access log could not be written",
-                           code="storage_unavailable") from exc
+        raise _unavailable(action, client, exc) from exc
+    metrics().release(action)
+    return index
+
+
+def _unavailable(action: str, client: Client, exc: Exception) -> StorageError:
+    # Any failure (a constraint, a full disk, a bug) means the entry may not be there,
+    # so the release must not happen: nothing may slip past as a 500 after a partial
+    # response, nor be swallowed.
+    log.error("data-access log append failed (%s for %s): release refused",
+              action, client.client_id, exc_info=exc)
+    return StorageError("the data-access log could not be written", code="storage_unavailable")
