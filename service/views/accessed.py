@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Mapping
 from functools import cache
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -26,7 +27,6 @@ from flask.typing import ResponseReturnValue
 from eid.audit import canonical_bytes, entry_leaf, hash_ranges, inclusion_ranges, proof_nodes
 from eid.datafiles import fixture_path, read_json
 from eid.errors import InvalidRequest
-from eid.oidc.clients import Client
 from eid.storage.records import AccessEntry
 from service.i18n import choose_lang, lang, translate
 from service.params import collect
@@ -66,15 +66,12 @@ def _attribute_labels(p: Provider, names: tuple[str, ...], language: str) -> lis
     return list(dict.fromkeys(labels))
 
 
-def _texts(client: Client | None, recorded: str | None, texts: str) -> str | None:
-    """A text recorded in Vietnamese, shown in the page language while the portal's
-    registration still says the same (else as recorded)."""
-    if client is None or recorded is None:
+def _localised(current: Mapping[str, str] | None, recorded: str | None) -> str | None:
+    """A text recorded in Vietnamese (the portal's name, its purpose), in the page
+    language while the portal's registration still says the same; else as recorded."""
+    if current is None or recorded is None or current.get("vi") != recorded:
         return recorded
-    current = getattr(client, texts)
-    if current.get("vi") == recorded:
-        return str(current.get(lang()) or recorded)
-    return recorded
+    return current.get(lang()) or recorded
 
 
 def shown(p: Provider, index: int, entry: AccessEntry) -> dict[str, Any]:
@@ -88,9 +85,9 @@ def shown(p: Provider, index: int, entry: AccessEntry) -> dict[str, Any]:
         "revocation": entry.action == "revocation",
         "when": when.strftime(_TIME_FORMATS.get(language, _TIME_FORMATS["vi"])),
         "iso": when.isoformat(),
-        "portal": _texts(client, entry.organisation, "name"),
+        "portal": _localised(client.name if client else None, entry.organisation),
         "procedure": (title.get(language) or title["vi"]) if title else entry.procedure,
-        "purpose": _texts(client, entry.purpose, "purpose"),
+        "purpose": _localised(client.purpose if client else None, entry.purpose),
         "attributes": _attribute_labels(p, entry.attributes, language),
     }
 

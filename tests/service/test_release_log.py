@@ -234,14 +234,11 @@ def test_the_trace_id_of_a_traceparent_is_kept(app: Flask) -> None:
     {"X-Request-Id": "short"},
     {"X-Request-Id": "a" * 65},
     {"X-Request-Id": "id with spaces and <b>"},
-    {"X-Request-Id": "ids\r\nSet-Cookie: x"},
+    {"X-Request-Id": "id\tid\tid\tid"},
 ])
 def test_a_malformed_trace_header_is_replaced_by_a_fresh_id(
         app: Flask, header: dict[str, str]) -> None:
-    try:
-        r = app.test_client().get("/healthz", headers=header)
-    except ValueError:  # Werkzeug refuses a header with a newline before sending it
-        return
+    r = app.test_client().get("/healthz", headers=header)
     assert r.status_code == 200
     echoed = r.headers["X-Request-Id"]
     assert len(echoed) == 32 and all(c in "0123456789abcdef" for c in echoed)
@@ -257,3 +254,19 @@ def test_each_request_gets_its_own_id(app: Flask) -> None:
     client = app.test_client()
     ids = {client.get("/healthz").headers["X-Request-Id"] for _ in range(3)}
     assert len(ids) == 3
+
+
+def test_a_release_is_logged_and_shown_on_postgres(tmp_path: Any, postgres_url: str) -> None:
+    from service import create_app
+    from service.config import Settings
+
+    app = create_app({"TESTING": True, "EID_SETTINGS": Settings(
+        instance=tmp_path, database_url=postgres_url, test_mode=True,
+        backchannel_thread=False)})
+    flow = Flow(app)
+    body = _tokens(flow, scope="openid profile")
+    assert _userinfo(flow, body).status_code == 200
+    p = _p(flow)
+    assert [(e.action, e.citizen) for e in _entries(p, 0)] == [("userinfo", CITIZEN)]
+    page = flow.browser.get("/my-data/access").get_data(as_text=True)
+    assert 'data-action="userinfo"' in page
