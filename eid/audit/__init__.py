@@ -25,11 +25,41 @@ from eid.audit.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from eid.audit.note import (
+    Checkpoint,
+    NoteSigner,
+    open_checkpoint,
+    open_note,
+    parse_verifier_key,
+)
 
-__all__ = ["ACTIONS", "EMPTY_ROOT", "HASH_SIZE", "AccessEntry", "Node", "TreeHasher",
-           "canonical_bytes", "completed_nodes", "consistency_ranges", "entry_from_bytes",
-           "entry_leaf", "hash_ranges", "inclusion_ranges", "leaf_hash", "node_hash",
-           "proof_nodes", "range_nodes", "root_of", "verify_consistency", "verify_inclusion"]
+__all__ = [
+    "ACTIONS",
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "AccessEntry",
+    "Checkpoint",
+    "Node",
+    "NoteSigner",
+    "TreeHasher",
+    "canonical_bytes",
+    "completed_nodes",
+    "consistency_ranges",
+    "entry_from_bytes",
+    "entry_leaf",
+    "hash_ranges",
+    "inclusion_ranges",
+    "leaf_hash",
+    "node_hash",
+    "open_checkpoint",
+    "open_note",
+    "parse_verifier_key",
+    "proof_nodes",
+    "range_nodes",
+    "root_of",
+    "verify_consistency",
+    "verify_inclusion",
+]
 
 
 def entry_leaf(entry: AccessEntry) -> bytes:

@@ -24,14 +24,16 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from eid.audit import canonical_bytes, entry_leaf, hash_ranges, inclusion_ranges, proof_nodes
+from eid.audit import canonical_bytes, entry_leaf
 from eid.datafiles import fixture_path, read_json
 from eid.errors import InvalidRequest
+from eid.storage.access_proofs import inclusion_proof
 from eid.storage.records import AccessEntry
 from service.i18n import choose_lang, lang, translate
 from service.params import collect
 from service.provider import Provider, provider
 from service.sessions import current_session
+from service.transparency import checkpointer
 
 __all__ = ["DOWNLOAD_LIMIT", "PAGE_SIZE", "bp", "shown"]
 
@@ -144,16 +146,10 @@ def _own_entries(p: Provider, citizen: str, before: int | None) -> list[tuple[in
     return rows
 
 
-def _proof(p: Provider, index: int, size: int) -> list[str]:
-    """The entry's RFC 9162 §2.1.3 inclusion proof in the tree of ``size`` entries."""
-    ranges = inclusion_ranges(index, size)
-    return [_b64(h) for h in hash_ranges(ranges, p.durable.access_nodes(proof_nodes(ranges)))]
-
-
 @bp.get("/my-data/access.json")
 def download() -> ResponseReturnValue:
-    """The citizen's own entries, each with its leaf hash and, once a signed checkpoint
-    covers it, its inclusion proof against that checkpoint (served with it)."""
+    """The citizen's own entries (newest first), each with its leaf hash and its RFC 9162
+    §2.1.3 inclusion proof against the signed checkpoint served with them."""
     p = provider()
     session = current_session()
     if session is None:
@@ -161,23 +157,23 @@ def download() -> ResponseReturnValue:
     params = collect(request.args)
     params.check()
     rows = _own_entries(p, session.id_number, params.integer("before"))
-    checkpoint = p.durable.latest_checkpoint()
-    size = checkpoint.size if checkpoint is not None else 0
-    entries = []
-    for index, entry in rows:
-        item: dict[str, Any] = {
-            "index": index,
-            # The exact bytes hashed (RFC 9162 §2.1.1): anyone can recompute the leaf.
-            "entry": canonical_bytes(entry).decode("utf-8"),
-            "leaf_hash": _b64(entry_leaf(entry)),
-            "inclusion_proof": _proof(p, index, size) if index < size else None,
-        }
-        entries.append(item)
+    # A checkpoint covering every entry of the download (signed now if the latest is
+    # older), so that each entry comes with its proof at once.
+    log = checkpointer()
+    signed = log.covering(rows[0][0] + 1, exact=False) if rows else None
+    entries = [{
+        "index": index,
+        # The exact bytes hashed (RFC 9162 §2.1.1): anyone can recompute the leaf.
+        "entry": canonical_bytes(entry).decode("utf-8"),
+        "leaf_hash": _b64(entry_leaf(entry)),
+        "inclusion_proof": None if signed is None else
+        [_b64(h) for h in inclusion_proof(p.durable, index, signed.size)],
+    } for index, entry in rows]
     body = {
         "citizen": session.id_number,
-        "checkpoint": None if checkpoint is None else {
-            "size": checkpoint.size, "root_hash": _b64(checkpoint.root),
-            "note": checkpoint.note},
+        "checkpoint": None if signed is None else {
+            "tree_size": signed.size, "root_hash": _b64(signed.root), "note": signed.note,
+            "verifier_key": log.signer.verifier_key},
         "complete": len(rows) < DOWNLOAD_LIMIT,
         "entries": entries,
     }

@@ -10,7 +10,9 @@ import re
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from eid.audit import canonical_bytes
 from eid.storage.records import AccessEntry, StoredCheckpoint
 from service.provider import Provider
 from service.views.accessed import PAGE_SIZE
@@ -209,31 +211,44 @@ def _root_from(leaf: bytes, index: int, size: int, path: list[bytes]) -> bytes:
     return r
 
 
-def test_the_download_proves_each_entry_against_the_checkpoint(flow: Flow) -> None:
+def _verify_note(note: str, verifier_key: str, size: int, root: bytes) -> None:
+    """C2SP tlog-checkpoint in a signed note, checked from the two specs, not eid.audit."""
+    text, _, signatures = note.partition("\n\n")
+    origin, tree_size, root_b64 = text.split("\n")
+    assert (int(tree_size), base64.b64decode(root_b64)) == (size, root)
+    name, key_id, key = verifier_key.split("+", 2)
+    assert name == origin
+    raw_key = base64.b64decode(key)
+    assert raw_key[0] == 1  # Ed25519
+    line = next(ln for ln in signatures.splitlines() if ln.startswith(f"\u2014 {name} "))
+    signature = base64.b64decode(line.rsplit(" ", 1)[1])
+    assert signature[:4].hex() == key_id
+    Ed25519PublicKey.from_public_bytes(raw_key[1:]).verify(signature[4:],
+                                                           (text + "\n").encode())
+
+
+def test_the_download_proves_each_entry_against_a_signed_checkpoint(flow: Flow) -> None:
     p = _p(flow)
     entries = [_entry(ME if i % 3 else OTHER, at=T0 + i, flow=flow) for i in range(11)]
     _append(flow, *entries)
-    size = 9  # the checkpoint covers the first nine; the last two await the next one
-    from eid.audit import canonical_bytes
-
-    root = _mth([_leaf(canonical_bytes(e)) for e in entries[:size]])
-    assert p.durable.save_checkpoint(StoredCheckpoint(size, root, "note\n", T0 + 20))
+    # An older checkpoint covers only the first nine: the download signs one covering all.
+    assert p.durable.save_checkpoint(StoredCheckpoint(9, b"\x00" * 32, "old\n", T0 + 9))
     _sign_in(flow)
     r = flow.browser.get("/my-data/access.json")
     assert r.status_code == 200 and r.mimetype == "application/json"
     assert "attachment" in r.headers["Content-Disposition"]
+    assert r.headers["Cache-Control"] == "no-store"
     body: dict[str, Any] = json.loads(r.get_data(as_text=True))
-    assert body["checkpoint"]["size"] == size
+    size = body["checkpoint"]["tree_size"]
+    assert size == 11
+    root = _mth([_leaf(canonical_bytes(e)) for e in entries])
     assert base64.b64decode(body["checkpoint"]["root_hash"]) == root
-    own = sorted(i for i in range(11) if i % 3)
-    assert sorted(e["index"] for e in body["entries"]) == own
+    _verify_note(body["checkpoint"]["note"], body["checkpoint"]["verifier_key"], size, root)
+    assert [e["index"] for e in body["entries"]] == [i for i in range(10, -1, -1) if i % 3]
     for item in body["entries"]:
         data = item["entry"].encode("utf-8")
         assert json.loads(data)["citizen"] == ME
         assert base64.b64decode(item["leaf_hash"]) == _leaf(data)
-        if item["index"] >= size:
-            assert item["inclusion_proof"] is None
-            continue
         path = [base64.b64decode(h) for h in item["inclusion_proof"]]
         assert _root_from(_leaf(data), item["index"], size, path) == root
 
@@ -241,23 +256,19 @@ def test_the_download_proves_each_entry_against_the_checkpoint(flow: Flow) -> No
 def test_a_changed_entry_no_longer_proves(flow: Flow) -> None:
     # The independent check above would accept anything if the proof did not bind the
     # entry: a changed attribute list must lead elsewhere.
-    entries = [_entry(ME, at=T0 + i, flow=flow) for i in range(5)]
-    _append(flow, *entries)
-    from eid.audit import canonical_bytes
-
-    root = _mth([_leaf(canonical_bytes(e)) for e in entries])
-    _p(flow).durable.save_checkpoint(StoredCheckpoint(5, root, "note\n", T0 + 20))
+    _append(flow, *[_entry(ME, at=T0 + i, flow=flow) for i in range(5)])
     _sign_in(flow)
-    item = json.loads(flow.browser.get("/my-data/access.json").get_data(as_text=True))[
-        "entries"][0]
-    changed = item["entry"].replace('"birthdate",', "").encode()
+    body = json.loads(flow.browser.get("/my-data/access.json").get_data(as_text=True))
+    item = body["entries"][0]
+    root = base64.b64decode(body["checkpoint"]["root_hash"])
     path = [base64.b64decode(h) for h in item["inclusion_proof"]]
+    assert _root_from(_leaf(item["entry"].encode()), item["index"], 5, path) == root
+    changed = item["entry"].replace('"birthdate",', "").encode()
     assert _root_from(_leaf(changed), item["index"], 5, path) != root
 
 
-def test_without_a_checkpoint_the_download_has_no_proofs_yet(flow: Flow) -> None:
-    _append(flow, _entry(ME, flow=flow))
+def test_without_entries_the_download_is_empty(flow: Flow) -> None:
+    _append(flow, _entry(OTHER, flow=flow))
     _sign_in(flow)
     body = json.loads(flow.browser.get("/my-data/access.json").get_data(as_text=True))
-    assert body["checkpoint"] is None
-    assert [e["inclusion_proof"] for e in body["entries"]] == [None]
+    assert (body["checkpoint"], body["entries"]) == (None, [])
