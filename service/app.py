@@ -16,6 +16,7 @@ from service.i18n import LANGS, lang, switch_url, translate
 from service.limits import apply_body_limit
 from service.metrics import install_metrics
 from service.provider import build_provider
+from service.trace import install_tracing
 from service.transparency import install_checkpointer
 
 __all__ = ["create_app"]
@@ -49,11 +50,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=settings.session_ttl,
     )
     install_metrics(app, settings.metrics_dir)  # first: its clock covers the other hooks
+    install_tracing(app)
     apply_body_limit(app)
     app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from service.views import (
+        accessed,
         api,
         authorize,
         consent,
@@ -67,7 +70,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         transparency,
     )
 
-    for module in (discovery, authorize, login, consent, mydata, logout, api, par,
+    for module in (discovery, authorize, login, consent, mydata, accessed, logout, api, par,
                    registration, ops, transparency):
         app.register_blueprint(module.bp)
     if settings.mock:
