@@ -38,6 +38,7 @@ __all__ = [
     "IdNumberError",
     "InsufficientScope",
     "InteractionRequired",
+    "InvalidAuthorizationDetails",
     "InvalidClient",
     "InvalidClientMetadata",
     "InvalidDpopProof",
@@ -373,6 +374,14 @@ class InvalidRequestUri(OAuthError):
     redirectable = False
 
 
+class InvalidAuthorizationDetails(OAuthError):
+    """RFC 9396 §5: ``authorization_details`` of an unknown type, or of a known type with
+    unknown, missing, mistyped or invalid members (for ``vn_procedure``: a procedure the
+    client is not registered for, attributes beyond its scopes)."""
+
+    default_code = "invalid_authorization_details"
+
+
 class InvalidToken(OAuthError):
     """RFC 6750 §3.1: the access token is missing, expired, revoked or malformed."""
 
@@ -411,6 +420,7 @@ OAUTH_ERRORS: dict[str, type[OAuthError]] = {
         UnsupportedResponseType, UnsupportedTokenType, InvalidScope, AccessDenied, ServerError,
         TemporarilyUnavailable, LoginRequired, ConsentRequired, InteractionRequired,
         RequestNotSupported, RequestUriNotSupported, InvalidRequestUri, InvalidToken,
+        InvalidAuthorizationDetails,
         InsufficientScope, UnmetAuthenticationRequirements, InvalidDpopProof, UseDpopNonce,
     )
 }
