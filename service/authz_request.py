@@ -291,8 +291,7 @@ def parse_request(p: Provider, params: Params, *, pushed: bool = False
     # (RFC 6749 §3.3: the server may grant fewer scopes and says so in the token response).
     scopes = [s for s in requested if s in known and s in client.scopes]
     detail = parse_authorization_details(
-        params.json_value("authorization_details"), client,
-        {code: info.attributes for code, info in p.procedures.items()})
+        params.json_value("authorization_details"), client, p.procedures)
     if detail is not None:
         # RFC 9396 §3.1: scope and authorization_details are granted together; the
         # attributes were checked against the client's scopes.

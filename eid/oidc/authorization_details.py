@@ -10,9 +10,11 @@ consent and every later release of data are bound to that purpose::
 * ``procedure``: a code of the procedure list (``fixtures/portal-procedures.json``)
   that the client registered (client metadata ``procedures``);
 * ``attributes``: the catalogue's attribute scopes the procedure needs, each
-  registered for the client and listed for the procedure; requesting them here
-  requests them (RFC 9396 §3.1: ``scope`` and ``authorization_details`` are
-  considered together, the granted scopes are the union).
+  registered for the client; requesting them here requests them (RFC 9396 §3.1:
+  ``scope`` and ``authorization_details`` are considered together, the granted
+  scopes are the union). They are not capped by the procedure list's ``scopes``:
+  those are what a portal asks first, and a form's optional fields may ask more
+  on a step-up (the birth registration's ``origin``).
 
 Refused rather than ignored (RFC 9396 §5: a known type with unknown fields is
 ``invalid_authorization_details``): every member but these three, including the
@@ -28,7 +30,8 @@ caps are the parameter parser's) and what the procedure list allows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -40,7 +43,9 @@ __all__ = [
     "MAX_ATTRIBUTES",
     "VN_PROCEDURE",
     "ProcedureDetail",
+    "granted_procedure",
     "parse_authorization_details",
+    "procedure_request",
 ]
 
 #: The ``type`` this provider defines (RFC 9396 §2, §10 ``authorization_details_types``).
@@ -70,22 +75,44 @@ class ProcedureDetail:
         return cls(str(doc["procedure"]), tuple(str(a) for a in doc["attributes"]))
 
 
+#: Scopes that are no attribute of a procedure: the login itself, and refresh tokens.
+_NOT_ATTRIBUTES: Final = frozenset({"openid", "offline_access"})
+
+
+def procedure_request(procedure: str, scopes: Iterable[str]) -> str:
+    """The ``authorization_details`` parameter naming ``procedure`` (the portal side):
+    its attributes are the requested ``scopes`` that release data."""
+    attributes = [s for s in dict.fromkeys(scopes) if s not in _NOT_ATTRIBUTES]
+    return json.dumps([{"type": VN_PROCEDURE, "procedure": procedure, "attributes": attributes}],
+                      separators=(",", ":"))
+
+
+def granted_procedure(details: object) -> str | None:
+    """The procedure code a token response's ``authorization_details`` grants (RFC 9396 §7),
+    or ``None`` when it names none (the portal side: anything malformed names none)."""
+    if not isinstance(details, list):
+        return None
+    for doc in details:
+        if isinstance(doc, dict) and doc.get("type") == VN_PROCEDURE \
+                and isinstance(doc.get("procedure"), str):
+            return str(doc["procedure"])
+    return None
+
+
 def _fail(message: str) -> InvalidAuthorizationDetails:
     return InvalidAuthorizationDetails(f"authorization_details: {message}")
 
 
-def parse_authorization_details(value: object, client: Client,
-                                procedures: Mapping[str, frozenset[str]]
+def parse_authorization_details(value: object, client: Client, procedures: Collection[str]
                                 ) -> ProcedureDetail | None:
     """Validate the decoded ``authorization_details`` of ``client``'s request (RFC 9396 §2, §5).
 
-    ``procedures`` maps each known procedure code to the attribute scopes it may
-    ask for. ``None`` (parameter absent) and ``[]`` name no procedure.
+    ``procedures``: the known procedure codes. ``None`` (parameter absent) and ``[]``
+    name no procedure.
 
     :raises InvalidAuthorizationDetails: not an array of objects, more than one object,
         an unknown type or member, a missing or mistyped member, a procedure the
-        client is not registered for, attributes beyond the client's scopes or the
-        procedure's list.
+        client is not registered for, attributes beyond the client's scopes.
     """
     if value is None:
         return None
@@ -116,10 +143,9 @@ def parse_authorization_details(value: object, client: Client,
             or not all(isinstance(a, str) for a in attributes) \
             or len(attributes) > MAX_ATTRIBUTES or len(set(attributes)) != len(attributes):
         raise _fail("attributes must be a non-empty array of distinct scope names")
+    if set(attributes) & _NOT_ATTRIBUTES:
+        raise _fail("openid and offline_access are no attributes")
     beyond_client = sorted(set(attributes) - client.scopes)
     if beyond_client:
         raise _fail(f"attributes not registered for this client: {', '.join(beyond_client)}")
-    beyond_procedure = sorted(set(attributes) - procedures[code])
-    if beyond_procedure:
-        raise _fail(f"attributes procedure {code} does not need: {', '.join(beyond_procedure)}")
     return ProcedureDetail(code, tuple(attributes))

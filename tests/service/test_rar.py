@@ -165,7 +165,7 @@ def test_authorization_details_at_the_token_endpoint_are_refused(silent: Flow) -
 @pytest.mark.parametrize(("details", "error"), [
     (_details({**CT01, "type": "payment_initiation"}), "invalid_authorization_details"),
     (_details({**CT01, "procedure": "dang-ky-ket-hon"}), "invalid_authorization_details"),
-    (_details({**CT01, "attributes": ["profile", "blood_type"]}),
+    (_details({**CT01, "attributes": ["profile", "made_up"]}),
      "invalid_authorization_details"),
     (_details({**CT01, "locations": ["https://x.vn"]}), "invalid_authorization_details"),
     (json.dumps(CT01), "invalid_authorization_details"),  # not an array
@@ -243,3 +243,24 @@ def test_registration_refuses_unknown_procedures_and_types(
         "scope": "openid profile", **body})
     assert r.status_code == 400 and r.json["error"] == "invalid_client_metadata"
     assert next(iter(body)) in r.json["error_description"]
+
+
+# -- the library's RelyingParty against the service: the FAPI client through PAR ----------
+
+def test_relying_party_names_the_procedure_through_par_with_dpop(test_mode_app: Flask) -> None:
+    from eid.oidc import RelyingParty
+    from service.in_process import InProcessHttp
+    from tests.service.fapi import FAPI_REDIRECT, client_key
+
+    flow = Flow(test_mode_app)
+    rp = RelyingParty(issuer=flow.issuer, client_id=FAPI_ID, redirect_uri=FAPI_REDIRECT,
+                      private_key=client_key(), use_par=True, dpop=True,
+                      scopes=("openid", "profile", "household"),
+                      http=InProcessHttp(test_mode_app.test_client()))
+    url, pending = rp.start_login(acr="LoA2", procedure="ct01")
+    assert set(query(url)) == {"client_id", "request_uri"}  # the details were pushed
+    r = flow.browser.get(url.removeprefix(flow.issuer), headers=SILENT)
+    result = rp.complete_login(query(r.location), pending)
+    assert result.procedure == "ct01"
+    grants = test_mode_app.extensions["eid"].durable.live_grants("074078000101", time.time())
+    assert [g.procedure for g in grants] == ["ct01"]
