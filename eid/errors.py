@@ -15,6 +15,8 @@ stable snake_case string to branch on, log, or show (never parse the message).
     │   ├── DocumentError      a card's MRZ or QR payload is malformed (``field``)
     │   └── NotFoundError      no such citizen
     ├── StorageError           a store failed (connection, corruption)
+    ├── AuditError             the data-access log: a malformed entry, a proof or
+    │                          checkpoint that does not verify
     ├── LoginError             the relying party could not complete a login
     └── OAuthError             an OAuth 2.0 / OpenID Connect protocol error: one class
                                per error code (RFC 6749 §4.1.2.1, §5.2; OIDC Core
@@ -29,6 +31,7 @@ from enum import StrEnum
 __all__ = [
     "OAUTH_ERRORS",
     "AccessDenied",
+    "AuditError",
     "ConfigurationError",
     "ConsentRequired",
     "DataError",
@@ -234,6 +237,14 @@ class StorageError(EidError):
     """A storage backend failed."""
 
     default_code = "storage_error"
+
+
+class AuditError(EidError):
+    """The data-access log: an entry, proof request, proof or checkpoint is not acceptable
+    (``invalid_entry``, ``invalid_tree_size``, ``invalid_proof``, ``invalid_checkpoint``,
+    ``bad_signature``...)."""
+
+    default_code = "audit_error"
 
 
 class LoginError(EidError):

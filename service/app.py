@@ -16,11 +16,15 @@ from service.i18n import LANGS, lang, switch_url, translate
 from service.limits import apply_body_limit
 from service.metrics import install_metrics
 from service.provider import build_provider
+from service.trace import install_tracing
+from service.transparency import install_checkpointer
 
 __all__ = ["create_app"]
 
 # Responses that may be cached by anyone: they hold no personal data.
-_PUBLIC_ENDPOINTS = frozenset({"static", "discovery.configuration", "discovery.jwks"})
+_PUBLIC_ENDPOINTS = frozenset({"static", "discovery.configuration", "discovery.jwks",
+                               "transparency.checkpoint", "transparency.key",
+                               "transparency.inclusion", "transparency.consistency"})
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -46,11 +50,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=settings.session_ttl,
     )
     install_metrics(app, settings.metrics_dir)  # first: its clock covers the other hooks
+    install_tracing(app)
     apply_body_limit(app)
     app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from service.views import (
+        accessed,
         api,
         authorize,
         consent,
@@ -61,10 +67,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         ops,
         par,
         registration,
+        transparency,
     )
 
-    for module in (discovery, authorize, login, consent, mydata, logout, api, par,
-                   registration, ops):
+    for module in (discovery, authorize, login, consent, mydata, accessed, logout, api, par,
+                   registration, ops, transparency):
         app.register_blueprint(module.bp)
     if settings.mock:
         # The mock's picker and test-control API; never part of the normal service.
@@ -74,6 +81,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(mock.picker)
     register_error_handlers(app)
     install_sender(app, p, threaded=settings.backchannel_thread)
+    install_checkpointer(app, p.durable, p.issuer, interval=settings.checkpoint_interval,
+                         clock=p.now)
     app.jinja_env.globals.update(
         t=translate, lang=lang, csrf_token=csrf_token, csrf_field=CSRF_FIELD,
         switch_url=switch_url, langs=LANGS)

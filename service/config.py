@@ -72,6 +72,9 @@ class Settings:
     # Deliver queued back-channel logouts from a thread of this process (service.backchannel);
     # off only where a test drives the sender itself.
     backchannel_thread: bool = True
+    # Seconds between checks for new data-access log entries to sign a checkpoint of
+    # (service.transparency); 0: only on demand (a proof asked for an unsigned size).
+    checkpoint_interval: float = 10.0
     # Where the worker processes of `eid serve` (gunicorn) share their metrics
     # (prometheus_client's multiprocess mode); None: one process, metrics in memory.
     metrics_dir: Path | None = None
@@ -93,6 +96,9 @@ class Settings:
                 raise ConfigurationError(f"{name} must be positive", code="invalid_setting")
         if self.dpop_nonce not in ("off", "fapi2", "always"):
             raise ConfigurationError("dpop_nonce is off, fapi2 or always", code="invalid_setting")
+        if not 0 <= self.checkpoint_interval <= 3600:  # also refuses nan
+            raise ConfigurationError("checkpoint_interval must be 0 to 3600 seconds",
+                                     code="invalid_setting")
         if not self.key_reload_interval >= 0:
             raise ConfigurationError("key_reload_interval must not be negative",
                                      code="invalid_setting")

@@ -13,6 +13,9 @@ Names (all counters but the histogram):
   ``locked`` (refused: the attempt window is full).
 * ``eid_tokens_issued_total{grant_type}``: token responses (RFC 6749 §5.1),
   ``authorization_code`` or ``refresh_token``.
+* ``eid_data_releases_total{action}``: entries appended to the data-access log
+  (:mod:`service.audit`), per action (``userinfo``, ``id_token``, ``introspection``,
+  ``revocation``, ...): each is a release of a citizen's data to a portal.
 * ``eid_store_errors_total{store}``: ``StorageError`` seen by a request or a
   readiness check, per store: ``ephemeral`` (short-lived state: Redis),
   ``durable``, ``registry``; ``unknown`` when it came from elsewhere.
@@ -42,6 +45,7 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from eid.audit import ACTIONS
 from eid.errors import ConfigurationError
 
 __all__ = ["GRANT_TYPES", "LOGIN_OUTCOMES", "STORES", "Metrics", "install_metrics", "metrics",
@@ -84,6 +88,9 @@ class Metrics:
                               ("outcome",), registry=own)
         self.tokens = Counter("eid_tokens_issued", "Token responses, per grant type",
                               ("grant_type",), registry=own)
+        self.releases = Counter("eid_data_releases",
+                                "Releases of citizen data logged, per action", ("action",),
+                                registry=own)
         self.store_errors = Counter("eid_store_errors", "Storage errors, per store",
                                     ("store",), registry=own)
         # Every series exists from the start, at 0: a rate() over a series that appears
@@ -94,10 +101,16 @@ class Metrics:
             self.tokens.labels(grant)
         for store in STORES:
             self.store_errors.labels(store)
+        for action in sorted(ACTIONS):
+            self.releases.labels(action)
 
     def login(self, outcome: str) -> None:
         """Count one password check: ``succeeded``, ``failed`` or ``locked``."""
         self.logins.labels(outcome).inc()
+
+    def release(self, action: str) -> None:
+        """Count one release recorded in the data-access log."""
+        self.releases.labels(action).inc()
 
     def store_error(self, store: str) -> None:
         self.store_errors.labels(store).inc()

@@ -57,8 +57,13 @@ MAX_LENGTHS: Final[Mapping[str, int]] = {
     "client_assertion": 4096, "client_assertion_type": 128,
     # RP-initiated logout
     "post_logout_redirect_uri": 512,
+    # the data-access log's proofs (service.views.transparency): indexes below 2**63
+    "index": 19, "size": 19, "first": 19, "second": 19,
     # the service's own forms (login, consent, "My shared data"): a passphrase may be long
     "password": 1024,
+    # "Who accessed my data": a log index (18 digits stay inside SQL's 64-bit integers)
+    # and a portal's client_id
+    "before": 18, "portal": 128,
 }
 #: Cap for a parameter the service does not know (it is ignored, but still bounded).
 _OTHER_MAX: Final = 512

@@ -45,7 +45,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from eid.errors import InvalidGrant, InvalidScope, NotFoundError, PopulationError
+from eid.errors import InvalidGrant, InvalidScope, NotFoundError, PopulationError, StorageError
 from eid.oidc import verify_pkce
 from eid.oidc.authorization_details import VN_PROCEDURE, ProcedureDetail
 from eid.oidc.clients import Client
@@ -54,6 +54,7 @@ from eid.prefill import claims_by_name, claims_for
 from eid.signing import sign_token
 from eid.storage import Grant
 from eid.verify import ALGORITHMS, token_hash
+from service.audit import consent_basis, grant_procedure, record_release
 from service.authz_request import AuthorizationRequest
 from service.protected import encrypt_for
 from service.provider import OFFLINE_ACCESS, Provider
@@ -233,8 +234,20 @@ def refresh(p: Provider, client: Client, token: str, scope: str | None,
     if citizen_who_may_sign_in(p, grant.subject) is None:
         p.durable.revoke_grant(grant.grant_id, now)
         raise InvalidGrant("the account can no longer sign in")
-    return _token_response(p, client, grant, scopes, nonce=None, refresh_token=new_token,
-                           jkt=jkt)
+    try:
+        return _token_response(p, client, grant, scopes, nonce=None,
+                               refresh_token=new_token, jkt=jkt)
+    except StorageError:
+        # Nothing was sent (the data-access log or the token store failed): put the
+        # client's token back, else its retry would look like reuse (RFC 9700 §4.14.2)
+        # and revoke the grant over an outage. The new token never left, so this is
+        # the state before the request.
+        try:
+            p.durable.rotate_refresh(grant.grant_id, _h(new_token), _h(token))
+        except StorageError:
+            log.warning("refresh of %s failed and its rotation could not be undone",
+                        client.client_id)
+        raise
 
 
 def _token_response(p: Provider, client: Client, grant: Grant, scopes: frozenset[str], *,
@@ -291,7 +304,14 @@ def _id_token(p: Provider, client: Client, grant: Grant, scopes: frozenset[str],
         claims["nonce"] = nonce
     if (d.get("claims") or {}).get("id_token"):
         citizen = p.registry.get(grant.subject)
-        claims.update(requested_claims(p, citizen, grant, scopes, "id_token"))
+        released = requested_claims(p, citizen, grant, scopes, "id_token")
+        if released:
+            # Issue 14: the claims beyond the subject are a release, logged before the
+            # token exists (a failed append leaves no token to send).
+            record_release(p, citizen=grant.subject, client=client, action="id_token",
+                           attributes=released, procedure=grant_procedure(grant),
+                           basis=consent_basis(scopes))
+        claims.update(released)
     # The mock may inject a named fault into this token (before any encryption).
     signed = p.mock.sign_id_token(claims, key) if p.mock is not None else sign_token(claims, key)
     if client.id_token_encryption is not None:  # OIDC Core §10.2: signed, then encrypted
@@ -365,6 +385,7 @@ def introspect(p: Provider, client: Client, token: str) -> dict[str, Any]:
         details = _granted_details(grant, info["scopes"])
         if details:  # RFC 9396 §9.2
             body["authorization_details"] = details
+        _record_introspection(p, client, grant, info["scopes"])
         return body
     grant_or_none = p.durable.grant(token.partition(".")[0])
     if grant_or_none is not None and grant_or_none.client_id == client.client_id \
@@ -378,5 +399,15 @@ def introspect(p: Provider, client: Client, token: str) -> dict[str, Any]:
         details = _granted_details(grant_or_none, grant_or_none.scopes)
         if details:  # RFC 9396 §9.2
             body["authorization_details"] = details
+        _record_introspection(p, client, grant_or_none, grant_or_none.scopes)
         return body
     return {"active": False}
+
+
+def _record_introspection(p: Provider, client: Client, grant: Grant,
+                          scopes: Iterable[str]) -> None:
+    # Issue 14: an active answer tells the caller whose token it is (``sub``) and that
+    # the citizen's grant is live; an inactive one says nothing about anybody.
+    record_release(p, citizen=grant.subject, client=client, action="introspection",
+                   attributes=("sub",), procedure=grant_procedure(grant),
+                   basis=consent_basis(scopes))

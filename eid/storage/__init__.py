@@ -16,10 +16,19 @@ from eid.storage.ephemeral import EphemeralStore
 from eid.storage.from_url import ephemeral_store_from_url
 from eid.storage.memory import MemoryStore
 from eid.storage.private_files import make_private_folder, prepare_private_file
-from eid.storage.records import Consent, Grant, LogoutNotice, RegisteredClient, StoredKey
+from eid.storage.records import (
+    AccessEntry,
+    Consent,
+    Grant,
+    LogoutNotice,
+    RegisteredClient,
+    StoredCheckpoint,
+    StoredKey,
+)
 from eid.storage.sqlite_durable import SqliteDurableStore
 
 __all__ = [
+    "AccessEntry",
     "Consent",
     "DurableStore",
     "EphemeralStore",
@@ -30,6 +39,7 @@ __all__ = [
     "RedisStore",
     "RegisteredClient",
     "SqliteDurableStore",
+    "StoredCheckpoint",
     "StoredKey",
     "durable_store_from_url",
     "ephemeral_store_from_url",

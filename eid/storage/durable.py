@@ -26,15 +26,34 @@ Back-channel logouts waiting for a portal that is down are durable too: a queue
 the service restarts with (a deploy, a crash) must not drop them, and each
 sender claims a notice with a lease in one transaction, so several worker
 processes share the queue without sending a notice twice at once.
+
+The data-access log (issue 14) is append-only: every release of a citizen's data
+is an :class:`AccessEntry` at the next index, written with its RFC 9162 leaf hash
+and the complete subtree hashes it closes (:mod:`eid.audit.merkle`), so a proof
+reads ``O(log n)`` stored nodes. Appends from every thread, process and instance
+serialise: indexes are consecutive, with no gap and no duplicate, and an entry is
+committed before ``append_access`` returns. Signed checkpoints are kept beside it,
+each larger than the last (a compare-and-set, so one signer wins per size).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
-from eid.storage.records import Consent, Grant, LogoutNotice, RegisteredClient, StoredKey
+from eid.audit import Node
+from eid.storage.records import (
+    AccessEntry,
+    Consent,
+    Grant,
+    LogoutNotice,
+    RegisteredClient,
+    StoredCheckpoint,
+    StoredKey,
+)
 
-__all__ = ["Consent", "DurableStore", "Grant", "LogoutNotice", "RegisteredClient", "StoredKey"]
+__all__ = ["AccessEntry", "Consent", "DurableStore", "Grant", "LogoutNotice",
+           "RegisteredClient", "StoredCheckpoint", "StoredKey"]
 
 
 class DurableStore(Protocol):
@@ -181,5 +200,68 @@ class DurableStore(Protocol):
         consent, bump the revocation epoch, revoke every grant (with or without a consent).
 
         :returns: how many grants were revoked.
+        """
+        ...
+
+    # -- the data-access log ---------------------------------------------------
+    def append_access(self, entry: AccessEntry) -> int:
+        """Append ``entry`` with its leaf hash and the subtree hashes it completes, in one
+        transaction committed before this returns.
+
+        :returns: its 0-based index: one more than the last, whoever appended it.
+        :raises StorageError: ``storage_unavailable`` (nothing appended: the caller must
+            not release the data).
+        """
+        ...
+
+    def access_size(self) -> int:
+        """How many entries the log holds."""
+        ...
+
+    def access_entries(self, start: int, stop: int) -> list[AccessEntry]:
+        """Entries ``[start, stop)`` in index order (fewer past the end of the log).
+
+        :raises ConfigurationError: ``invalid_argument`` unless ``0 <= start <= stop``.
+        :raises StorageError: ``corrupt_record`` for a row that is no entry.
+        """
+        ...
+
+    def citizen_access(self, citizen: str, *, client_id: str | None = None,
+                       before: int | None = None,
+                       limit: int = 20) -> list[tuple[int, AccessEntry]]:
+        """``citizen``'s entries with their indexes, newest first: at most ``limit``,
+        only ``client_id``'s if given, only those before index ``before`` (the next
+        page starts before the last index of this one).
+
+        :raises ConfigurationError: ``invalid_argument`` for ``limit < 1`` or ``before < 0``.
+        :raises StorageError: ``corrupt_record`` for a row that is no entry of ``citizen``.
+        """
+        ...
+
+    def access_leaves(self, start: int, stop: int) -> list[bytes]:
+        """The stored leaf hashes of entries ``[start, stop)`` (what ``eid audit verify``
+        compares with the entries).
+
+        :raises ConfigurationError: ``invalid_argument`` unless ``0 <= start <= stop``.
+        """
+        ...
+
+    def access_nodes(self, nodes: Sequence[Node]) -> dict[Node, bytes]:
+        """The stored hashes of the complete subtrees ``nodes`` (``(level, index)``; level
+        0 are the leaves), read in one step; a node not stored is absent from the result."""
+        ...
+
+    def save_checkpoint(self, checkpoint: StoredCheckpoint) -> bool:
+        """Store ``checkpoint`` if it is larger than the latest one, checked and inserted in
+        one atomic step (of two signers of one size, one stores).
+
+        :returns: ``False`` (nothing stored) when a checkpoint of this size or larger exists.
+        """
+        ...
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        """The largest stored checkpoint, or ``None`` before the first.
+
+        :raises StorageError: ``corrupt_record`` for a row that cannot be read.
         """
         ...

@@ -13,6 +13,10 @@ locks where a check and a write must be one step:
   by it) or checked after it committed (and refused);
 * ``schedule_key`` locks the key table against writers (not readers), so of two
   concurrent rotations only one schedules a key;
+* ``append_access`` locks the log against other appenders (not readers) for its
+  transaction, so the next index is read and inserted in one step: indexes are
+  consecutive across instances, and a rolled-back append leaves no gap (a sequence
+  would: ``nextval`` is never rolled back); ``save_checkpoint`` likewise;
 * ``claim_logout_notices`` leases with ``FOR UPDATE SKIP LOCKED``: two senders
   never claim one notice and neither waits for the other.
 
@@ -24,14 +28,24 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from eid.audit import Node
 from eid.errors import StorageError
+from eid.storage.access_log import append_rows, check_limit, check_range, entry_of, missing_node
 from eid.storage.postgres_durable_schema import SCHEMA_VERSION, create_schema
 from eid.storage.postgres_pool import PoolSettings, open_pool, translate_errors
-from eid.storage.records import Consent, Grant, LogoutNotice, RegisteredClient, StoredKey
+from eid.storage.records import (
+    AccessEntry,
+    Consent,
+    Grant,
+    LogoutNotice,
+    RegisteredClient,
+    StoredCheckpoint,
+    StoredKey,
+)
 
 __all__ = ["PostgresDurableStore"]
 
@@ -314,3 +328,87 @@ class PostgresDurableStore:
         if not isinstance(metadata, dict):
             raise StorageError("corrupt registered client row", code="corrupt_record")
         return RegisteredClient(row[0], metadata, row[2], row[3], row[4])
+
+    # -- the data-access log (append-only) ----------------------------------------------
+    def append_access(self, entry: AccessEntry) -> int:
+        with self._tx() as db:
+            # EXCLUSIVE conflicts with every writer of the table and with itself, not with
+            # readers (ACCESS SHARE): appenders queue, proofs and views go on.
+            db.execute("LOCK TABLE access_log IN EXCLUSIVE MODE")
+            row = db.execute("SELECT max(idx) FROM access_log").fetchone()
+            index = 0 if row[0] is None else int(row[0]) + 1
+
+            def stored(node: Node) -> bytes:
+                found = db.execute("SELECT hash FROM access_nodes WHERE level = %s"
+                                   " AND idx = %s", node).fetchone()
+                if found is None:
+                    raise missing_node(node)
+                return bytes(found[0])
+
+            data, nodes = append_rows(index, entry, stored)
+            db.execute("INSERT INTO access_log VALUES (%s, %s, %s, %s)",
+                       (index, entry.citizen, entry.client_id, data))
+            with db.cursor() as cur:
+                cur.executemany("INSERT INTO access_nodes VALUES (%s, %s, %s)", nodes)
+            return index
+
+    def access_size(self) -> int:
+        with self._tx() as db:
+            row = db.execute("SELECT max(idx) FROM access_log").fetchone()
+        return 0 if row[0] is None else int(row[0]) + 1
+
+    def access_entries(self, start: int, stop: int) -> list[AccessEntry]:
+        check_range(start, stop)
+        with self._tx() as db:
+            rows = db.execute("SELECT entry FROM access_log WHERE idx >= %s AND idx < %s"
+                              " ORDER BY idx", (start, stop)).fetchall()
+        return [entry_of(r[0]) for r in rows]
+
+    def citizen_access(self, citizen: str, *, client_id: str | None = None,
+                       before: int | None = None,
+                       limit: int = 20) -> list[tuple[int, AccessEntry]]:
+        check_limit(limit, before)
+        with self._tx() as db:
+            rows = db.execute("SELECT idx, entry FROM access_log WHERE citizen = %s"
+                              " AND (%s::text IS NULL OR client_id = %s)"
+                              " AND (%s::bigint IS NULL OR idx < %s)"
+                              " ORDER BY idx DESC LIMIT %s",
+                              (citizen, client_id, client_id, before, before, limit)).fetchall()
+        return [(int(r[0]), entry_of(r[1], citizen)) for r in rows]
+
+    def access_leaves(self, start: int, stop: int) -> list[bytes]:
+        check_range(start, stop)
+        with self._tx() as db:
+            rows = db.execute("SELECT hash FROM access_nodes WHERE level = 0 AND idx >= %s"
+                              " AND idx < %s ORDER BY idx", (start, stop)).fetchall()
+        return [bytes(r[0]) for r in rows]
+
+    def access_nodes(self, nodes: Sequence[Node]) -> dict[Node, bytes]:
+        if not nodes:
+            return {}
+        with self._tx() as db:
+            rows = db.execute("SELECT n.level, n.idx, n.hash FROM access_nodes n"
+                              " JOIN unnest(%s::smallint[], %s::bigint[]) AS w(level, idx)"
+                              " ON n.level = w.level AND n.idx = w.idx",
+                              ([level for level, _ in nodes],
+                               [index for _, index in nodes])).fetchall()
+        return {(int(r[0]), int(r[1])): bytes(r[2]) for r in rows}
+
+    def save_checkpoint(self, checkpoint: StoredCheckpoint) -> bool:
+        with self._tx() as db:
+            db.execute("LOCK TABLE access_checkpoints IN EXCLUSIVE MODE")
+            row = db.execute("SELECT max(size) FROM access_checkpoints").fetchone()
+            if row[0] is not None and int(row[0]) >= checkpoint.size:
+                return False
+            db.execute("INSERT INTO access_checkpoints VALUES (%s, %s, %s, %s)",
+                       (checkpoint.size, checkpoint.root, checkpoint.note,
+                        checkpoint.signed_at))
+            return True
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        with self._tx() as db:
+            row = db.execute("SELECT size, root, note, signed_at FROM access_checkpoints"
+                             " ORDER BY size DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        return StoredCheckpoint(int(row[0]), bytes(row[1]), str(row[2]), float(row[3]))

@@ -56,6 +56,31 @@ _SCHEMA = (
         client_id text PRIMARY KEY, metadata text NOT NULL, secret_hash text,
         token_hash text NOT NULL, issued_at double precision NOT NULL
     )""",
+    # The data-access log (eid.storage.access_log): entries, tree nodes, checkpoints.
+    """CREATE TABLE IF NOT EXISTS access_log (
+        idx bigint PRIMARY KEY, citizen text NOT NULL, client_id text NOT NULL,
+        entry bytea NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS access_by_citizen ON access_log (citizen, client_id, idx)",
+    "CREATE INDEX IF NOT EXISTS access_by_citizen_time ON access_log (citizen, idx)",
+    """CREATE TABLE IF NOT EXISTS access_nodes (
+        level smallint NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL,
+        PRIMARY KEY (level, idx)
+    )""",
+    """CREATE TABLE IF NOT EXISTS access_checkpoints (
+        size bigint PRIMARY KEY, root bytea NOT NULL, note text NOT NULL,
+        signed_at double precision NOT NULL
+    )""",
+    # Append-only: a bug or a careless UPDATE / DELETE / TRUNCATE is refused; one who drops
+    # the triggers is caught by `eid audit verify`.
+    """CREATE OR REPLACE FUNCTION eid_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$""",
+    *(f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}"
+      f" FOR EACH ROW EXECUTE FUNCTION eid_append_only()"
+      for table in ("access_log", "access_nodes", "access_checkpoints")),
+    *(f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}"
+      f" FOR EACH STATEMENT EXECUTE FUNCTION eid_append_only()"
+      for table in ("access_log", "access_nodes", "access_checkpoints")),
 )
 
 

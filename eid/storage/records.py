@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Consent", "Grant", "LogoutNotice", "RegisteredClient", "StoredKey"]
+from eid.audit.entry import AccessEntry
+
+__all__ = ["AccessEntry", "Consent", "Grant", "LogoutNotice", "RegisteredClient",
+           "StoredCheckpoint", "StoredKey"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,3 +126,14 @@ class RegisteredClient:
     secret_hash: str | None
     token_hash: str
     issued_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheckpoint:
+    """A signed checkpoint of the data-access log: the tree of its first ``size`` entries
+    had root ``root``; ``note`` is the signed note served as is (:mod:`eid.audit.note`)."""
+
+    size: int
+    root: bytes
+    note: str
+    signed_at: float

@@ -12,14 +12,24 @@ import json
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from eid.audit import Node
 from eid.errors import StorageError
+from eid.storage.access_log import append_rows, check_limit, check_range, entry_of, missing_node
 from eid.storage.private_files import prepare_private_file
-from eid.storage.records import Consent, Grant, LogoutNotice, RegisteredClient, StoredKey
+from eid.storage.records import (
+    AccessEntry,
+    Consent,
+    Grant,
+    LogoutNotice,
+    RegisteredClient,
+    StoredCheckpoint,
+    StoredKey,
+)
 from eid.storage.sqlite_writes import GroupCommit
 
 __all__ = ["SqliteDurableStore"]
@@ -55,7 +65,27 @@ CREATE TABLE IF NOT EXISTS registered_clients (
     client_id TEXT PRIMARY KEY, metadata TEXT NOT NULL, secret_hash TEXT,
     token_hash TEXT NOT NULL, issued_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS access_log (
+    idx INTEGER PRIMARY KEY, citizen TEXT NOT NULL, client_id TEXT NOT NULL,
+    entry BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS access_by_citizen ON access_log (citizen, client_id, idx);
+CREATE INDEX IF NOT EXISTS access_by_citizen_time ON access_log (citizen, idx);
+CREATE TABLE IF NOT EXISTS access_nodes (
+    level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+    PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS access_checkpoints (
+    size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL, signed_at REAL NOT NULL
+);
 """
+# The log's tables are append-only: a bug (or a careless hand with the sqlite3 shell) that
+# changes a row is refused here; one who drops the triggers is caught by `eid audit verify`.
+_APPEND_ONLY = "".join(
+    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb} BEFORE {verb.upper()} ON {table}"
+    f" BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;\n"
+    for table in ("access_log", "access_nodes", "access_checkpoints")
+    for verb in ("update", "delete"))
 # Columns added after a release: (table, column, declaration, statement filling old rows).
 # An instance file written before them gets them on open (SQLite has ALTER TABLE ADD COLUMN
 # but no ADD COLUMN IF NOT EXISTS, hence the PRAGMA table_info check).
@@ -100,7 +130,7 @@ class SqliteDurableStore:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             if not in_memory:
                 self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(_SCHEMA + _APPEND_ONLY)
             # Every write goes through here: concurrent writers share one commit (fsync).
             self._writes = GroupCommit(self._db, self._lock)
             self._migrate()
@@ -372,6 +402,96 @@ class SqliteDurableStore:
         if not isinstance(metadata, dict):
             raise StorageError("corrupt registered client row", code="corrupt_record")
         return RegisteredClient(row[0], metadata, row[2], row[3], row[4])
+
+    # -- the data-access log (append-only) --------------------------------------------
+    def append_access(self, entry: AccessEntry) -> int:
+        def write(db: sqlite3.Connection) -> int:
+            # Inside the group commit's BEGIN IMMEDIATE: no other process appends between
+            # reading the size and inserting, and the caller hears back after COMMIT.
+            row = db.execute("SELECT MAX(idx) FROM access_log").fetchone()
+            index = 0 if row[0] is None else int(row[0]) + 1
+
+            def stored(node: Node) -> bytes:
+                found = db.execute("SELECT hash FROM access_nodes WHERE level = ? AND idx = ?",
+                                   node).fetchone()
+                if found is None:
+                    raise missing_node(node)
+                return bytes(found[0])
+
+            data, nodes = append_rows(index, entry, stored)
+            db.execute("INSERT INTO access_log VALUES (?, ?, ?, ?)",
+                       (index, entry.citizen, entry.client_id, data))
+            db.executemany("INSERT INTO access_nodes VALUES (?, ?, ?)", nodes)
+            return index
+        return self._writes.write(write)
+
+    def access_size(self) -> int:
+        with self._read() as db:
+            row = db.execute("SELECT MAX(idx) FROM access_log").fetchone()
+        return 0 if row[0] is None else int(row[0]) + 1
+
+    def access_entries(self, start: int, stop: int) -> list[AccessEntry]:
+        check_range(start, stop)
+        with self._read() as db:
+            rows = db.execute("SELECT entry FROM access_log WHERE idx >= ? AND idx < ?"
+                              " ORDER BY idx", (start, stop)).fetchall()
+        return [entry_of(r[0]) for r in rows]
+
+    def citizen_access(self, citizen: str, *, client_id: str | None = None,
+                       before: int | None = None,
+                       limit: int = 20) -> list[tuple[int, AccessEntry]]:
+        check_limit(limit, before)
+        query = "SELECT idx, entry FROM access_log WHERE citizen = ?"
+        params: list[Any] = [citizen]
+        if client_id is not None:
+            query += " AND client_id = ?"
+            params.append(client_id)
+        if before is not None:
+            query += " AND idx < ?"
+            params.append(before)
+        with self._read() as db:
+            rows = db.execute(query + " ORDER BY idx DESC LIMIT ?", (*params, limit)).fetchall()
+        return [(int(r[0]), entry_of(r[1], citizen)) for r in rows]
+
+    def access_leaves(self, start: int, stop: int) -> list[bytes]:
+        check_range(start, stop)
+        with self._read() as db:
+            rows = db.execute("SELECT hash FROM access_nodes WHERE level = 0 AND idx >= ?"
+                              " AND idx < ? ORDER BY idx", (start, stop)).fetchall()
+        return [bytes(r[0]) for r in rows]
+
+    def access_nodes(self, nodes: Sequence[Node]) -> dict[Node, bytes]:
+        if not nodes:
+            return {}
+        # A proof names at most ~2 log2(n) nodes: well under SQLite's parameter limit.
+        values = ", ".join("(?, ?)" for _ in nodes)
+        with self._read() as db:
+            rows = db.execute(f"SELECT level, idx, hash FROM access_nodes"  # noqa: S608 (placeholders only)
+                              f" WHERE (level, idx) IN (VALUES {values})",
+                              [part for node in nodes for part in node]).fetchall()
+        return {(int(r[0]), int(r[1])): bytes(r[2]) for r in rows}
+
+    def save_checkpoint(self, checkpoint: StoredCheckpoint) -> bool:
+        def write(db: sqlite3.Connection) -> bool:
+            # BEGIN IMMEDIATE: the check and the insert are one step across processes.
+            row = db.execute("SELECT MAX(size) FROM access_checkpoints").fetchone()
+            if row[0] is not None and int(row[0]) >= checkpoint.size:
+                return False
+            db.execute("INSERT INTO access_checkpoints VALUES (?, ?, ?, ?)",
+                       (checkpoint.size, checkpoint.root, checkpoint.note,
+                        checkpoint.signed_at))
+            return True
+        return self._writes.write(write)
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        with self._read() as db:
+            row = db.execute("SELECT size, root, note, signed_at FROM access_checkpoints"
+                             " ORDER BY size DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        if not isinstance(row[1], bytes) or not isinstance(row[2], str):
+            raise StorageError("corrupt checkpoint row", code="corrupt_record")
+        return StoredCheckpoint(int(row[0]), bytes(row[1]), row[2], float(row[3]))
 
     def close(self) -> None:
         with self._read_lock:

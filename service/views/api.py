@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 
 from eid.errors import InvalidRequest, InvalidToken, UnsupportedGrantType
 from eid.prefill import claims_for
+from service.audit import consent_basis, grant_procedure, record_release
 from service.client_auth import authenticate_client
 from service.dpop import add_nonce_header, token_proof, userinfo_proof
 from service.params import Params, collect
@@ -135,6 +136,10 @@ def userinfo() -> ResponseReturnValue:
     claims.update(requested_claims(p, citizen, grant, info["scopes"], "userinfo"))
     claims["sub"] = p.subject(client, grant.subject)
     jwt = userinfo_jwt(p, client, claims)
+    # Issue 14: the release is logged before anything leaves (or nothing leaves).
+    record_release(p, citizen=grant.subject, client=client, action="userinfo",
+                   attributes=claims, procedure=grant_procedure(grant),
+                   basis=consent_basis(info["scopes"]))
     if jwt is None:
         return _no_store(claims)
     # OIDC Core §5.3.2: a signed or encrypted response is application/jwt.

@@ -92,6 +92,14 @@ def metadata(p: Provider) -> dict[str, Any]:
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         # RFC 9449 §5.1; FAPI 2.0 §5.4.1 for the list.
         "dpop_signing_alg_values_supported": list(DPOP_ALGS),
+        # The data-access log (issue 14, service.views.transparency), under a name of this
+        # project's so no registered metadata is redefined: checkpoints and proofs.
+        "eid_transparency_log": {
+            "checkpoint_uri": f"{base}/transparency/checkpoint",
+            "verifier_key_uri": f"{base}/transparency/key",
+            "inclusion_proof_endpoint": f"{base}/transparency/inclusion",
+            "consistency_proof_endpoint": f"{base}/transparency/consistency",
+        },
         **registration,
     }
 

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from service.audit import record_release
 from service.csrf import check_csrf
 from service.i18n import choose_lang
 from service.params import collect
@@ -88,6 +89,12 @@ def revoke() -> ResponseReturnValue:
     # RFC 7009 §2.1, OIDC Core §11: every grant of the portal goes, with or without a
     # consent row, and codes issued before stop being redeemable. Only registered
     # portals: an arbitrary client_id must not leave rows behind.
-    if p.clients.get(client_id) is not None:
+    client = p.clients.get(client_id)
+    if client is not None:
         p.durable.revoke_access(session.id_number, client_id, p.now())
+        # Issue 14: the revocation shows in "who accessed my data". Logged after the
+        # revocation: withdrawing access must never wait on the log (if the append
+        # fails, the citizen sees 503 and the access is withdrawn all the same).
+        record_release(p, citizen=session.id_number, client=client, action="revocation",
+                       attributes=(), basis="citizen_withdrawal")
     return redirect(url_for("mydata.index", revoked=client_id))

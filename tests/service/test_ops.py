@@ -183,3 +183,15 @@ def test_a_store_outage_at_a_request_is_counted_per_store(app: Flask, flow: Flow
     assert sample(text, "eid_store_errors_total", store="ephemeral") == 1
     assert sample(text, "eid_store_errors_total", store="durable") == 0
     assert SECRET_IN_MESSAGE not in text
+
+
+def test_each_logged_release_is_counted_per_action(app: Flask, flow: Flow) -> None:
+    text = scrape(app.test_client())
+    assert 'eid_data_releases_total{action="userinfo"} 0.0' in text
+    auth = flow.request()
+    flow.authorize(auth)
+    token = flow.redeem(auth).json["access_token"]  # type: ignore[index]
+    flow.api.get("/userinfo", headers={"Authorization": f"Bearer {token}"})
+    text = scrape(app.test_client())
+    assert sample(text, "eid_data_releases_total", action="userinfo") == 1
+    assert sample(text, "eid_data_releases_total", action="id_token") == 0
