@@ -57,6 +57,7 @@ __all__ = [
     "NotFoundError",
     "OAuthError",
     "PopulationError",
+    "RateLimited",
     "RequestNotSupported",
     "RequestUriNotSupported",
     "ServerError",
@@ -393,6 +394,15 @@ class InvalidAuthorizationDetails(OAuthError):
     default_code = "invalid_authorization_details"
 
 
+class RateLimited(OAuthError):
+    """RFC 6585 §4: the client sent more requests than its window allows (HTTP 429);
+    used where no OAuth code applies (``POST /api/match``)."""
+
+    default_code = "rate_limited"
+    status = 429
+    redirectable = False
+
+
 class InvalidToken(OAuthError):
     """RFC 6750 §3.1: the access token is missing, expired, revoked or malformed."""
 
@@ -431,7 +441,7 @@ OAUTH_ERRORS: dict[str, type[OAuthError]] = {
         UnsupportedResponseType, UnsupportedTokenType, InvalidScope, AccessDenied, ServerError,
         TemporarilyUnavailable, LoginRequired, ConsentRequired, InteractionRequired,
         RequestNotSupported, RequestUriNotSupported, InvalidRequestUri, InvalidToken,
-        InvalidAuthorizationDetails,
+        InvalidAuthorizationDetails, RateLimited,
         InsufficientScope, UnmetAuthenticationRequirements, InvalidDpopProof, UseDpopNonce,
     )
 }
