@@ -270,3 +270,37 @@ def test_a_release_is_logged_and_shown_on_postgres(tmp_path: Any, postgres_url: 
     assert [(e.action, e.citizen) for e in _entries(p, 0)] == [("userinfo", CITIZEN)]
     page = flow.browser.get("/my-data/access").get_data(as_text=True)
     assert 'data-action="userinfo"' in page
+
+
+class _Granted:
+    def __init__(self, procedure: object) -> None:
+        self.procedure = procedure
+
+
+@pytest.mark.parametrize(("grant", "expected"), [
+    (_Granted("ct01"), "ct01"),  # RFC 9396 vn_procedure on the grant: recorded
+    (_Granted(None), None),  # no procedure named: the client's purpose stands in
+    (_Granted(""), None),
+    (_Granted(["ct01"]), None),  # never anything but a code
+    (object(), None),  # a grant record without procedures at all
+])
+def test_the_procedure_comes_from_the_grant(grant: object, expected: str | None) -> None:
+    from service.audit import grant_procedure
+
+    assert grant_procedure(grant) == expected
+
+
+def test_a_release_for_a_procedure_records_it_instead_of_the_purpose(app: Flask) -> None:
+    from service.audit import record_release
+
+    p: Provider = app.extensions["eid"]
+    client = p.clients.get(HCM.client_id)
+    assert client is not None
+    with app.test_request_context("/userinfo", headers={"X-Request-Id": "trace-for-ct01"}):
+        index = record_release(p, citizen=CITIZEN, client=client, action="userinfo",
+                               attributes=["name", "name", "birthdate"], procedure="ct01",
+                               basis="consent:openid profile")
+    [entry] = p.durable.access_entries(index, index + 1)
+    assert (entry.procedure, entry.purpose) == ("ct01", None)
+    assert entry.attributes == ("birthdate", "name")  # each name once, in one order
+    assert entry.trace_id == "trace-for-ct01"
