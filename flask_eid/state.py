@@ -16,7 +16,7 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 
 from eid.errors import ConfigurationError
 from eid.oidc import RelyingParty, quote_path
-from eid.storage import EphemeralStore
+from eid.storage import EphemeralStore, tagged
 from eid.verify import ACR_LEVELS, acr_rank
 
 __all__ = ["PENDING_KEY", "LoginState", "SignedInCitizen", "current_citizen", "end_session",
@@ -56,6 +56,24 @@ class LoginState:
     post_logout_redirect_uri: str | None = None
 
 
+# The keys of the portal's short-lived store (eid.storage.keys: the tag is a Redis Cluster
+# hash tag). Each is its own group: a local session, the provider session it came from, a
+# logout token seen; the README's "Redis" section has the table.
+def session_key(sid: str) -> str:
+    """A signed-in citizen's local session record."""
+    return tagged(sid, "session")
+
+
+def provider_sid_key(provider_sid: str) -> str:
+    """Which local session the provider's ``sid`` started (back-channel logout)."""
+    return tagged(provider_sid, "provider-sid")
+
+
+def logout_jti_key(jti: str) -> str:
+    """A logout token's ``jti`` seen (Back-Channel Logout §2.6)."""
+    return tagged(jti, "logout-jti")
+
+
 def login_state() -> LoginState:
     """The current app's extension state."""
     state: LoginState = current_app.extensions["eid_login"]
@@ -67,16 +85,16 @@ def start_session(citizen: SignedInCitizen) -> None:
     state = login_state()
     old = session.get(_SESSION_KEY)
     if isinstance(old, str):
-        state.store.delete("session:" + old)
+        state.store.delete(session_key(old))
     sid = secrets.token_urlsafe(32)  # a fresh id at every sign-in (no session fixation)
     data = {"subject": citizen.subject, "acr": citizen.acr, "claims": citizen.claims,
             "id_token": citizen.id_token, "sid": citizen.sid,
             "signed_in_at": citizen.signed_in_at, "scopes": list(citizen.scopes),
             "refresh_token": citizen.refresh_token, "procedure": citizen.procedure}
-    state.store.put("session:" + sid, data, state.lifetime)
+    state.store.put(session_key(sid), data, state.lifetime)
     if citizen.sid:
         # Back-channel logout names the provider's sid; remember which local session it is.
-        state.store.put("provider-sid:" + citizen.sid, {"session": sid}, state.lifetime)
+        state.store.put(provider_sid_key(citizen.sid), {"session": sid}, state.lifetime)
     session[_SESSION_KEY] = sid
 
 
@@ -84,7 +102,7 @@ def end_session(local_sid: str | None = None) -> None:
     """End the local session (the current one, or ``local_sid``)."""
     sid = local_sid or session.pop(_SESSION_KEY, None)
     if isinstance(sid, str):
-        login_state().store.delete("session:" + sid)
+        login_state().store.delete(session_key(sid))
 
 
 def current_citizen() -> SignedInCitizen | None:
@@ -93,7 +111,7 @@ def current_citizen() -> SignedInCitizen | None:
         cached: SignedInCitizen | None = g.eid_citizen
         return cached
     sid = session.get(_SESSION_KEY)
-    data = login_state().store.get("session:" + sid) if isinstance(sid, str) else None
+    data = login_state().store.get(session_key(sid)) if isinstance(sid, str) else None
     citizen = SignedInCitizen(**{**data, "scopes": tuple(data.get("scopes", ()))}) if data else None
     g.eid_citizen = citizen
     return citizen

@@ -19,6 +19,8 @@ from flask_eid.state import (
     SignedInCitizen,
     current_citizen,
     end_session,
+    logout_jti_key,
+    provider_sid_key,
     start_session,
 )
 from flask_eid.state import login_state as _state
@@ -134,14 +136,14 @@ def backchannel_logout() -> Any:
                         content_type="application/json", headers={"Cache-Control": "no-store"})
     # Each logout token acts once (§2.6: reject a replayed jti), remembered for as
     # long as the verifier would still accept a token with it.
-    if not state.store.add("logout-jti:" + claims["jti"], {"seen": True},
+    if not state.store.add(logout_jti_key(claims["jti"]), {"seen": True},
                            state.rp.logout_jti_retention()):
         return Response('{"error":"invalid_request"}', status=400,
                         content_type="application/json", headers={"Cache-Control": "no-store"})
     # Sessions are found by the provider's sid (the login service always sends
     # one); a token with only sub ends nothing here and still answers 200.
     sid = claims.get("sid")
-    mapping = state.store.consume("provider-sid:" + sid) if isinstance(sid, str) else None
+    mapping = state.store.consume(provider_sid_key(sid)) if isinstance(sid, str) else None
     if mapping and isinstance(mapping.get("session"), str):
         end_session(mapping["session"])
     return Response("", status=200, headers={"Cache-Control": "no-store"})

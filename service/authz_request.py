@@ -38,6 +38,7 @@ from service.dpop import parse_dpop_jkt
 from service.params import MAX_LENGTHS, MAX_PENDING_REQUEST, Params
 from service.provider import OFFLINE_ACCESS, Provider
 from service.sessions import browser_key
+from service.state_keys import pending_request
 
 __all__ = [
     "AuthorizationRequest",
@@ -117,7 +118,7 @@ def save_request(p: Provider, req: AuthorizationRequest, req_id: str | None = No
     if len(json.dumps(record)) > MAX_PENDING_REQUEST:
         raise InvalidRequest("the authorization request is too large")
     req_id = req_id or secrets.token_urlsafe(24)
-    p.ephemeral.put(f"authreq:{req_id}", record, p.settings.request_ttl)
+    p.ephemeral.put(pending_request(req_id), record, p.settings.request_ttl)
     return req_id
 
 
@@ -125,7 +126,7 @@ def load_request(p: Provider, req_id: object) -> AuthorizationRequest | None:
     """The pending request ``req_id``, or ``None`` when unknown or expired."""
     if not isinstance(req_id, str) or not req_id:
         return None
-    raw = p.ephemeral.get(f"authreq:{req_id}")
+    raw = p.ephemeral.get(pending_request(req_id))
     if raw is None:
         return None
     req = AuthorizationRequest(**raw)

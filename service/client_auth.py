@@ -11,7 +11,6 @@ introspection): one rule set for all four.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from typing import Final
@@ -25,6 +24,7 @@ from eid.verify import KeySet, RemoteKeySource, parse_jws
 from eid.verify.jws import Jwks
 from service.params import Params, basic_credentials
 from service.provider import Provider
+from service.state_keys import client_jti
 
 __all__ = ["assertion_audiences", "authenticate_client"]
 
@@ -105,12 +105,10 @@ def _by_assertion(p: Provider, params: Params) -> Client:
     if "private_key_jwt" not in client.auth_methods:
         raise InvalidClient("client is not registered for private_key_jwt")
     now = p.now()
-    prefix = f"client-jti:{hashlib.sha256(client.client_id.encode()).hexdigest()[:32]}:"
 
     def remember(jti: str, ttl: float) -> bool:
         # RFC 7523 §3 item 7: single use while it could be accepted; an atomic add.
-        digest = hashlib.sha256(jti.encode("utf-8", "surrogatepass")).hexdigest()
-        return p.ephemeral.add(prefix + digest, {"at": now}, ttl)
+        return p.ephemeral.add(client_jti(client.client_id, jti), {"at": now}, ttl)
 
     authenticate_assertion(assertion, client_id=client.client_id,
                            keys=_client_keys().of(client),

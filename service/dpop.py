@@ -33,6 +33,7 @@ from eid.errors import (
 from eid.oidc import DPOP_ALGS, DpopProof, verify_dpop_proof
 from eid.oidc.clients import Client
 from service.provider import Provider
+from service.state_keys import dpop_jti
 
 __all__ = [
     "add_nonce_header",
@@ -64,7 +65,7 @@ def _proof(p: Provider, client: Client | None, access_token: str | None) -> Dpop
         values, method=request.method,
         # The URL portals are told in discovery: the issuer's, whatever proxy is in between.
         url=f"{p.issuer}{request.path}", now=now,
-        remember_jti=lambda key, ttl: p.ephemeral.add(f"dpop-jti:{key}", {}, ttl),
+        remember_jti=lambda key, ttl: p.ephemeral.add(dpop_jti(key), {}, ttl),
         access_token=access_token,
         nonce_valid=(lambda n: p.dpop_nonces.valid(n, now)) if required else None)
 

@@ -15,6 +15,7 @@ from contextlib import suppress
 
 from eid.errors import PopulationError
 from service.provider import Provider
+from service.state_keys import readiness_probe
 
 __all__ = ["PROBE_ID_NUMBER", "check_stores"]
 
@@ -22,7 +23,7 @@ log = logging.getLogger("eid.service")
 
 #: Twelve ASCII digits, so a registry looks it up rather than refusing it unread.
 PROBE_ID_NUMBER = "000000000000"
-_PROBE_KEY = "readyz:probe"
+_PROBE_KEY = readiness_probe()
 
 
 def _registry(p: Provider) -> None:

@@ -16,7 +16,6 @@ again from its ``request_uri`` at the authorization endpoint.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import secrets
@@ -27,6 +26,7 @@ from eid.errors import InvalidRedirectUri, InvalidRequest, InvalidRequestUri
 from service.authz_request import AuthorizationRequest
 from service.params import MAX_PENDING_REQUEST, Params
 from service.provider import Provider
+from service.state_keys import pushed_request
 
 __all__ = ["PAR_LIFETIME", "REQUEST_URI_PREFIX", "expire_pushed", "is_pushed_uri", "load_pushed",
            "push"]
@@ -38,7 +38,7 @@ PAR_LIFETIME: Final = 60
 
 
 def _key(request_uri: str) -> str:
-    return "par:" + hashlib.sha256(request_uri.encode("utf-8", "surrogatepass")).hexdigest()
+    return pushed_request(request_uri)
 
 
 def is_pushed_uri(value: str) -> bool:

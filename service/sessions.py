@@ -24,6 +24,9 @@ from flask import session
 from eid.oidc import pairwise_subject
 from eid.oidc.clients import Client
 from service.provider import Provider, provider
+from service.state_keys import session as session_key
+from service.state_keys import session_client
+from service.state_keys import session_clients as clients_key
 
 __all__ = ["LoginSession", "browser_key", "client_sid", "current_session", "end_session",
            "remember_client", "session_clients", "start_session"]
@@ -60,8 +63,9 @@ def start_session(id_number: str, acr: str, amr: tuple[str, ...]) -> LoginSessio
     sid = earlier.sid if earlier is not None and earlier.id_number == id_number \
         else secrets.token_urlsafe(16)
     record = LoginSession(id_number, int(p.now()), acr, amr, sid)
-    key = secrets.token_urlsafe(32)
-    p.ephemeral.put(f"session:{key}", record.as_dict(), p.settings.session_ttl)
+    # The key names its sid: the session's keys share a Redis Cluster slot (state_keys).
+    key = f"{sid}.{secrets.token_urlsafe(32)}"
+    p.ephemeral.put(session_key(key), record.as_dict(), p.settings.session_ttl)
     session["sk"] = key
     return record
 
@@ -71,7 +75,7 @@ def current_session() -> LoginSession | None:
     key = session.get("sk")
     if not isinstance(key, str):
         return None
-    raw = provider().ephemeral.get(f"session:{key}")
+    raw = provider().ephemeral.get(session_key(key))
     if raw is None:
         session.pop("sk", None)
         return None
@@ -87,7 +91,7 @@ def end_session() -> LoginSession | None:
     ended = current_session()
     key = session.pop("sk", None)
     if isinstance(key, str):
-        provider().ephemeral.delete(f"session:{key}")
+        provider().ephemeral.delete(session_key(key))
     return ended
 
 
@@ -99,9 +103,9 @@ def remember_client(p: Provider, sid: str, client_id: str) -> None:
     write of one list would lose one), on the memory store and on Redis alike.
     """
     ttl = p.settings.session_ttl
-    n = p.ephemeral.incr(f"sid-clients:{sid}", ttl)
+    n = p.ephemeral.incr(clients_key(sid), ttl)
     if n <= _MAX_CLIENTS:
-        p.ephemeral.put(f"sid-client:{sid}:{n}", {"client_id": client_id}, ttl)
+        p.ephemeral.put(session_client(sid, n), {"client_id": client_id}, ttl)
 
 
 def session_clients(p: Provider, sid: str) -> list[str]:
@@ -112,7 +116,7 @@ def session_clients(p: Provider, sid: str) -> list[str]:
     """
     seen: dict[str, None] = {}
     for n in range(1, _MAX_CLIENTS + 1):
-        entry = p.ephemeral.get(f"sid-client:{sid}:{n}")
+        entry = p.ephemeral.get(session_client(sid, n))
         if entry is None:
             break
         if isinstance(entry.get("client_id"), str):

@@ -59,6 +59,8 @@ from service.authz_request import AuthorizationRequest
 from service.protected import encrypt_for
 from service.provider import OFFLINE_ACCESS, Provider
 from service.sessions import LoginSession, client_sid, remember_client
+from service.state_keys import access_token, code_used
+from service.state_keys import code as code_key
 
 __all__ = [
     "FAPI2_CODE_TTL",
@@ -103,7 +105,7 @@ def issue_code(p: Provider, req: AuthorizationRequest, session: LoginSession) ->
     client = p.clients.get(req.client_id)
     if client is not None and client.fapi2:
         ttl = min(ttl, FAPI2_CODE_TTL)
-    p.ephemeral.put(f"code:{_h(code)}", {
+    p.ephemeral.put(code_key(_h(code)), {
         "client_id": req.client_id, "redirect_uri": req.redirect_uri,
         "id_number": session.id_number, "scopes": req.scopes, "claims": req.claims,
         "nonce": req.nonce, "code_challenge": req.code_challenge,
@@ -128,10 +130,10 @@ def redeem_code(p: Provider, client: Client, code: str, redirect_uri: str | None
         client / redirect URI / PKCE challenge / DPoP key.
     """
     key = _h(code)
-    data = p.ephemeral.consume(f"code:{key}")
+    data = p.ephemeral.consume(code_key(key))
     now = p.now()
     if data is None:
-        used = p.ephemeral.get(f"code-used:{key}")
+        used = p.ephemeral.get(code_used(key))
         if used is not None:
             # RFC 6749 §4.1.2: a replayed code revokes the tokens issued from it.
             p.durable.revoke_grant(str(used["grant_id"]), now)
@@ -139,7 +141,7 @@ def redeem_code(p: Provider, client: Client, code: str, redirect_uri: str | None
             raise InvalidGrant("authorization code already used; its tokens are revoked")
         raise InvalidGrant("unknown or expired authorization code")
     grant_id = secrets.token_urlsafe(18)
-    p.ephemeral.put(f"code-used:{key}", {"grant_id": grant_id}, _USED_MARKER_TTL)
+    p.ephemeral.put(code_used(key), {"grant_id": grant_id}, _USED_MARKER_TTL)
     if data["exp"] <= now:
         raise InvalidGrant("authorization code expired")
     if data["client_id"] != client.client_id:
@@ -262,7 +264,7 @@ def _token_response(p: Provider, client: Client, grant: Grant, scopes: frozenset
     }
     if jkt is not None:
         record["cnf"] = {"jkt": jkt}  # RFC 9449 §6: the token's confirmation key
-    p.ephemeral.put(f"at:{_h(access)}", record, ttl)
+    p.ephemeral.put(access_token(_h(access)), record, ttl)
     body: dict[str, Any] = {
         # RFC 9449 §5: token_type DPoP for a bound access token.
         "access_token": access, "token_type": "DPoP" if jkt else "Bearer", "expires_in": ttl,
@@ -347,7 +349,7 @@ def requested_claims(p: Provider, citizen: Citizen, grant: Grant, scopes: Iterab
 
 def access_token_info(p: Provider, token: str) -> dict[str, Any] | None:
     """The live access token's record (with its grant), or ``None``."""
-    data = p.ephemeral.get(f"at:{_h(token)}")
+    data = p.ephemeral.get(access_token(_h(token)))
     if data is None or data["exp"] <= p.now():
         return None
     grant = p.durable.grant(data["grant_id"])
@@ -358,10 +360,10 @@ def access_token_info(p: Provider, token: str) -> dict[str, Any] | None:
 
 def revoke_token(p: Provider, client: Client, token: str) -> None:
     """RFC 7009 §2.1: revoke an access or refresh token of ``client``; unknown ones are fine."""
-    info = p.ephemeral.get(f"at:{_h(token)}")
+    info = p.ephemeral.get(access_token(_h(token)))
     if info is not None:
         if info["client_id"] == client.client_id:
-            p.ephemeral.delete(f"at:{_h(token)}")
+            p.ephemeral.delete(access_token(_h(token)))
         return
     grant = p.durable.grant(token.partition(".")[0])
     if grant is not None and grant.client_id == client.client_id \

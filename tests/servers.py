@@ -56,34 +56,168 @@ def interop_node() -> str:
     return node
 
 
+def _redis_binary() -> str:
+    return require_binary("redis-server", "redis-server")
+
+
+def _ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith((b"+PONG", b"-NOAUTH"))  # up, maybe with a password
+    except OSError:
+        return False
+
+
+def _start_redis(port: int, workdir: str, *extra: str) -> subprocess.Popen[bytes]:
+    """redis-server (or, with ``--sentinel`` in ``extra``, a Sentinel) on 127.0.0.1:``port``,
+    answering PING."""
+    # A replica's first sync starts at once (Redis 7 waits 5 s for more replicas).
+    sync = [] if "--sentinel" in extra else ["--repl-diskless-sync-delay", "0"]
+    proc = subprocess.Popen(  # noqa: S603 - fixed arguments, our own binary path
+        [_redis_binary(), *extra, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no", "--dir", workdir, "--protected-mode", "yes", *sync],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while not _ping(port):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"redis-server {' '.join(extra)} did not start on port {port}")
+        time.sleep(0.02)
+    return proc
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 @contextmanager
 def redis_server() -> Iterator[str]:
     """A throw-away redis-server on 127.0.0.1; yields its URL."""
-    binary = require_binary("redis-server", "redis-server")
     port = free_port()
     with tempfile.TemporaryDirectory() as workdir:
-        proc = subprocess.Popen(  # noqa: S603 - fixed arguments, our own binary path
-            [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-             "--appendonly", "no", "--dir", workdir, "--protected-mode", "yes"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        proc = _start_redis(port, workdir)
         try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
-                        s.sendall(b"PING\r\n")
-                        if s.recv(16).startswith(b"+PONG"):
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"redis-server did not start on port {port}")
-                time.sleep(0.05)
             yield f"redis://127.0.0.1:{port}/0"
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            _stop([proc])
+
+
+def _cluster_port() -> int:
+    # A cluster node also listens on its port + 10000 (the cluster bus).
+    while True:
+        port = free_port()
+        if port + 10000 < 65536:
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port + 10000))
+                except OSError:
+                    continue
+            return port
+
+
+@dataclass
+class ClusterSet:
+    """A Redis Cluster's URL and its nodes' processes, by port."""
+
+    url: str
+    nodes: dict[int, subprocess.Popen[bytes]]
+
+
+@contextmanager
+def redis_cluster(*, replicas: int = 0, password: str | None = None) -> Iterator[ClusterSet]:
+    """A throw-away Redis Cluster of three primaries (each with ``replicas`` replicas) on
+    loopback, created with ``redis-cli --cluster create``, every node asking ``password``
+    if given (then in the URL). A node is declared failed after 1 s, and a failed shard
+    stops only its own slots (``cluster-require-full-coverage no``, as the README advises)."""
+    cli = require_binary("redis-cli", "redis-tools")
+    auth = ["--requirepass", password, "--masterauth", password] if password else []
+    cli_auth = ["-a", password, "--no-auth-warning"] if password else []
+    ports = [_cluster_port() for _ in range(3 * (1 + replicas))]
+    with tempfile.TemporaryDirectory() as workdir:
+        procs: dict[int, subprocess.Popen[bytes]] = {}
+        try:
+            for port in ports:
+                folder = Path(workdir, str(port))
+                folder.mkdir()
+                procs[port] = _start_redis(
+                    port, str(folder), "--cluster-enabled", "yes", "--cluster-config-file",
+                    "nodes.conf", "--cluster-node-timeout", "1000",
+                    "--cluster-require-full-coverage", "no", *auth)
+            subprocess.run(  # noqa: S603 - fixed arguments
+                [cli, *cli_auth, "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports),
+                 "--cluster-replicas", str(replicas), "--cluster-yes"],
+                check=True, timeout=60, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            deadline = time.monotonic() + 30
+            while not all(_cluster_ok([cli, *cli_auth], port) for port in ports):
+                if time.monotonic() > deadline:
+                    pytest.fail("the Redis Cluster did not reach cluster_state:ok")
+                time.sleep(0.05)
+            userinfo = f":{password}@" if password else ""
+            yield ClusterSet(f"redis+cluster://{userinfo}"
+                             + ",".join(f"127.0.0.1:{p}" for p in ports), procs)
+        finally:
+            _stop(list(procs.values()))
+
+
+def _cluster_ok(cli: list[str], port: int) -> bool:
+    out = subprocess.run(  # noqa: S603 - fixed arguments
+        [*cli, "-p", str(port), "cluster", "info"], capture_output=True, timeout=10,
+        check=False)
+    return b"cluster_state:ok" in out.stdout
+
+
+@dataclass
+class SentinelSet:
+    """A master, its replica and one Sentinel watching them (service ``eidtest``)."""
+
+    url: str
+    master: subprocess.Popen[bytes]
+    master_port: int
+    replica_port: int
+    sentinel_port: int
+
+
+@contextmanager
+def redis_sentinel(password: str | None = None) -> Iterator[SentinelSet]:
+    """A throw-away master + replica + Sentinel on loopback; the Sentinel declares a silent
+    master down after 1 s and promotes the replica (quorum 1). With ``password`` the master
+    and replica ask it (the Sentinel itself does not). Yields the set, whose ``url`` is
+    ``redis+sentinel://[:<password>@]127.0.0.1:<sentinel>/eidtest/0``."""
+    master_port, replica_port, sentinel_port = free_port(), free_port(), free_port()
+    auth = ["--requirepass", password, "--masterauth", password] if password else []
+    with tempfile.TemporaryDirectory() as workdir:
+        procs: list[subprocess.Popen[bytes]] = []
+        try:
+            for name in ("master", "replica", "sentinel"):
+                Path(workdir, name).mkdir()
+            master = _start_redis(master_port, str(Path(workdir, "master")), *auth)
+            procs.append(master)
+            procs.append(_start_redis(replica_port, str(Path(workdir, "replica")),
+                                      "--replicaof", "127.0.0.1", str(master_port), *auth))
+            conf = Path(workdir, "sentinel", "sentinel.conf")  # a Sentinel rewrites its file
+            conf.write_text(
+                f"sentinel monitor eidtest 127.0.0.1 {master_port} 1\n"
+                "sentinel down-after-milliseconds eidtest 1000\n"
+                "sentinel failover-timeout eidtest 5000\n"
+                + (f"sentinel auth-pass eidtest {password}\n" if password else ""))
+            procs.append(_start_redis(sentinel_port, str(conf.parent), str(conf),
+                                      "--sentinel"))
+            userinfo = f":{password}@" if password else ""
+            yield SentinelSet(
+                f"redis+sentinel://{userinfo}127.0.0.1:{sentinel_port}/eidtest/0",
+                master, master_port, replica_port, sentinel_port)
+        finally:
+            _stop(procs)
 
 
 def wait_until_serving(url: str, proc: subprocess.Popen[bytes], what: str,

@@ -2,7 +2,8 @@
 
 Short-lived state (sessions, authorization codes, login-attempt counters,
 consumed-code markers) lives in an :class:`EphemeralStore`: in memory by
-default, in Redis when a URL names one (:func:`ephemeral_store_from_url`).
+default, in Redis (single, Sentinel or Cluster) when a URL names one
+(:func:`ephemeral_store_from_url`); keys are named by :func:`tagged`.
 Durable state (keys, consents, grants) is a :class:`DurableStore`: a SQLite
 file by default, PostgreSQL when ``EID_DATABASE_URL`` names one
 (:func:`durable_store_from_url`).
@@ -14,6 +15,7 @@ from eid.storage.database_url import durable_store_from_url
 from eid.storage.durable import DurableStore
 from eid.storage.ephemeral import EphemeralStore
 from eid.storage.from_url import ephemeral_store_from_url
+from eid.storage.keys import tagged
 from eid.storage.memory import MemoryStore
 from eid.storage.private_files import make_private_folder, prepare_private_file
 from eid.storage.records import (
@@ -45,6 +47,7 @@ __all__ = [
     "ephemeral_store_from_url",
     "make_private_folder",
     "prepare_private_file",
+    "tagged",
 ]
 
 

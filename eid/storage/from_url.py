@@ -6,23 +6,25 @@ the protocol (:mod:`eid.storage.ephemeral`) they implement.
 
 from __future__ import annotations
 
-from eid.errors import ConfigurationError
 from eid.storage.ephemeral import EphemeralStore
 from eid.storage.memory import MemoryStore
+from eid.storage.redis_url import parse_redis_url
 
 __all__ = ["ephemeral_store_from_url"]
 
 
 def ephemeral_store_from_url(url: str | None, *, prefix: str = "eid:") -> EphemeralStore:
-    """A Redis store for ``redis://`` / ``rediss://`` / ``unix://`` URLs, else memory.
+    """Memory without a URL, else the Redis that ``url`` names: one server
+    (``redis://``, ``rediss://``, ``unix://``), a Sentinel-watched master
+    (``redis+sentinel://``) or a Redis Cluster (``redis+cluster://``); see
+    :mod:`eid.storage.redis_url`.
 
-    :raises ConfigurationError: ``invalid_url`` for any other scheme.
+    :raises ConfigurationError: ``invalid_url`` for any other scheme or a malformed URL.
     """
     if not url:
         return MemoryStore()
-    if url.split(":", 1)[0] not in ("redis", "rediss", "unix"):
-        raise ConfigurationError(f"not a Redis URL: {url!r}", code="invalid_url")
+    target = parse_redis_url(url)  # checked before the optional redis client is imported
     # Imported here: the redis client is an optional dependency of the library.
     from eid.storage.redis import RedisStore
 
-    return RedisStore.from_url(url, prefix=prefix)
+    return RedisStore(target, prefix=prefix)

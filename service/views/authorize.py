@@ -40,6 +40,7 @@ from service.par import is_pushed_uri, load_pushed
 from service.params import MAX_LENGTHS, collect
 from service.provider import Provider, provider
 from service.sessions import LoginSession, browser_key, current_session, start_session
+from service.state_keys import pending_request
 from service.tokens import citizen_who_may_sign_in, issue_code
 
 __all__ = ["TEST_IDENTITY_HEADER", "bp", "proceed"]
@@ -152,7 +153,7 @@ def proceed(p: Provider, req: AuthorizationRequest, req_id: str) -> Response:
         if "none" in req.prompt:
             raise ConsentRequired("the citizen has not consented to this request")
         return redirect(url_for("consent.consent", req=req_id))
-    p.ephemeral.delete(f"authreq:{req_id}")
+    p.ephemeral.delete(pending_request(req_id))
     code = issue_code(p, req, session)
     return redirect_to_client(req.redirect_uri, {"code": code, "state": req.state})
 

@@ -23,6 +23,7 @@ from service.i18n import choose_lang, lang, translate
 from service.params import collect
 from service.provider import OFFLINE_ACCESS, Provider, provider
 from service.sessions import current_session
+from service.state_keys import pending_request
 from service.views.authorize import ExpiredRequest, proceed
 
 __all__ = ["bp", "consent_items"]
@@ -89,7 +90,7 @@ def consent_submit() -> ResponseReturnValue:
     if session is None:
         return redirect(url_for("login.login", req=req_id))
     if params.get("decision") != "approve":
-        p.ephemeral.delete(f"authreq:{req_id}")
+        p.ephemeral.delete(pending_request(req_id))
         raise AccessDenied("the citizen denied the request")
     existing = p.durable.consent(session.id_number, req.client_id)
     scopes = req.consent_items | (existing.scopes if existing else frozenset())

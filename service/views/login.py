@@ -16,7 +16,6 @@ full, which it equally is for an unknown number.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 
@@ -34,6 +33,7 @@ from service.metrics import metrics
 from service.params import collect
 from service.provider import Provider, provider
 from service.sessions import current_session, start_session
+from service.state_keys import attempts
 from service.views.authorize import ExpiredRequest
 
 __all__ = ["attempts_key", "bp", "pending_request", "render_login"]
@@ -47,8 +47,7 @@ _MAX_INPUT = 64
 
 def attempts_key(id_number: str) -> str:
     """The short-lived key of the attempt window for an entered ID number (known or not)."""
-    digest = hashlib.sha256(id_number.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"attempts:{digest}"
+    return attempts(id_number)
 
 
 def _check_password(p: Provider, id_number: str, password: str) -> tuple[Citizen | None, str]:
@@ -74,7 +73,7 @@ def _check_password(p: Provider, id_number: str, password: str) -> tuple[Citizen
         # The window is fixed from its first attempt (never extended), so the lock lasts
         # what is left of it: at most lockout_seconds.
         log.warning("login locked: %s failed checks in the window (id key %s)",
-                    limit, key[9:21])
+                    limit, key[1:13])
         return None, "locked"
     if account.status != "active" or citizen.is_deceased:
         return None, "unavailable"

@@ -51,6 +51,7 @@ from service.audit import record_release
 from service.client_auth import authenticate_client
 from service.params import collect
 from service.provider import Provider, provider
+from service.state_keys import match_window
 
 __all__ = ["MATCH_LIMIT", "MATCH_WINDOW", "bp", "compare"]
 
@@ -141,7 +142,8 @@ def match() -> ResponseReturnValue:
     client = authenticate_client(p, params)
     if not client.match:
         raise UnauthorizedClient("this client may not ask for matches")
-    if p.ephemeral.reserve(f"match:{client.client_id}", MATCH_LIMIT, MATCH_WINDOW) is None:
+    if p.ephemeral.reserve(match_window(client.client_id), MATCH_LIMIT,
+                           MATCH_WINDOW) is None:
         raise RateLimited(f"at most {MATCH_LIMIT} checks per {MATCH_WINDOW} s")
     query = _parse({name: params.get(name) for name in ("id_number", *_CLAIMS)})
     record, known = _record_or_decoy(p, query.id_number)

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from werkzeug.datastructures import MultiDict
 
+from service.state_keys import pending_request
 from tests.service.flow import HCM, Flow, query
 
 # Mutation of a good authorization request → the error redirected to the portal.
@@ -209,7 +210,7 @@ def test_pending_request_state_stays_small(app: Flask, flow: Flow) -> None:
                            "id_token": {"birthdate": None}})[:4096])
     r = flow.start(biggest)
     assert r.status_code == 302 and "/login" in r.location, r.location
-    stored = app.extensions["eid"].ephemeral.get(f"authreq:{query(r.location)['req']}")
+    stored = app.extensions["eid"].ephemeral.get(pending_request(query(r.location)["req"]))
     assert len(json.dumps(stored)) <= MAX_PENDING_REQUEST
 
 

@@ -1,4 +1,5 @@
-"""One contract for every short-lived store: memory (default) and a real Redis."""
+"""One contract for every short-lived store: memory (default), and real Redis servers:
+one server, a Redis Cluster of three primaries, a Sentinel-watched master."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from typing import Any
 import pytest
 
 from eid.errors import ConfigurationError, StorageError
-from eid.storage import EphemeralStore, MemoryStore, ephemeral_store_from_url
+from eid.storage import EphemeralStore, MemoryStore, ephemeral_store_from_url, tagged
 from eid.storage.redis import RedisStore
-from tests.servers import redis_server
+from tests.servers import redis_cluster, redis_sentinel, redis_server
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +21,24 @@ def redis_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(scope="module")
+def cluster_url() -> Iterator[str]:
+    with redis_cluster() as cluster:
+        yield cluster.url
+
+
+@pytest.fixture(scope="module")
+def sentinel_url() -> Iterator[str]:
+    with redis_sentinel() as servers:
+        yield servers.url
+
+
+@pytest.fixture(params=["memory", "redis", "cluster", "sentinel"])
 def store(request: pytest.FixtureRequest) -> Iterator[EphemeralStore]:
     if request.param == "memory":
         yield MemoryStore()
         return
-    url = request.getfixturevalue("redis_url")
+    url = request.getfixturevalue(f"{request.param}_url")
     redis_store = ephemeral_store_from_url(url, prefix="test:")
     assert isinstance(redis_store, RedisStore)
     redis_store.clear()
@@ -169,11 +182,23 @@ def test_ttl_is_set(store: EphemeralStore) -> None:
 
 
 def test_clear(store: EphemeralStore) -> None:
-    store.put("a", VALUE, 60)
+    keys = [tagged(str(n), "k") for n in range(64)]  # spread over every shard of a cluster
+    for key in keys:
+        store.put(key, VALUE, 60)
     store.incr("b", 60)
     store.clear()
-    assert store.get("a") is None
+    assert [k for k in keys if store.get(k) is not None] == []
     assert store.ttl("b") is None
+
+
+def test_clear_leaves_other_prefixes(request: pytest.FixtureRequest) -> None:
+    url = request.getfixturevalue("cluster_url")
+    mine, other = (ephemeral_store_from_url(url, prefix=p) for p in ("test:", "other:"))
+    other.put("{x}:kept", VALUE, 60)
+    mine.put("{x}:gone", VALUE, 60)
+    mine.clear()
+    assert other.get("{x}:kept") == VALUE and mine.get("{x}:gone") is None
+    other.clear()
 
 
 @pytest.mark.parametrize("ttl", [0, -1, "60", True, float("nan"), 10**10])
