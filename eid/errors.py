@@ -41,6 +41,7 @@ __all__ = [
     "IdNumberError",
     "InsufficientScope",
     "InteractionRequired",
+    "InvalidAuthorizationDetails",
     "InvalidClient",
     "InvalidClientMetadata",
     "InvalidDpopProof",
@@ -56,6 +57,7 @@ __all__ = [
     "NotFoundError",
     "OAuthError",
     "PopulationError",
+    "RateLimited",
     "RequestNotSupported",
     "RequestUriNotSupported",
     "ServerError",
@@ -384,6 +386,23 @@ class InvalidRequestUri(OAuthError):
     redirectable = False
 
 
+class InvalidAuthorizationDetails(OAuthError):
+    """RFC 9396 §5: ``authorization_details`` of an unknown type, or of a known type with
+    unknown, missing, mistyped or invalid members (for ``vn_procedure``: a procedure the
+    client is not registered for, attributes beyond its scopes)."""
+
+    default_code = "invalid_authorization_details"
+
+
+class RateLimited(OAuthError):
+    """RFC 6585 §4: the client sent more requests than its window allows (HTTP 429);
+    used where no OAuth code applies (``POST /api/match``)."""
+
+    default_code = "rate_limited"
+    status = 429
+    redirectable = False
+
+
 class InvalidToken(OAuthError):
     """RFC 6750 §3.1: the access token is missing, expired, revoked or malformed."""
 
@@ -422,6 +441,7 @@ OAUTH_ERRORS: dict[str, type[OAuthError]] = {
         UnsupportedResponseType, UnsupportedTokenType, InvalidScope, AccessDenied, ServerError,
         TemporarilyUnavailable, LoginRequired, ConsentRequired, InteractionRequired,
         RequestNotSupported, RequestUriNotSupported, InvalidRequestUri, InvalidToken,
+        InvalidAuthorizationDetails, RateLimited,
         InsufficientScope, UnmetAuthenticationRequirements, InvalidDpopProof, UseDpopNonce,
     )
 }

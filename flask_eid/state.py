@@ -41,6 +41,8 @@ class SignedInCitizen:
     #: Scopes the provider granted (what the citizen consented to share).
     scopes: tuple[str, ...] = ()
     refresh_token: str | None = field(default=None, repr=False)
+    #: The procedure the login was granted for (RFC 9396 ``vn_procedure``), if any.
+    procedure: str | None = None
 
 
 @dataclass(slots=True)
@@ -88,7 +90,7 @@ def start_session(citizen: SignedInCitizen) -> None:
     data = {"subject": citizen.subject, "acr": citizen.acr, "claims": citizen.claims,
             "id_token": citizen.id_token, "sid": citizen.sid,
             "signed_in_at": citizen.signed_in_at, "scopes": list(citizen.scopes),
-            "refresh_token": citizen.refresh_token}
+            "refresh_token": citizen.refresh_token, "procedure": citizen.procedure}
     state.store.put(session_key(sid), data, state.lifetime)
     if citizen.sid:
         # Back-channel logout names the provider's sid; remember which local session it is.
@@ -123,11 +125,14 @@ def _this_url() -> str:
     return f"{path}?{query}" if query else path
 
 
-def login_required(acr: str | None = None) -> Callable[[F], F]:
-    """Require a signed-in citizen, at assurance level ``acr`` or higher.
+def login_required(acr: str | None = None, procedure: str | None = None
+                   ) -> Callable[[F], F]:
+    """Require a signed-in citizen, at assurance level ``acr`` or higher, and (with
+    ``procedure``) signed in for that procedure.
 
-    A citizen signed in below ``acr`` is sent to log in again at that level
-    (step-up); so is one not signed in at all.
+    A citizen signed in below ``acr``, or for another procedure (or none), is sent to
+    log in again with them (step-up; silent at the provider when the session and the
+    consent hold); so is one not signed in at all.
 
     :raises ConfigurationError: ``unknown_acr`` at decoration time.
     """
@@ -138,10 +143,12 @@ def login_required(acr: str | None = None) -> Callable[[F], F]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             citizen = current_citizen()
-            if citizen is None or (acr is not None and acr_rank(citizen.acr) < acr_rank(acr)):
+            if citizen is None or (acr is not None and acr_rank(citizen.acr) < acr_rank(acr)) \
+                    or (procedure is not None and citizen.procedure != procedure):
                 if request.method not in ("GET", "HEAD"):
                     abort(401)
-                target = url_for("eid_login.login", next=_this_url(), acr=acr)
+                target = url_for("eid_login.login", next=_this_url(), acr=acr,
+                                 procedure=procedure)
                 return redirect(target)
             return view(*args, **kwargs)
 

@@ -28,6 +28,8 @@ from flask_eid.state import login_state as _state
 blueprint = Blueprint("eid_login", __name__)
 # RFC 6749 §3.3 scope-token characters.
 _SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,64}").fullmatch
+# A procedure code (fixtures/portal-procedures.json ids); anything else is not sent.
+_PROCEDURE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}").fullmatch
 # The default error page: the callback URL carries the code, so no Referer (RFC 9700 §4.2.4),
 # no framing, no caching, nothing but the page itself.
 _PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
@@ -55,10 +57,15 @@ def login() -> Any:
     # consent); the provider still decides what this client may have.
     extra = [s for s in request.args.get("scope", "").split() if _SCOPE(s)]
     scopes = tuple(dict.fromkeys([*rp.scopes, *extra]))
+    # The procedure this login serves (RFC 9396 vn_procedure): the consent screen names
+    # it and every release of the citizen's data is recorded under it.
+    procedure = request.args.get("procedure") or None
+    if procedure is not None and not _PROCEDURE(procedure):
+        return _fail(EidError("the procedure code is malformed", code="bad_procedure"), 400)
     try:
         url, pending = rp.start_login(
             acr=acr, prompt=request.args.get("prompt") or None,
-            ui_locales=request.args.get("lang") or None, scopes=scopes)
+            ui_locales=request.args.get("lang") or None, scopes=scopes, procedure=procedure)
     except EidError as exc:
         return _fail(exc, 400)
     session[_PENDING_KEY] = {**pending.to_dict(), "next": safe_local_path(request.args.get("next")),
@@ -85,6 +92,7 @@ def callback() -> Any:
         subject=result.subject, acr=result.acr, claims=result.claims,
         id_token=result.tokens.id_token, sid=result.id_token_claims.get("sid"),
         signed_in_at=time.time(), refresh_token=result.tokens.refresh_token,
+        procedure=result.procedure,
         # RFC 6749 §5.1: a token response may omit scope when it is what was asked.
         scopes=tuple(sorted(result.tokens.scope or set(requested or ())))))
     renew_csrf_token()  # a token seen before sign-in is worth nothing after it

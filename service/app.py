@@ -63,6 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         discovery,
         login,
         logout,
+        match,
         mydata,
         ops,
         par,
@@ -71,7 +72,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     for module in (discovery, authorize, login, consent, mydata, accessed, logout, api, par,
-                   registration, ops, transparency):
+                   registration, ops, transparency, match):
         app.register_blueprint(module.bp)
     if settings.mock:
         # The mock's picker and test-control API; never part of the normal service.

@@ -4,6 +4,10 @@ The order matters (RFC 6749 §4.1.2.1): the client and its redirect URI are
 checked first, and a failure there is shown on an error page and never
 redirected; once both are trusted, every other error goes back to the portal.
 Unknown parameters are ignored (OIDC Core §3.1.2.1); unknown scope values too.
+``authorization_details`` (RFC 9396) is validated by
+:func:`eid.oidc.authorization_details.parse_authorization_details`: its JSON syntax,
+size and depth are the parameter parser's (``invalid_request``, a malformed
+request), its content the type's (``invalid_authorization_details``, §5).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from eid.errors import (
     UnsupportedResponseType,
 )
 from eid.oidc import check_challenge
+from eid.oidc.authorization_details import ProcedureDetail, parse_authorization_details
 from eid.oidc.clients import Client
 from eid.verify import ACR_LEVELS, acr_rank, verify_jws
 from service.dpop import parse_dpop_jkt
@@ -71,6 +76,14 @@ class AuthorizationRequest:
     browser: str = ""  # the browser that made the request (see sessions.browser_key)
     consented: bool = False
     dpop_jkt: str | None = None  # RFC 9449 §10: the key the code is bound to
+    #: RFC 9396: the granted ``vn_procedure`` object (at most one), as JSON.
+    authorization_details: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def procedure(self) -> ProcedureDetail | None:
+        """The procedure this request serves, or ``None`` (the client's purpose applies)."""
+        docs = self.authorization_details
+        return ProcedureDetail.from_json(docs[0]) if docs else None
 
     @property
     def required_subjects(self) -> frozenset[str]:
@@ -82,8 +95,12 @@ class AuthorizationRequest:
 
     @property
     def consent_items(self) -> frozenset[str]:
-        """What a remembered consent must cover: scopes, and extra claims as ``claim:<name>``."""
-        return frozenset(self.scopes) | {f"claim:{c}" for c in self.extra_claims}
+        """What a remembered consent must cover: scopes, extra claims as ``claim:<name>``,
+        and the procedure as ``procedure:<code>``: a consent given for one procedure is
+        not one for another (another purpose), even for the same scopes."""
+        procedure = self.procedure
+        return frozenset(self.scopes) | {f"claim:{c}" for c in self.extra_claims} \
+            | ({f"procedure:{procedure.procedure}"} if procedure else set())
 
 
 _FIELDS: Final = tuple(f.name for f in fields(AuthorizationRequest))
@@ -274,6 +291,12 @@ def parse_request(p: Provider, params: Params, *, pushed: bool = False
     # Unknown scopes are ignored; known ones the client is not registered for are dropped
     # (RFC 6749 §3.3: the server may grant fewer scopes and says so in the token response).
     scopes = [s for s in requested if s in known and s in client.scopes]
+    detail = parse_authorization_details(
+        params.json_value("authorization_details"), client, p.procedures)
+    if detail is not None:
+        # RFC 9396 §3.1: scope and authorization_details are granted together; the
+        # attributes were checked against the client's scopes.
+        scopes += [a for a in detail.attributes if a not in scopes]
     challenge = check_challenge(params.get("code_challenge"),
                                 params.get("code_challenge_method"))
     prompt = params.words("prompt")
@@ -304,4 +327,5 @@ def parse_request(p: Provider, params: Params, *, pushed: bool = False
         # A pushed request meets its browser at /authorize; /par sets no cookie.
         browser="" if pushed else browser_key(),
         dpop_jkt=parse_dpop_jkt(params.get("dpop_jkt")),
+        authorization_details=[detail.to_json()] if detail else [],
     )

@@ -48,6 +48,8 @@ MAX_LENGTHS: Final[Mapping[str, int]] = {
     "id_token_hint": 4096, "ui_locales": 64, "acr_values": 128, "claims": 4096,
     "display": 16, "claims_locales": 64, "request": 8192, "request_uri": 512,
     "dpop_jkt": 64,  # RFC 9449 §10: a SHA-256 JWK thumbprint is 43 characters
+    # RFC 9396 §2: one vn_procedure object is about 120 characters
+    "authorization_details": 1024,
     # token, revocation, introspection, userinfo (RFC 6749 §4.1.3, §6, RFC 7009, RFC 7662)
     "grant_type": 64, "code": 128, "code_verifier": 128, "refresh_token": 256,
     "client_secret": 256, "token": 512, "token_type_hint": 32, "access_token": 512,
@@ -73,7 +75,9 @@ MAX_PENDING_REQUEST: Final = 8192
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # JSON values may be pretty-printed: tab, LF and CR are JSON whitespace (RFC 8259 §2).
 _JSON_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_JSON_PARAMS: Final = frozenset({"claims"})
+_JSON_PARAMS: Final = frozenset({"claims", "authorization_details"})
+#: Nesting caps per JSON parameter (RFC 9396 §2: array, object, attributes array).
+_JSON_DEPTHS: Final[Mapping[str, int]] = {"authorization_details": 3}
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: re's \d would take other scripts' digits
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
@@ -140,6 +144,23 @@ class Params:
             raise InvalidRequest(f"{name} must be a non-negative integer of ASCII digits")
         return int(raw)
 
+    def json_value(self, name: str) -> object:
+        """A JSON value, nested at most :data:`MAX_JSON_DEPTH` deep (less for some names);
+        ``None`` when absent. Checking its shape is the caller's.
+
+        :raises InvalidRequest: not JSON (RFC 8259: no NaN, no duplicate members), or too deep.
+        """
+        raw = self.get(name)
+        if raw is None:
+            return None
+        if _depth(raw) > _JSON_DEPTHS.get(name, MAX_JSON_DEPTH):
+            raise InvalidRequest(f"{name} is nested too deeply")
+        try:
+            return json.loads(raw, object_pairs_hook=_unique_members,
+                              parse_constant=_no_constant)
+        except ValueError:
+            raise InvalidRequest(f"{name} is not JSON") from None
+
     def json_object(self, name: str) -> dict[str, Any] | None:
         """A JSON object, nested at most :data:`MAX_JSON_DEPTH` deep.
 
@@ -157,6 +178,18 @@ class Params:
         if not isinstance(doc, dict):
             raise InvalidRequest(f"{name} must be a JSON object")
         return doc
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # Two "procedure" members would be read differently by different parsers.
+    doc = dict(pairs)
+    if len(doc) != len(pairs):
+        raise ValueError("duplicate member")
+    return doc
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")  # RFC 8259 §6: no NaN or Infinity
 
 
 def collect(*sources: MultiValues) -> Params:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from flask import current_app
 
@@ -22,6 +23,7 @@ from eid.population.passwords import hash_password
 from eid.population.registry import Registry
 from eid.prefill.catalogue import Catalogue
 from eid.prefill.loader import default_catalogue
+from eid.prefill.procedures import ProcedureInfo, load_procedure_catalogue
 from eid.storage import (
     DurableStore,
     EphemeralStore,
@@ -63,6 +65,8 @@ class Provider:
     mock: MockControls | None = None  # the mock's test controls (Settings.mock only)
     #: Dynamic client registration's rules; ``None`` when registration is off.
     registration: RegistrationPolicy | None = None
+    #: The procedures a ``vn_procedure`` request may name, by code (RFC 9396).
+    procedures: Mapping[str, ProcedureInfo] = field(default_factory=dict)
 
     @property
     def issuer(self) -> str:
@@ -137,18 +141,19 @@ def _durable(settings: Settings) -> DurableStore:
     return SqliteDurableStore(durable_path)
 
 
-def _registration_policy(settings: Settings, known: frozenset[str]
-                         ) -> RegistrationPolicy | None:
+def _registration_policy(settings: Settings, known: frozenset[str],
+                         procedures: frozenset[str]) -> RegistrationPolicy | None:
     if not settings.registration_enabled:
         return None
     if settings.registration_open:
         # Test mode: a portal under test registers whatever it will ask for.
-        return RegistrationPolicy(known, known)
+        return RegistrationPolicy(known, known, procedures)
     unknown = sorted(settings.registration_scopes - known)
     if unknown:
         raise ConfigurationError(f"EID_REGISTRATION_SCOPES: unknown scopes {unknown}",
                                  code="invalid_setting")
-    return RegistrationPolicy(known, settings.registration_scopes)
+    # A procedure code only names a purpose; what a registrant may get is its scopes.
+    return RegistrationPolicy(known, settings.registration_scopes, procedures)
 
 
 def build_provider(settings: Settings) -> Provider:
@@ -165,22 +170,27 @@ def build_provider(settings: Settings) -> Provider:
     durable = _durable(settings)
     catalogue = default_catalogue()
     known = frozenset(catalogue.scopes) | {OFFLINE_ACCESS}
-    clients = load_clients(settings.clients_file, known_scopes=known)
+    procedures = load_procedure_catalogue()
+    codes = frozenset(procedures)
+    clients = load_clients(settings.clients_file, known_scopes=known, known_procedures=codes)
     if settings.test_mode:
         test = [replace(c, redirect_uris=(*c.redirect_uris, *settings.test_redirect_uris))
-                for c in load_clients(settings.test_clients_file, known_scopes=known)]
+                for c in load_clients(settings.test_clients_file, known_scopes=known,
+                                      known_procedures=codes)]
         clients = clients.with_clients(*test)
         log.warning("EID_TEST_MODE=1: test client registered and X-Eid-Test-Identity honoured")
     # Registered clients stay usable when registration is later turned off; the
     # files' clients come first, so a registered id never shadows one.
-    clients = clients.with_fallback(RegisteredClients(durable, known).find)
+    clients = clients.with_fallback(
+        RegisteredClients(durable, known, known_procedures=codes).find)
     registry = _registry(settings)
     mock = MockControls(settings.persona, registry) if settings.mock else None
     if mock is not None:
         log.warning("MOCK login service: identity picker and /__mock__ test controls enabled%s",
                     f"; every login is silently {settings.persona}" if settings.persona else "")
     return Provider(
-        registration=_registration_policy(settings, known),
+        registration=_registration_policy(settings, known, codes),
+        procedures=procedures,
         settings=settings,
         ephemeral=ephemeral,
         durable=durable,

@@ -26,8 +26,8 @@ from eid.storage import tagged
 
 __all__ = [
     "access_token", "attempts", "client_jti", "code", "code_used", "dpop_jti",
-    "pending_request", "pushed_request", "readiness_probe", "session", "session_client",
-    "session_clients", "sha256",
+    "match_window", "pending_request", "pushed_request", "readiness_probe", "session",
+    "session_client", "session_clients", "sha256",
 ]
 
 
@@ -89,6 +89,11 @@ def dpop_jti(digest: str) -> str:
 def client_jti(client_id: str, jti: str) -> str:
     """A client assertion's ``jti`` seen (RFC 7523 §3 item 7), per client."""
     return tagged(sha256(jti), "client-jti", sha256(client_id)[:32])
+
+
+def match_window(client_id: str) -> str:
+    """A client's window of ``POST /api/match`` calls (its rate limit), by the client's hash."""
+    return tagged(sha256(client_id), "match")
 
 
 def readiness_probe() -> str:

@@ -28,6 +28,11 @@ here, on ``eid``, in one readable place:
   records ``cnf.jkt`` and is of type ``DPoP``, the grant's refresh token needs a
   proof by the same key, and a code issued for a ``dpop_jkt`` only redeems with
   that key (RFC 9449 §5, §6, §10);
+* a request's ``vn_procedure`` authorization details (RFC 9396) travel with the
+  code into the grant, come back in the token response (§7) and introspection
+  (§9.2), narrowed to the token's scopes when a refresh narrowed them;
+  narrowing by ``authorization_details`` at the token endpoint (§6.2, §7.1) is
+  not offered (refused by the view), ``scope`` narrows;
 * ID tokens carry a pairwise ``sub``, ``acr``/``amr``/``auth_time``/``sid`` and
   ``at_hash``, signed ES256 (or the client's RS256) by the :class:`KeyStore`.
 """
@@ -42,6 +47,7 @@ from typing import Any
 
 from eid.errors import InvalidGrant, InvalidScope, NotFoundError, PopulationError, StorageError
 from eid.oidc import verify_pkce
+from eid.oidc.authorization_details import VN_PROCEDURE, ProcedureDetail
 from eid.oidc.clients import Client
 from eid.population.model import Citizen
 from eid.prefill import claims_by_name, claims_for
@@ -106,6 +112,7 @@ def issue_code(p: Provider, req: AuthorizationRequest, session: LoginSession) ->
         "auth_time": session.auth_time, "acr": session.acr, "amr": list(session.amr),
         "sid": session.sid, "exp": p.now() + ttl,
         "dpop_jkt": req.dpop_jkt,  # RFC 9449 §10: the code is bound to this key
+        "authorization_details": req.authorization_details,  # RFC 9396 §6
         # What redemption checks against the consent (see _save_grant_under_consent).
         "consent": sorted(req.consent_items),
         "epoch": p.durable.revocation_epoch(session.id_number, req.client_id),
@@ -158,7 +165,10 @@ def redeem_code(p: Provider, client: Client, code: str, redirect_uri: str | None
         details={**{k: data[k] for k in ("auth_time", "acr", "amr", "sid", "claims")},
                  # RFC 9449 §5: the refresh token is bound to the same key (FAPI 2.0 asks
                  # it of confidential clients too).
-                 **({"jkt": jkt} if jkt else {})},
+                 **({"jkt": jkt} if jkt else {}),
+                 # RFC 9396 §7: what the citizen authorised, kept with the grant.
+                 **({"authorization_details": data["authorization_details"]}
+                    if data.get("authorization_details") else {})},
         refresh_hash=_h(refresh_token) if refresh_token else None, created_at=now,
         expires_at=now + (p.settings.refresh_ttl if offline else p.settings.access_token_ttl),
     )
@@ -263,7 +273,18 @@ def _token_response(p: Provider, client: Client, grant: Grant, scopes: frozenset
     }
     if refresh_token:
         body["refresh_token"] = refresh_token
+    details = _granted_details(grant, scopes)
+    if details:
+        body["authorization_details"] = details
     return body
+
+
+def _granted_details(grant: Grant, scopes: frozenset[str] | Iterable[str]
+                     ) -> list[dict[str, Any]]:
+    """RFC 9396 §7: the grant's authorization details, as far as ``scopes`` still carry them."""
+    kept = frozenset(scopes)
+    return [ProcedureDetail.from_json(doc).to_json(kept) for doc in grant.authorization_details
+            if doc.get("type") == VN_PROCEDURE]
 
 
 def _id_token(p: Provider, client: Client, grant: Grant, scopes: frozenset[str], *,
@@ -363,6 +384,9 @@ def introspect(p: Provider, client: Client, token: str) -> dict[str, Any]:
                 "iss": p.issuer}
         if "cnf" in info:  # RFC 9449 §6.2: the resource server checks proofs against it
             body["cnf"] = info["cnf"]
+        details = _granted_details(grant, info["scopes"])
+        if details:  # RFC 9396 §9.2
+            body["authorization_details"] = details
         _record_introspection(p, client, grant, info["scopes"])
         return body
     grant_or_none = p.durable.grant(token.partition(".")[0])
@@ -374,6 +398,9 @@ def introspect(p: Provider, client: Client, token: str) -> dict[str, Any]:
                 "sub": p.subject(client, grant_or_none.subject), "iss": p.issuer}
         if grant_or_none.details.get("jkt"):  # RFC 9449 §5: bound to the same key
             body["cnf"] = {"jkt": grant_or_none.details["jkt"]}
+        details = _granted_details(grant_or_none, grant_or_none.scopes)
+        if details:  # RFC 9396 §9.2
+            body["authorization_details"] = details
         _record_introspection(p, client, grant_or_none, grant_or_none.scopes)
         return body
     return {"active": False}

@@ -10,6 +10,12 @@ registration (RFC 7591), which the login service wires to HTTP.
 
 from __future__ import annotations
 
+from eid.oidc.authorization_details import (
+    VN_PROCEDURE,
+    ProcedureDetail,
+    parse_authorization_details,
+    procedure_request,
+)
 from eid.oidc.clients import (
     AUTH_METHODS,
     SECRET_AUTH_METHODS,
@@ -49,6 +55,7 @@ __all__ = [
     "JWKS_MAX_AGE",
     "MIN_SAFE_DELAY",
     "SECRET_AUTH_METHODS",
+    "VN_PROCEDURE",
     "Client",
     "ClientRegistry",
     "DpopKey",
@@ -60,6 +67,7 @@ __all__ = [
     "KeyStore",
     "LoginResult",
     "PendingLogin",
+    "ProcedureDetail",
     "ProviderMetadata",
     "RegisteredClients",
     "RegistrationPolicy",
@@ -76,6 +84,8 @@ __all__ = [
     "load_clients",
     "make_pkce",
     "pairwise_subject",
+    "parse_authorization_details",
+    "procedure_request",
     "quote_path",
     "s256",
     "safe_local_path",

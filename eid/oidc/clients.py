@@ -14,6 +14,11 @@ Metadata names follow RFC 7591 §2 and its extensions: ``jwks`` / ``jwks_uri``
 client held to the FAPI 2.0 Security Profile (§5.3.2: PAR, PKCE S256,
 ``private_key_jwt`` and DPoP-bound tokens, all implied and none optional).
 
+Purpose binding (RFC 9396 §10): ``authorization_details_types`` (only
+``vn_procedure``; implied by a non-empty ``procedures``) and ``procedures``, the
+codes of the procedure list (``fixtures/portal-procedures.json``) the portal
+serves. ``match: true`` lets a fapi2 client ask ``POST /api/match`` yes/no questions.
+
 Signed and encrypted responses (OIDC Registration §2): ``userinfo_signed_response_alg``,
 ``id_token_encrypted_response_alg``/``_enc`` and ``userinfo_encrypted_response_alg``/``_enc``.
 ``_enc`` without its ``_alg`` is refused and defaults to ``A128CBC-HS256`` as §2 says
@@ -40,6 +45,7 @@ from eid.oidc.jwe import encryption_jwk
 from eid.verify import KeySet
 
 __all__ = [
+    "AUTHORIZATION_DETAILS_TYPES",
     "AUTH_METHODS",
     "ENCRYPTION_ALG_VALUES",
     "ENCRYPTION_ENC_VALUES",
@@ -65,6 +71,9 @@ ENCRYPTION_ALG_VALUES: Final = (
     "ECDH-ES", "ECDH-ES+A128KW", "ECDH-ES+A192KW", "ECDH-ES+A256KW", "RSA-OAEP-256")
 #: JWE content encryption a client may register.
 ENCRYPTION_ENC_VALUES: Final = ("A256GCM", "A128GCM", "A128CBC-HS256", "A256CBC-HS512")
+#: RFC 9396 §10: the authorization details types this provider defines (see
+#: :mod:`eid.oidc.authorization_details`).
+AUTHORIZATION_DETAILS_TYPES: Final = ("vn_procedure",)
 #: OIDC Registration §2: ``*_encrypted_response_enc`` when only ``_alg`` is registered.
 _DEFAULT_ENC: Final = "A128CBC-HS256"
 
@@ -117,6 +126,11 @@ class Client:
     #: ``(alg, enc)`` to encrypt ID tokens / userinfo to a key of ``jwks`` (None: not encrypted).
     id_token_encryption: tuple[str, str] | None = None
     userinfo_encryption: tuple[str, str] | None = None
+    #: RFC 9396 §10 and the procedure codes this portal may name in ``vn_procedure``.
+    authorization_details_types: tuple[str, ...] = ()
+    procedures: tuple[str, ...] = ()
+    #: May ask ``POST /api/match`` (fapi2 clients only).
+    match: bool = False
 
     def check_secret(self, secret: str) -> bool:
         """Whether ``secret`` is this client's secret (constant time; ``False`` without one)."""
@@ -238,25 +252,27 @@ def _string_list(raw: dict[str, Any], name: str, where: str | None, source: str,
     return value
 
 
-def _client(raw: Any, i: int, source: str, known_scopes: frozenset[str] | None) -> Client:
+def _client(raw: Any, i: int, source: str, known_scopes: frozenset[str] | None,
+            known_procedures: frozenset[str] | None) -> Client:
     if not isinstance(raw, dict):
         raise DataError("must be an object", source=source, field=f"clients[{i}]")
     cid = raw.get("client_id")
     if not isinstance(cid, str) or not cid:
         raise DataError("client_id is required", source=source, field=f"clients[{i}].client_id")
     return client_from_metadata(raw, source=source, known_scopes=known_scopes,
-                                where=f"clients[{cid}]")
+                                where=f"clients[{cid}]", known_procedures=known_procedures)
 
 
 def client_from_metadata(raw: dict[str, Any], *, source: str,
-                         known_scopes: frozenset[str] | None, where: str | None = None
-                         ) -> Client:
+                         known_scopes: frozenset[str] | None, where: str | None = None,
+                         known_procedures: frozenset[str] | None = None) -> Client:
     """Build and validate one client from its metadata (the clients file's form).
 
     The one validation of client metadata: the clients file and dynamic
     registration (:mod:`eid.oidc.registration`) both come through here.
     ``where`` prefixes the field a :class:`DataError` names (``clients[id]`` in
     a file; ``None``: the bare member name, as registration reports it).
+    ``known_procedures``: the procedure codes a client may register (``None``: any).
 
     :raises DataError: a member is missing or invalid; ``field`` names it.
     """
@@ -319,6 +335,8 @@ def client_from_metadata(raw: dict[str, Any], *, source: str,
     backchannel = raw.get("backchannel_logout_uri")
     logout_uris = _string_list(raw, "post_logout_redirect_uris", where, source, [])
     encryption = _response_protection(raw, where, source, jwks, jwks_uri)
+    purpose_binding = _purpose_binding(raw, where, source, known_procedures,
+                                       fapi2=profile == "fapi2")
     return Client(
         client_id=cid,
         name=_labels(raw.get("client_name"), _at(where, "client_name"), source),
@@ -343,7 +361,31 @@ def client_from_metadata(raw: dict[str, Any], *, source: str,
         dpop_bound=bool(dpop_bound),
         profile=profile,
         **encryption,
+        **purpose_binding,
     )
+
+
+def _purpose_binding(raw: dict[str, Any], where: str | None, source: str,
+                     known: frozenset[str] | None, *, fapi2: bool) -> dict[str, Any]:
+    """``procedures``, ``authorization_details_types`` (RFC 9396 §10) and ``match``."""
+    procedures = _string_list(raw, "procedures", where, source, [])
+    unknown = sorted(set(procedures) - known) if known is not None else []
+    if unknown or len(set(procedures)) != len(procedures):
+        raise DataError(f"procedures must be distinct known codes (unknown: {unknown})",
+                        source=source, field=_at(where, "procedures"))
+    types = _string_list(raw, "authorization_details_types", where, source,
+                         list(AUTHORIZATION_DETAILS_TYPES) if procedures else [])
+    if set(types) - set(AUTHORIZATION_DETAILS_TYPES) or (procedures and not types):
+        raise DataError(f"authorization_details_types must be among "
+                        f"{AUTHORIZATION_DETAILS_TYPES}", source=source,
+                        field=_at(where, "authorization_details_types"))
+    match = _flag(raw, "match", where, source)
+    if match and not fapi2:
+        # Yes/no checks on anyone's data: only for clients held to FAPI 2.0.
+        raise DataError("match is for fapi2 clients only", source=source,
+                        field=_at(where, "match"))
+    return {"procedures": tuple(procedures), "match": bool(match),
+            "authorization_details_types": tuple(dict.fromkeys(types))}
 
 
 def _secret_hash(raw: dict[str, Any], where: str | None, source: str, *, needed: bool
@@ -454,8 +496,8 @@ def _flag(raw: dict[str, Any], name: str, where: str | None, source: str) -> boo
     return value
 
 
-def load_clients(path: str | Path, *, known_scopes: frozenset[str] | None = None
-                 ) -> ClientRegistry:
+def load_clients(path: str | Path, *, known_scopes: frozenset[str] | None = None,
+                 known_procedures: frozenset[str] | None = None) -> ClientRegistry:
     """Load and validate a clients file (``{"clients": [...]}``).
 
     :raises DataFileMissing: the file is absent or unreadable.
@@ -468,7 +510,7 @@ def load_clients(path: str | Path, *, known_scopes: frozenset[str] | None = None
         raise DataError("expected an object with a 'clients' array", source=source)
     clients: dict[str, Client] = {}
     for i, raw in enumerate(doc["clients"]):
-        client = _client(raw, i, source, known_scopes)
+        client = _client(raw, i, source, known_scopes, known_procedures)
         if client.client_id in clients:
             raise DataError("duplicate client_id", source=source, field=client.client_id)
         clients[client.client_id] = client

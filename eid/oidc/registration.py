@@ -58,7 +58,9 @@ _PASSTHROUGH: Final = ("redirect_uris", "post_logout_redirect_uris", "backchanne
                        "dpop_bound_access_tokens", "subject_type",
                        "id_token_signed_response_alg", "userinfo_signed_response_alg",
                        "id_token_encrypted_response_alg", "id_token_encrypted_response_enc",
-                       "userinfo_encrypted_response_alg", "userinfo_encrypted_response_enc")
+                       "userinfo_encrypted_response_alg", "userinfo_encrypted_response_enc",
+                       # RFC 9396 §10; "match" is never self-registered (an operator's grant).
+                       "authorization_details_types", "procedures")
 # The file's member names that registration spells differently (RFC 7591 §2). A
 # registrant has no "sector" (no sector_identifier_uri): several hosts among the
 # redirect URIs (OIDC Core §8.1) are a redirect_uris problem.
@@ -80,6 +82,8 @@ class RegistrationPolicy:
 
     known_scopes: frozenset[str]
     allowed_scopes: frozenset[str]
+    #: The procedure codes a registrant may name (``procedures``, RFC 9396 §10).
+    known_procedures: frozenset[str] = frozenset()
 
 
 def _fail(field: str, message: str) -> InvalidClientMetadata | InvalidRedirectUri:
@@ -161,7 +165,8 @@ def registered_metadata(raw: object, policy: RegistrationPolicy) -> dict[str, An
 
 
 def registered_client(client_id: str, registered: Mapping[str, Any], secret_hash: str | None,
-                      known_scopes: frozenset[str]) -> Client:
+                      known_scopes: frozenset[str],
+                      known_procedures: frozenset[str] = frozenset()) -> Client:
     """The :class:`Client` of registered metadata, validated by the clients file's rules.
 
     :raises InvalidClientMetadata: a member is invalid (the description names it).
@@ -178,7 +183,8 @@ def registered_client(client_id: str, registered: Mapping[str, Any], secret_hash
     if secret_hash is not None:
         raw["secret_hash"] = secret_hash
     try:
-        client = client_from_metadata(raw, source=_SOURCE, known_scopes=known_scopes)
+        client = client_from_metadata(raw, source=_SOURCE, known_scopes=known_scopes,
+                                      known_procedures=known_procedures)
     except DataError as exc:
         field = exc.field or "metadata"
         detail = exc.message.removeprefix(f"{_SOURCE}: {field}: ")
@@ -198,9 +204,11 @@ class RegisteredClients:
     """
 
     def __init__(self, durable: DurableStore, known_scopes: frozenset[str],
-                 max_cached: int = 4096) -> None:
+                 max_cached: int = 4096, *,
+                 known_procedures: frozenset[str] = frozenset()) -> None:
         self._durable = durable
         self._known = known_scopes
+        self._procedures = known_procedures
         self._max = max_cached
         self._cache: OrderedDict[str, Client] = OrderedDict()
         self._lock = threading.Lock()
@@ -221,7 +229,8 @@ class RegisteredClients:
         if row is None:
             return None
         try:
-            client = registered_client(row.client_id, row.metadata, row.secret_hash, self._known)
+            client = registered_client(row.client_id, row.metadata, row.secret_hash,
+                                       self._known, self._procedures)
         except EidError as exc:
             log.warning("registered client %s no longer validates: %s", client_id, exc)
             return None

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from eid.errors import OAUTH_ERRORS, ConfigurationError, LoginError, OAuthError
+from eid.oidc.authorization_details import procedure_request
 from eid.oidc.discovery import ProviderMetadata
 from eid.oidc.dpop import DpopKey
 from eid.oidc.http import HttpClient, HttpResponse, StdlibHttpClient, basic_auth
@@ -149,11 +150,15 @@ class RelyingParty:
         self, *, acr: str | None = None, prompt: str | None = None,
         max_age: int | None = None, ui_locales: str | None = None,
         login_hint: str | None = None, scopes: tuple[str, ...] | None = None,
+        procedure: str | None = None,
     ) -> tuple[str, PendingLogin]:
         """The authorization URL and the state to keep until the callback.
 
         :param acr: the assurance level required (sent as ``acr_values`` and
             enforced on the returned ID token).
+        :param procedure: the code of the administrative procedure this login serves,
+            sent as RFC 9396 ``vn_procedure`` authorization details whose attributes are
+            the requested scopes; the token response must grant it back.
         :raises ConfigurationError: an unknown ``acr``.
         :raises LoginError: discovery failed, or the pushed request was refused.
         """
@@ -163,16 +168,19 @@ class RelyingParty:
         pending = PendingLogin(
             state=secrets.token_urlsafe(32), nonce=secrets.token_urlsafe(32),
             code_verifier=verifier, redirect_uri=self.redirect_uri, acr=acr,
-            max_age=max_age, created_at=self._clock())
+            max_age=max_age, created_at=self._clock(), procedure=procedure)
+        scope_list = scopes or self.scopes
         params = {
             "response_type": "code", "client_id": self.client_id,
-            "redirect_uri": self.redirect_uri, "scope": " ".join(scopes or self.scopes),
+            "redirect_uri": self.redirect_uri, "scope": " ".join(scope_list),
             "state": pending.state, "nonce": pending.nonce,
             "code_challenge": challenge, "code_challenge_method": "S256",
         }
         optional = {"acr_values": acr, "prompt": prompt, "ui_locales": ui_locales,
                     "login_hint": login_hint,
-                    "max_age": None if max_age is None else str(max_age)}
+                    "max_age": None if max_age is None else str(max_age),
+                    "authorization_details": None if procedure is None
+                    else procedure_request(procedure, scope_list)}
         params.update({k: v for k, v in optional.items() if v is not None})
         endpoint = self.metadata.endpoint("authorization_endpoint")
         if self._use_par or self.metadata.get("require_pushed_authorization_requests") is True:
@@ -224,6 +232,11 @@ class RelyingParty:
             "redirect_uri": pending.redirect_uri, "code_verifier": pending.code_verifier})
         if tokens.id_token is None:
             raise LoginError("the token response has no id_token", code="bad_response")
+        if pending.procedure is not None and tokens.procedure != pending.procedure:
+            # RFC 9396 §7: the grant is for what the token response says; data released
+            # for another purpose (or none) must not fill this procedure's forms.
+            raise LoginError("the provider did not grant the requested procedure",
+                             code="procedure_not_granted")
         verified, signed = self._verify_id_token(
             tokens.id_token, nonce=pending.nonce, max_age=pending.max_age,
             min_acr=pending.acr, access_token=tokens.access_token)

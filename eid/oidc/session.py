@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from eid.errors import LoginError
+from eid.oidc.authorization_details import granted_procedure
 
 __all__ = ["LoginResult", "PendingLogin", "TokenSet"]
 
@@ -25,6 +26,8 @@ class PendingLogin:
     created_at: float
     acr: str | None = None
     max_age: int | None = None
+    #: The procedure named in ``authorization_details`` (RFC 9396), checked on return.
+    procedure: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable form for a session."""
@@ -42,6 +45,7 @@ class PendingLogin:
             assert all(isinstance(getattr(pending, f), str)  # noqa: S101
                        for f in ("state", "nonce", "code_verifier", "redirect_uri"))
             assert isinstance(pending.created_at, int | float)  # noqa: S101
+            assert pending.procedure is None or isinstance(pending.procedure, str)  # noqa: S101
         except (AssertionError, TypeError) as exc:
             raise LoginError("no login is in progress in this session",
                              code="no_pending_login") from exc
@@ -58,6 +62,8 @@ class TokenSet:
     refresh_token: str | None = None
     id_token: str | None = None
     scope: frozenset[str] = field(default_factory=frozenset)
+    #: RFC 9396 §7: the ``vn_procedure`` code the provider granted, when it names one.
+    procedure: str | None = None
 
     @classmethod
     def from_response(cls, body: dict[str, Any], *, now: float) -> TokenSet:
@@ -81,6 +87,7 @@ class TokenSet:
             refresh_token=refresh if isinstance(refresh, str) else None,
             id_token=id_token if isinstance(id_token, str) else None,
             scope=frozenset(scope.split()) if isinstance(scope, str) else frozenset(),
+            procedure=granted_procedure(body.get("authorization_details")),
         )
 
 
@@ -93,6 +100,11 @@ class LoginResult:
     id_token_claims: dict[str, Any]
     userinfo: dict[str, Any]
     tokens: TokenSet
+
+    @property
+    def procedure(self) -> str | None:
+        """The procedure the provider granted this login for (RFC 9396), if any."""
+        return self.tokens.procedure
 
     @property
     def claims(self) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from eid.prefill.loader import (
     load_form,
     load_forms,
 )
+from eid.prefill.procedures import ProcedureInfo, load_procedure_catalogue
 from eid.prefill.render import render_html, render_procedure_html, to_json
 from eid.prefill.results import FieldValue, PrefillResult, ProcedureResult
 
@@ -45,6 +46,7 @@ __all__ = [
     "Form",
     "PrefillResult",
     "Procedure",
+    "ProcedureInfo",
     "ProcedureResult",
     "RecordView",
     "Scope",
@@ -60,6 +62,7 @@ __all__ = [
     "load_catalogue",
     "load_form",
     "load_forms",
+    "load_procedure_catalogue",
     "parse_source",
     "prefill",
     "prefill_procedure",

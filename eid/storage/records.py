@@ -52,8 +52,14 @@ class Grant:
     """What a citizen authorised a client to hold: the root of its tokens.
 
     ``details`` keeps what tokens issued from the grant repeat (authentication
-    time, ``acr``, ``amr``, ``sid``, the claims request). ``refresh_hash`` is
-    the hash of the one live refresh token, ``None`` without ``offline_access``.
+    time, ``acr``, ``amr``, ``sid``, the claims request, and under
+    ``authorization_details`` the RFC 9396 ``vn_procedure`` object the citizen
+    authorised). ``refresh_hash`` is the hash of the one live refresh token,
+    ``None`` without ``offline_access``.
+
+    The authorization details live inside ``details`` (stored as JSON by every
+    backend) rather than in a column of their own: nothing is ever looked up by
+    procedure, and the record stays one shape on SQLite and PostgreSQL.
     """
 
     grant_id: str
@@ -69,6 +75,22 @@ class Grant:
     def live(self, now: float) -> bool:
         """Neither revoked nor expired at ``now``."""
         return self.revoked_at is None and now < self.expires_at
+
+    @property
+    def authorization_details(self) -> tuple[dict[str, Any], ...]:
+        """RFC 9396: the authorization details granted (at most one ``vn_procedure``)."""
+        docs = self.details.get("authorization_details")
+        if not isinstance(docs, list):
+            return ()
+        return tuple(d for d in docs if isinstance(d, dict))
+
+    @property
+    def procedure(self) -> str | None:
+        """The code of the procedure this grant serves (``None``: the client's purpose)."""
+        for doc in self.authorization_details:
+            if doc.get("type") == "vn_procedure" and isinstance(doc.get("procedure"), str):
+                return str(doc["procedure"])
+        return None
 
 
 @dataclass(frozen=True, slots=True)

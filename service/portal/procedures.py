@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from eid.datafiles import fixture_path, read_json
 from eid.errors import DataError
 from eid.prefill import Form, Procedure, load_forms
+from eid.prefill.procedures import default_procedures_path, load_procedure_catalogue
 from eid.verify import ACR_LEVELS
 
 __all__ = ["PortalProcedure", "load_procedures"]
@@ -31,41 +31,29 @@ class PortalProcedure:
 
 
 def load_procedures(path: Path | None = None) -> dict[str, PortalProcedure]:
-    """Load the procedure list (default: the shipped ``portal-procedures.json``) and bind
-    it to the form definitions.
+    """Load the procedure list (default: the shipped ``portal-procedures.json``, read by
+    :func:`eid.prefill.procedures.load_procedure_catalogue`) and bind it to the forms.
 
     :raises DataFileMissing: the file is absent or unreadable.
     :raises DataError: not JSON, an unknown form, level or malformed entry (naming the field).
     """
-    path = path or fixture_path("portal-procedures.json")
+    path = path or default_procedures_path()
     source = str(path)
-    doc = read_json(path)
-    try:
-        entries = doc["procedures"]
-    except (KeyError, TypeError) as exc:
-        raise DataError(f"expected an object with a 'procedures' array: {exc}",
-                        source=source) from exc
     forms, chained = load_forms()
     out: dict[str, PortalProcedure] = {}
-    for i, raw in enumerate(entries):
+    for i, (pid, info) in enumerate(load_procedure_catalogue(path).items()):
         where = f"procedures[{i}]"
-        try:
-            pid, acr, scopes = raw["id"], raw["acr"], tuple(raw["scopes"])
-            title, summary = dict(raw["title"]), dict(raw["summary"])
-        except (KeyError, TypeError) as exc:
-            raise DataError(f"missing {exc}", source=source, field=where) from exc
-        if acr not in ACR_LEVELS:
-            raise DataError(f"unknown level {acr!r}", source=source, field=f"{where}.acr")
-        if "openid" not in scopes:
-            raise DataError("scopes need openid", source=source, field=f"{where}.scopes")
-        if "procedure" in raw:
-            proc = chained.get(raw["procedure"])
+        if info.acr not in ACR_LEVELS:
+            raise DataError(f"unknown level {info.acr!r}", source=source, field=f"{where}.acr")
+        base = (pid, info.title, info.summary, info.acr, info.scopes)
+        if info.chained is not None:
+            proc = chained.get(info.chained)
             if proc is None:
                 raise DataError("unknown procedure", source=source, field=f"{where}.procedure")
-            out[pid] = PortalProcedure(pid, title, summary, acr, scopes, proc.forms, proc)
+            out[pid] = PortalProcedure(*base, proc.forms, proc)
         else:
-            form = forms.get(raw.get("form", ""))
+            form = forms.get(info.form or "")
             if form is None:
                 raise DataError("unknown form", source=source, field=f"{where}.form")
-            out[pid] = PortalProcedure(pid, title, summary, acr, scopes, (form,))
+            out[pid] = PortalProcedure(*base, (form,))
     return out

@@ -91,7 +91,10 @@ def _procedure(pid: str) -> PortalProcedure:
 
 def _login_url(proc: PortalProcedure, *, scopes: tuple[str, ...], prompt: str | None = None
                ) -> str:
-    query = {"acr": proc.acr, "scope": " ".join(scopes), "next": f"/procedures/{proc.id}"}
+    # RFC 9396: the login names the procedure (shown on the consent screen, recorded
+    # with every release of the citizen's data).
+    query = {"acr": proc.acr, "scope": " ".join(scopes), "next": f"/procedures/{proc.id}",
+             "procedure": proc.id}
     if prompt:
         query["prompt"] = prompt
     return "/auth/login?" + urllib.parse.urlencode(query)
@@ -119,7 +122,9 @@ def _page(proc: PortalProcedure, citizen: SignedInCitizen, missing: list[str] | 
 def procedure(pid: str) -> Any:
     proc = _procedure(pid)
     citizen = current_citizen()
-    if citizen is None or acr_rank(citizen.acr) < acr_rank(proc.acr):
+    # Data released for another procedure (or none) does not fill this one's forms.
+    if citizen is None or acr_rank(citizen.acr) < acr_rank(proc.acr) \
+            or citizen.procedure != proc.id:
         if request.method == "POST":
             abort(401)
         return redirect(_login_url(proc, scopes=proc.scopes))

@@ -1,10 +1,11 @@
 """The consent screen: which portal, why, and which attributes; approve or deny.
 
 Labels come from the scope catalogue (``fixtures/scopes.json``), the portal's
-name and purpose from its registration. Approving remembers the consent
-(durably) for this portal and these scopes until the citizen revokes it on
-"My shared data"; denying sends ``access_denied`` to the portal
-(RFC 6749 §4.1.2.1).
+name and purpose from its registration; a request naming a procedure
+(RFC 9396 ``vn_procedure``) shows that procedure's title instead of the purpose.
+Approving remembers the consent (durably) for this portal and these scopes (and
+procedure) until the citizen revokes it on "My shared data"; denying sends
+``access_denied`` to the portal (RFC 6749 §4.1.2.1).
 """
 
 from __future__ import annotations
@@ -66,8 +67,12 @@ def consent() -> ResponseReturnValue:
     if session is None:
         return redirect(url_for("login.login", req=req_id))
     client = p.clients.get(req.client_id)
+    # RFC 9396: the procedure named in authorization_details; otherwise the
+    # client's registered purpose.
+    detail = req.procedure
+    procedure = p.procedures.get(detail.procedure) if detail is not None else None
     return render_template(
-        "consent.html", req_id=req_id, client=client,
+        "consent.html", req_id=req_id, client=client, procedure=procedure,
         items=consent_items(p, req.scopes, req.extra_claims))
 
 

@@ -13,7 +13,12 @@ from flask.typing import ResponseReturnValue
 
 from eid.oidc import DPOP_ALGS
 from eid.oidc.client_assertion import ASSERTION_ALGS
-from eid.oidc.clients import AUTH_METHODS, ENCRYPTION_ALG_VALUES, ENCRYPTION_ENC_VALUES
+from eid.oidc.clients import (
+    AUTH_METHODS,
+    AUTHORIZATION_DETAILS_TYPES,
+    ENCRYPTION_ALG_VALUES,
+    ENCRYPTION_ENC_VALUES,
+)
 from eid.oidc.keystore import JWKS_MAX_AGE
 from eid.verify import ACR_LEVELS
 from service.i18n import LANGS
@@ -48,6 +53,8 @@ def metadata(p: Provider) -> dict[str, Any]:
         "introspection_endpoint": f"{base}/introspect",
         "end_session_endpoint": f"{base}/end-session",
         # Back-Channel Logout 1.0 §2.1: logout tokens always carry sid (service.backchannel).
+        # RFC 9396 §10: the one type this provider defines (eid.oidc.authorization_details).
+        "authorization_details_types_supported": list(AUTHORIZATION_DETAILS_TYPES),
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
         "scopes_supported": [*p.catalogue.scopes, OFFLINE_ACCESS],

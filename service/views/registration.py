@@ -150,7 +150,8 @@ def register() -> ResponseReturnValue:
     secret_hash = hash_client_secret(secret) if secret is not None else None
     # Ids are ours, random, never the registrant's choice: none can name a file client.
     client_id = f"dcr-{secrets.token_urlsafe(16)}"
-    registered_client(client_id, registered, secret_hash, policy.known_scopes)  # or raises
+    registered_client(client_id, registered, secret_hash, policy.known_scopes,  # or raises
+                      policy.known_procedures)
     token = secrets.token_urlsafe(32)
     row = RegisteredClient(client_id, registered, secret_hash, hash_client_secret(token),
                            float(int(p.now())))

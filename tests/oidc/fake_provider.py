@@ -40,6 +40,8 @@ class FakeProvider:
         self.requests: list[tuple[str, str]] = []
         self.meta_override: dict[str, Any] = {}
         self.granted_scope: str | None = None  # narrower than requested, when set
+        #: RFC 9396 §7: what the token response grants (default: the request's details).
+        self.granted_details: list[dict[str, Any]] | None = None
 
     # -- the browser side: what the authorization endpoint would do --------------
     def authorize(self, url: str, sub: str = "pairwise-1", acr: str = "LoA2") -> dict[str, str]:
@@ -128,6 +130,10 @@ class FakeProvider:
         extra = {"nonce": grant["nonce"], "acr": grant["acr"]}
         body = self._issue(grant["sub"], extra, with_refresh=True)
         body["scope"] = self.granted_scope or grant["scope"]
+        details = self.granted_details if self.granted_details is not None \
+            else json.loads(grant.get("authorization_details", "[]"))
+        if details:
+            body["authorization_details"] = details
         return _json(200, body)
 
     def _userinfo(self, headers: dict[str, str], form: dict[str, str]) -> HttpResponse:
