@@ -246,3 +246,25 @@ def test_the_readme_tester_example_passes(installed: Installed) -> None:
     out = _check(proc, "the README's tester example")
     # Four tests plus one per token fault, all passing.
     assert f"{4 + len(TOKEN_FAULTS)} passed" in out.strip().splitlines()[-1], out
+
+
+def test_eid_serve_in_production_and_eid_audit_from_the_wheel(installed: Installed) -> None:
+    """The production server (granian, its worker building the wheel's app) serves and stops
+    on SIGTERM with exit 0; ``eid audit verify`` then checks the instance's log it created."""
+    instance = installed.work / "served-instance"
+    port = free_port()
+    env = {**installed.env, "EID_INSTANCE": str(instance), "EID_TEST_MODE": "1"}
+    proc = subprocess.Popen(  # noqa: S603 - our own venv's eid, fixed arguments
+        [installed.bin("eid"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=installed.work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert json.loads(wait_until_serving(f"{url}/healthz", proc, "eid serve"))
+        discovery = json.loads(wait_until_serving(
+            f"{url}/.well-known/openid-configuration", proc, "eid serve"))
+        assert discovery["issuer"] == url
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=60) == 0  # SIGTERM: a graceful stop
+    out = installed.run(installed.bin("eid"), "audit", "verify", "--instance", str(instance))
+    assert out.returncode == 0, out.stdout + out.stderr
