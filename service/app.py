@@ -58,6 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from service.views import (
         accessed,
         api,
+        assets,
         authorize,
         consent,
         discovery,
@@ -72,7 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     for module in (discovery, authorize, login, consent, mydata, accessed, logout, api, par,
-                   registration, ops, transparency, match):
+                   registration, ops, transparency, match, assets):
         app.register_blueprint(module.bp)
     if settings.mock:
         # The mock's picker and test-control API; never part of the normal service.
