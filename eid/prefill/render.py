@@ -11,6 +11,7 @@ out of the submission); each field carries ``data-source`` and
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 
@@ -46,14 +47,28 @@ def to_json(result: PrefillResult | ProcedureResult, *, indent: int | None = Non
     return json.dumps(result.as_dict(), ensure_ascii=False, indent=indent)
 
 
-def _note(value: FieldValue, notes: dict[str, str]) -> str:
+def _note(value: FieldValue, notes: dict[str, str], note_id: str | None = None) -> str:
     if value.status == "withheld":
         text = f"{notes['withheld']} {', '.join(value.withheld_by)}"
     elif value.reason:
         text = notes.get(value.reason, value.reason)
     else:
         return ""
-    return f'<small class="eid-note">{escape(text)}</small>'
+    id_attr = f' id="{note_id}"' if note_id else ""
+    return f'<small class="eid-note"{id_attr}>{escape(text)}</small>'
+
+
+def _described(value: FieldValue, name: str, error_id: str | None) -> tuple[str, str]:
+    """The input's ``aria-invalid``/``aria-describedby`` attributes and its note's id.
+
+    WCAG 2.2 §3.3.1 and §1.3.1: a screen reader reads the note (why a value is missing)
+    and the error that names the field when the field is focused.
+    """
+    note_id = f"eid-{name}-note" if value.status == "withheld" or value.reason else None
+    ids = " ".join(escape(i) for i in (note_id, error_id) if i)
+    attrs = (' aria-invalid="true"' if error_id else "") + \
+        (f' aria-describedby="{ids}"' if ids else "")
+    return attrs, note_id or ""
 
 
 def _attrs(value: FieldValue) -> str:
@@ -63,7 +78,8 @@ def _attrs(value: FieldValue) -> str:
     )
 
 
-def _text(field: Field, value: FieldValue, notes: dict[str, str], prefix: str) -> str:
+def _text(field: Field, value: FieldValue, notes: dict[str, str], prefix: str,
+          error_id: str | None = None) -> str:
     text = "" if value.value is None else str(value.value)
     name = escape(prefix + field.id)
     required = " required" if field.required and not value.locked else ""
@@ -74,9 +90,10 @@ def _text(field: Field, value: FieldValue, notes: dict[str, str], prefix: str) -
         return widget + inp + _note(value, notes)
     # The paper form's own date shape (CT01 item 2), so what the citizen types matches it.
     hint = ' placeholder="dd/mm/yyyy"' if field.format == "date_ddmmyyyy" and not text else ""
+    aria, note_id = _described(value, name, error_id)
     return (
         f'<input type="text" id="eid-{name}" name="{name}" value="{escape(text)}"'
-        f"{_attrs(value)}{required}{hint}>" + _note(value, notes)
+        f"{_attrs(value)}{required}{hint}{aria}>" + _note(value, notes, note_id)
     )
 
 
@@ -104,12 +121,15 @@ def _table(
 
 
 def render_html(
-    result: PrefillResult, form: Form, *, lang: str = "vi", prefix: str = ""
+    result: PrefillResult, form: Form, *, lang: str = "vi", prefix: str = "",
+    errors: Mapping[str, str] | None = None,
 ) -> str:
     """An HTML fragment of the prefilled ``form`` (labels in ``lang``: ``vi`` or ``en``).
 
     ``prefix`` goes before every input name and id, so several forms can share
-    one HTML ``<form>`` (a chained procedure).
+    one HTML ``<form>`` (a chained procedure). ``errors`` maps the id of a field in
+    error to the id of the portal's element that says what is wrong: that field's
+    input is marked ``aria-invalid`` and described by it.
 
     :raises KeyError: ``result`` is not a result of ``form`` (a field is missing).
     """
@@ -125,7 +145,7 @@ def render_html(
         widget = (
             _table(field, value, lang, notes, prefix)
             if field.format == "table"
-            else _text(field, value, notes, prefix)
+            else _text(field, value, notes, prefix, (errors or {}).get(field.id))
         )
         parts.append(
             f'<div class="eid-field eid-{escape(value.status)}">'

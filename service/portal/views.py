@@ -5,7 +5,16 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+)
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -45,7 +54,13 @@ def _globals() -> dict[str, Any]:
     # One CSRF token per browser session for every form, the logout form included
     # (flask_eid renews it at sign-in and sign-out).
     return {"t": _ext()["text"][lang], "lang": lang, "citizen": current_citizen(),
-            "csrf_token": csrf_token, "csrf_field": CSRF_FIELD, "switch_url": _switch_url}
+            "csrf_token": csrf_token, "csrf_field": CSRF_FIELD, "switch_url": _switch_url,
+            "level": _level}
+
+
+def _level(acr: str) -> str:
+    """The level as citizens name it ("mức độ 2"), never the protocol's ``LoA2``."""
+    return str(acr_rank(acr) + 1) if acr_rank(acr) >= 0 else "?"
 
 
 @blueprint.after_app_request
@@ -74,6 +89,14 @@ def render_login_error(exc: Exception) -> Any:
 @blueprint.get("/")
 def index() -> str:
     return render_template("index.html", procedures=_ext()["procedures"].values())
+
+
+@blueprint.get("/favicon.ico")
+def favicon() -> Response:
+    # Browsers ask for it on every page: a real icon, not a 404.
+    folder = current_app.static_folder
+    assert folder is not None  # noqa: S101 - the app is built with its static folder
+    return send_from_directory(folder, "favicon.ico", mimetype="image/x-icon")
 
 
 @blueprint.get("/lang/<code>")
@@ -109,13 +132,19 @@ def _page(proc: PortalProcedure, citizen: SignedInCitizen, missing: list[str] | 
           status: int = 200) -> tuple[str, int]:
     results = _results(proc, citizen)
     chained = len(proc.forms) > 1
-    html = "".join(render_html(r, f, lang=_lang(), prefix=f"{f.id}." if chained else "")
-                   for r, f in zip(results, proc.forms, strict=True))
+    missing = missing or []
+    html, labels = "", []
+    for r, f in zip(results, proc.forms, strict=True):
+        prefix = f"{f.id}." if chained else ""
+        # Each missing field is marked invalid and described by the message naming it.
+        errors = {fl.id: "missing" for fl in f.fields if prefix + fl.id in missing}
+        labels += [fl.label(_lang()) for fl in f.fields if fl.id in errors]
+        html += render_html(r, f, lang=_lang(), prefix=prefix, errors=errors)
     withheld = sorted({s for r in results for fv in r.fields for s in fv.withheld_by})
     ask = _login_url(proc, scopes=(*proc.scopes, *withheld), prompt="consent") if withheld \
         else None
     return render_template("procedure.html", proc=proc, form_html=Markup(html),  # noqa: S704
-                           withheld=withheld, ask_url=ask, missing=missing or []), status
+                           withheld=withheld, ask_url=ask, missing=labels), status
 
 
 @blueprint.route("/procedures/<pid>", methods=["GET", "POST"])

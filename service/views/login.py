@@ -104,7 +104,8 @@ def render_login(p: Provider, req: AuthorizationRequest | None, req_id: str | No
     client = p.clients.get(req.client_id) if req else None
     return render_template(
         "login.html", req_id=req_id or "", id_number=id_number, error=error,
-        client=client, minutes=p.settings.lockout_seconds // 60)
+        client=client, minutes=p.settings.lockout_seconds // 60,
+        attempts=p.settings.lockout_after)
 
 
 @bp.get("/login")
