@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench clean system-deps
+.PHONY: run test lint typecheck pytest bench clean system-deps node-deps
 
 # Real servers the tests use come from Debian's packages, installed when
 # missing (the tests start their own instances on free loopback ports).
@@ -29,7 +29,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy eid flask_eid service
 
-pytest: $(STAMP) system-deps
+pytest: $(STAMP) system-deps node-deps
 	$(BIN)/pytest
 
 system-deps:
@@ -54,6 +54,14 @@ system-deps:
 	@if [ "$$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then \
 	  useradd --system --user-group --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres; \
 	fi
+
+# The node packages the tests use (oidc-provider, openid-client, axe-core), exactly as the
+# lockfile pins them; reinstalled when the lockfile is newer than the installed tree.
+INTEROP := tests/interop
+node-deps: $(INTEROP)/node_modules/.package-lock.json
+
+$(INTEROP)/node_modules/.package-lock.json: $(INTEROP)/package-lock.json | system-deps
+	cd $(INTEROP) && npm ci --no-audit --no-fund --loglevel=error
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.verify

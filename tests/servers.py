@@ -44,15 +44,22 @@ def require_binary(name: str, package: str) -> str:
     return path
 
 
-def interop_node() -> str:
-    """node, with tests/interop's packages installed from the lockfile (``npm ci``)
-    when any of them is missing (node_modules is not in git)."""
-    node = require_binary("node", "nodejs")
+def interop_packages() -> Path:
+    """tests/interop/node_modules, installed from the lockfile (``npm ci``) when any
+    package of package.json is missing (node_modules is not in git)."""
     npm = require_binary("npm", "npm")
+    modules = INTEROP / "node_modules"
     wanted = json.loads((INTEROP / "package.json").read_text())["dependencies"]
-    if not all((INTEROP / "node_modules" / name / "package.json").is_file() for name in wanted):
+    if not all((modules / name / "package.json").is_file() for name in wanted):
         subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],  # noqa: S603
                        cwd=INTEROP, check=True, timeout=600)
+    return modules
+
+
+def interop_node() -> str:
+    """node, with tests/interop's packages installed (:func:`interop_packages`)."""
+    node = require_binary("node", "nodejs")
+    interop_packages()
     return node
 
 

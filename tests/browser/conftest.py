@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,13 @@ def browser_keys_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def stack(tmp_path: Path, browser_keys_db: Path) -> Iterator[Stack]:
     """A fresh login service and portal for each test (no state shared between tests)."""
+    with running_stack(tmp_path, browser_keys_db) as running:
+        yield running
+
+
+@contextmanager
+def running_stack(tmp_path: Path, browser_keys_db: Path) -> Iterator[Stack]:
+    """A login service and portal on free loopback ports, their state under ``tmp_path``."""
     from service import create_app
     from service.config import Settings
     from service.portal import PortalSettings, create_portal_app
