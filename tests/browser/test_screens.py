@@ -5,10 +5,10 @@ pinned in tests/interop's lockfile and injected into the page) scans it and the 
 facts are recorded, and a screenshot goes to artifacts/screens/<screen>-<width>.png. The
 tests below then each check one thing about those facts: no serious or critical axe
 violation, no sideways scrolling on a phone (WCAG 2.2 §1.4.10 Reflow), the declared
-language (§3.1.1), text and inputs at least 16 px, a visible focus indicator with 3:1
-contrast against what surrounds it (§2.4.7, §2.4.11, §2.4.13), errors announced (§4.1.3)
-and tied to their fields (§3.3.1). ``test_every_html_route_has_a_screen`` keeps the list
-complete.
+language (§3.1.1), text and inputs at least 16 px, fields whose edges show (§1.4.11), a
+visible focus indicator with 3:1 contrast against what surrounds it (§2.4.7, §2.4.11,
+§2.4.13), errors announced (§4.1.3) and tied to their fields (§3.3.1).
+``test_every_html_route_has_a_screen`` keeps the list complete.
 """
 
 from __future__ import annotations
@@ -59,6 +59,17 @@ _FACTS_JS = """(table) => {
       announced.push({kind: 'message', id: el.id, live: live !== null});
     }
   }
+  const behind = (el) => {
+    for (let a = el.parentElement; a; a = a.parentElement) {
+      const c = getComputedStyle(a).backgroundColor;
+      if (c !== 'transparent' && !/rgba\\(.*, 0\\)$/.test(c)) return c;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  const edges = [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+    .filter(visible).map((el) => { const s = getComputedStyle(el);
+      return {what: el.name || el.id, border: s.borderTopColor,
+              width: parseFloat(s.borderTopWidth), bg: s.backgroundColor, behind: behind(el)}; });
   const scrollWidth = document.documentElement.scrollWidth;
   // The page's width without the members table (scanned on its own), then put back.
   let rest = scrollWidth;
@@ -69,7 +80,7 @@ _FACTS_JS = """(table) => {
     t.style.display = '';
   }
   return {lang: document.documentElement.lang, scrollWidth, scrollWidthWithoutTable: rest,
-          innerWidth: window.innerWidth, small, announced};
+          innerWidth: window.innerWidth, small, announced, edges};
 }"""
 
 # The focused element's outline, and the colour of what is drawn around it (the nearest
@@ -100,6 +111,7 @@ class WidthFacts:
     lang: str
     small_text: list[str]
     announced: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
     focus: list[dict[str, Any]]
     screenshot: Path
 
@@ -223,15 +235,15 @@ class Scanner:
         violations = page.evaluate(run, everything)
         table_violations = page.evaluate(run, {"include": [[MEMBERS_TABLE]]}) if table else []
         facts = page.evaluate(_FACTS_JS, table)
-        focus = _focus_walk(page)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shot = ARTIFACTS / f"{screen.name}-{width}.png"
         page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
-        page.screenshot(path=str(shot), full_page=True)
+        page.screenshot(path=str(shot), full_page=True)  # before the walk leaves focus on
+        focus = _focus_walk(page)
         return WidthFacts(_serious(violations), _serious(table_violations),
                           facts["scrollWidth"], facts["scrollWidthWithoutTable"],
                           facts["innerWidth"], facts["lang"],
-                          facts["small"], facts["announced"], focus, shot)
+                          facts["small"], facts["announced"], facts["edges"], focus, shot)
 
 
 def _serious(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -310,6 +322,17 @@ def test_focus_indicator_is_visible_with_3_to_1_contrast(
     weak = [f for f in focus if f["style"] in ("none", "hidden") or f["width"] < 2
             or f["offset"] < 0 or contrast(f["color"], f["bg"]) < 3]
     assert weak == []
+
+
+@BY_WIDTH
+@BY_NAME
+def test_every_field_shows_its_edge_with_3_to_1_contrast(
+        scan: Scan, screen: Screen, width: int) -> None:
+    # WCAG 2.2 §1.4.11: a field's border (or its fill) against what surrounds it.
+    faint = [e for e in scan(screen).widths[width].edges
+             if not (e["width"] >= 1 and contrast(e["border"], e["behind"]) >= 3)
+             and contrast(e["bg"], e["behind"]) < 3]
+    assert faint == []
 
 
 @BY_NAME
