@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    make_response,
     redirect,
     render_template,
     request,
@@ -16,6 +17,7 @@ from flask import (
     session,
 )
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from eid.errors import EidError, NotFoundError
@@ -84,6 +86,19 @@ def render_login_error(exc: Exception) -> Any:
     status = 403 if code in _REFUSALS else 400
     return render_template("error.html", code=code, message=_REFUSALS.get(code, "generic_error")
                            ), status
+
+
+@blueprint.app_errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    # The portal's own page, in the citizen's language, with the way home (Werkzeug's
+    # default is an English page without either); the error's headers kept (Allow).
+    status = exc.code or 500
+    message = "not_found" if status == 404 else "generic_http_error"
+    resp = make_response(render_template("error.html", code=status, message=message), status)
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            resp.headers[name] = value
+    return resp
 
 
 @blueprint.get("/")

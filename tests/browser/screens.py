@@ -18,6 +18,8 @@ from eid.prefill.loader import load_form
 from tests.browser.conftest import ROOT, Stack
 
 App = Literal["service", "mock", "portal"]
+#: The endpoint of a page no route answers (the 404 page).
+NO_ROUTE = "(no route)"
 
 HUNG = ("074078000101", "Hung-1978!")  # fixtures/README.md: level 2, household A head
 KHANG = ("074209000303", "Khang-2009!")  # level 1
@@ -115,6 +117,10 @@ def _shared(page: Any, env: Env) -> None:
     page.goto(env.stack.issuer + "/my-data")
 
 
+def _service_not_found(page: Any, env: Env) -> None:
+    page.goto(env.stack.issuer + "/no-such-page")
+
+
 def _my_data(page: Any, env: Env) -> None:
     _shared(page, env)
 
@@ -171,6 +177,10 @@ def _mock_consent(page: Any, env: Env) -> None:
 
 
 # --- the demo portal -----------------------------------------------------------------------
+def _portal_not_found(page: Any, env: Env) -> None:
+    page.goto(env.stack.portal + "/procedures/no-such-procedure")
+
+
 def _portal_home(page: Any, env: Env) -> None:
     page.goto(env.stack.portal + "/")
 
@@ -240,6 +250,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("consent", "service", "consent.consent", _consent),
     Screen("step-up", "service", "login.login", _step_up),
     Screen("error-page", "service", "authorize.authorize", _error_page, status=400),
+    Screen("not-found", "service", NO_ROUTE, _service_not_found, status=404),
     Screen("my-data", "service", "mydata.index", _my_data),
     Screen("my-data-revoked", "service", "mydata.index", _my_data_revoked),
     Screen("who-accessed", "service", "accessed.index", _who_accessed),
@@ -261,4 +272,5 @@ SCREENS: tuple[Screen, ...] = (
     Screen("filings", "portal", "portal.filings", _filings),
     Screen("refusal", "portal", "eid_login.callback", _refusal, status=403),
     Screen("portal-signed-out", "portal", "portal.index", _portal_signed_out),
+    Screen("portal-not-found", "portal", "portal.procedure", _portal_not_found, status=404),
 )

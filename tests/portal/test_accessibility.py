@@ -49,3 +49,21 @@ def test_the_favicon_is_a_small_icon(app: Flask) -> None:  # noqa: F811
     assert resp.status_code == 200
     assert resp.mimetype in ("image/x-icon", "image/vnd.microsoft.icon")
     assert resp.data[:4] == b"\x00\x00\x01\x00" and len(resp.data) < 10_000  # an ICO file
+
+
+def test_an_unknown_page_is_the_portals_own_page_in_the_chosen_language(
+        app: Flask) -> None:  # noqa: F811
+    client = app.test_client()
+    resp = client.get("/procedures/no-such-procedure")
+    assert resp.status_code == 404
+    assert '<html lang="vi">' in resp.text and "Không tìm thấy trang này" in resp.text
+    assert '<a href="/">' in resp.text  # the way home
+    client.get("/lang/en?next=/")
+    resp = client.get("/no-such-page")
+    assert resp.status_code == 404
+    assert '<html lang="en">' in resp.text and "This page does not exist" in resp.text
+
+
+def test_a_wrong_method_keeps_its_allow_header(app: Flask) -> None:  # noqa: F811
+    resp = app.test_client().delete("/")
+    assert resp.status_code == 405 and "GET" in resp.headers["Allow"]
