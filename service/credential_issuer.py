@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 from typing import Any, Final
 
-from eid.credentials import issue_sd_jwt
+from eid.credentials import CITIZEN_DATA_VCT, issue_sd_jwt
 from eid.errors import InsufficientScope, InvalidNonce, InvalidToken
 from service.audit import consent_basis, grant_procedure, record_release
 from service.credential_proof import PROOF_ALGS, verify_key_proof
@@ -42,7 +42,7 @@ __all__ = [
 CREDENTIAL_SCOPE: Final = "citizen_credential"
 #: The one credential configuration (§12.2.4) and its SD-JWT VC type.
 CONFIGURATION_ID: Final = "citizen_data"
-VCT: Final = "urn:eid:vn:citizen-data:1"
+VCT: Final = CITIZEN_DATA_VCT
 #: The configurations by id, with the scope each needs (what the request parser checks).
 CONFIGURATIONS: Final = {CONFIGURATION_ID: CREDENTIAL_SCOPE}
 #: Seconds a ``c_nonce`` may wait for its Credential Request (§7: short-lived); a
