@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eid.signing import sign_segments
 from tests.service.fapi import client_key
@@ -252,3 +254,32 @@ def test_the_token_is_checked_before_the_body(flow: Flow) -> None:
     r = flow.api.post("/credential", data=b"garbage", headers={
         "Authorization": "Bearer not-a-token", "Content-Type": "application/json"})
     assert (r.status_code, r.json["error"]) == (401, "invalid_token")
+
+
+# -- anything at all ----------------------------------------------------------------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+    | st.sampled_from([CONFIG, "jwt", "not.a.jws", "eyJhbGciOiJub25lIn0.e30."]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["credential_configuration_id", "proofs", "jwt", "proof",
+                         "credential_identifier", "credential_response_encryption", "x"]),
+        inner, max_size=4),
+    max_leaves=12)
+
+
+@pytest.fixture
+def access_token(flow: Flow) -> str:
+    # Function-scoped: one login for all of Hypothesis's examples.
+    value: str = tokens(flow)["access_token"]
+    return value
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=_JSON)
+def test_any_credential_request_is_refused_cleanly(flow: Flow, access_token: str,
+                                                   body: object) -> None:
+    r = Holder(flow).request(access_token, body)
+    assert r.status_code in (400, 403), r.get_data(as_text=True)
+    assert isinstance(r.json["error"], str) and r.json["error_description"].isascii()

@@ -17,8 +17,8 @@ from eid.verify import verify_sd_jwt
 from eid.verify.jws import parse_jws
 from service.provider import Provider
 from tests.service.fapi import client_key
-from tests.service.flow import HCM, NATIONAL, Flow
-from tests.service.holder import CLAIMS, CONFIG, SCOPE, Holder, public_jwk, tokens
+from tests.service.flow import HCM, LOA2, NATIONAL, Flow
+from tests.service.holder import CLAIMS, CONFIG, SCOPE, SCOPES, Holder, public_jwk, tokens
 
 VCT = "urn:eid:vn:citizen-data:1"
 
@@ -231,3 +231,14 @@ def test_the_credential_endpoints_answer_json_errors_before_routing(
     r = flow.api.put(path)
     assert r.status_code == 405
     assert r.mimetype == "application/json"
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_consent_screen_names_the_credential_in_the_citizens_language(
+        flow: Flow, lang: str) -> None:
+    auth = flow.request(scope=SCOPES, ui_locales=lang)
+    r = flow.follow(flow.start(auth))
+    r = flow.follow(flow.submit_login(*LOA2, auth.req_id))
+    page = r.get_data(as_text=True)
+    assert 'id="consent-form"' in page
+    assert _p(flow).catalogue.scopes[SCOPE].label(lang) in page
