@@ -14,11 +14,11 @@ import secrets
 from collections.abc import Mapping
 from typing import Any, Final
 
-from eid.errors import ConfigurationError, KeySourceError
+from eid.errors import ConfigurationError, KeySourceError, TokenError
 from eid.signing import SigningKey, sign_token
 from eid.verify import KeySet
 from eid.verify._codec import b64url_encode
-from eid.verify.disclosures import SD_ALG, disclosure_digest
+from eid.verify.disclosures import SD_ALG, decode_disclosure, disclosure_digest, resolve_disclosures
 from eid.verify.sd_jwt import CREDENTIAL_TYPE
 
 __all__ = ["CITIZEN_DATA_VCT", "RESERVED_CLAIMS", "issue_sd_jwt"]
@@ -96,6 +96,20 @@ def _check_holder(holder_jwk: object) -> dict[str, Any]:
     return dict(holder_jwk)
 
 
+def _check_round_trip(payload: dict[str, Any], disclosures: list[str],
+                      claims: Mapping[str, Any]) -> None:
+    """Never issue what a verifier refuses or reads differently: claim values holding
+    ``_sd`` or ``...`` members, or nested deeper than the verifier's bound."""
+    try:
+        resolved = resolve_disclosures(payload, [decode_disclosure(d) for d in disclosures])
+    except TokenError as exc:
+        raise _bad(f"the claims cannot be carried in an SD-JWT: {exc.message}",
+                   code="unrepresentable_claims") from None
+    if any(_ENCODE(resolved.get(name)) != _ENCODE(value) for name, value in claims.items()):
+        raise _bad("the claims would not read back as issued (a nested '...' member)",
+                   code="unrepresentable_claims")
+
+
 def issue_sd_jwt(
     claims: Mapping[str, Any],
     *,
@@ -120,8 +134,8 @@ def issue_sd_jwt(
     :param decoys: pad digest arrays with decoy digests (§4.2.5).
     :param status: a ``status`` claim (e.g. a Token Status List reference), always visible.
     :returns: ``<issuer-signed JWT>~<D1>~...~<Dn>~`` (typ ``dc+sd-jwt``).
-    :raises ConfigurationError: ``invalid_argument``, ``reserved_claim`` or
-        ``invalid_holder_key``.
+    :raises ConfigurationError: ``invalid_argument``, ``reserved_claim``,
+        ``invalid_holder_key`` or ``unrepresentable_claims``.
     """
     _check_names("claims", claims)
     _check_names("plain", plain or {})
@@ -155,6 +169,7 @@ def issue_sd_jwt(
     # §4.2.4.1: sorted, so the order does not reveal the claims' original order.
     payload["_sd"] = sorted(digests)
     payload["_sd_alg"] = SD_ALG
+    _check_round_trip(payload, disclosures, claims)
     try:
         jwt = sign_token(payload, key, typ=CREDENTIAL_TYPE)
     except (TypeError, ValueError) as exc:
