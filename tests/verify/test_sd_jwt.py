@@ -400,3 +400,15 @@ def test_invalid_arguments_are_the_callers_mistake(overrides: dict[str, Any], na
     with pytest.raises(ConfigurationError, match=name) as caught:
         verify(build(parts), jwks, **overrides)
     assert caught.value.code == "invalid_argument"
+
+
+@pytest.mark.parametrize("value", ["no-tilde-at-all", "ẞ~", ""])
+def test_sd_hash_of_a_malformed_sd_jwt_is_a_token_error(value: str) -> None:
+    with pytest.raises(TokenError) as caught:
+        sd_hash(value)
+    assert caught.value.code == "sd_jwt_malformed"
+
+
+def test_the_required_typ_may_carry_the_application_prefix(parts: Parts, build: Any,
+                                                           jwks: dict[str, Any]) -> None:
+    assert verify(build(parts), jwks, typ="application/dc+sd-jwt")
