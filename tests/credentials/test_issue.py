@@ -154,3 +154,16 @@ def test_claims_a_verifier_would_refuse_or_misread_are_not_issued(
 def test_tuples_issue_as_lists(issue: Issue, issuer_jwks: dict[str, Any]) -> None:
     claims = verify_sd_jwt(issue({"kids": ("a", "b")}), issuer=ISSUER, jwks=issuer_jwks, now=NOW)
     assert claims["kids"] == ["a", "b"]
+
+
+@pytest.mark.parametrize("overrides", [
+    {"plain": {"client_id": {"_sd": ["x"]}}},
+    {"status": {"status_list": {"_sd_alg": "x"}}},
+    {"claims": {"big": "x" * 70_000}},
+    {"claims": {"many": list(range(600))}},
+], ids=["plain_with_sd", "status_with_sd_alg", "over_64_kib", "over_512_disclosures"])
+def test_visible_claims_and_sizes_a_verifier_would_refuse_are_not_issued(
+        overrides: dict[str, Any], issue: Issue) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        issue(overrides.pop("claims", {"name": "A"}), **overrides)
+    assert caught.value.code == "unrepresentable_claims"
