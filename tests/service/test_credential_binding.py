@@ -13,6 +13,7 @@ from flask import Flask
 from freezegun import freeze_time
 
 from eid.credentials import STATUS_INVALID, STATUS_VALID, verify_status_list_token
+from eid.errors import ConfigurationError
 from eid.oidc import DpopKey
 from eid.storage.records import AccessEntry
 from eid.verify import verify_sd_jwt
@@ -238,3 +239,21 @@ def test_the_status_list_is_public_signed_and_short_lived(flow: Flow) -> None:
     listed = verify_status_list_token(r.get_data(as_text=True),
                                       jwks=flow.api.get("/jwks").json, uri=uri, now=time.time())
     assert len(listed.data) * 8 >= 16_384  # never small enough to count the credentials
+
+
+def test_data_that_cannot_be_carried_in_a_credential_is_denied_and_not_logged(
+        flow: Flow, monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue_sd_jwt refuses what no verifier would accept (over 64 KiB or 512 Disclosures):
+    # nothing was released, so nothing is logged, and the portal hears why.
+    import service.credential_issuer as issuer
+
+    def too_large(*args: object, **kwargs: object) -> str:
+        raise ConfigurationError("over the verifier's size cap", code="unrepresentable_claims")
+
+    p = _p(flow)
+    access = tokens(flow)["access_token"]
+    before = p.durable.access_size()
+    monkeypatch.setattr(issuer, "issue_sd_jwt", too_large)
+    r = Holder(flow).credential(access, int(time.time()))
+    assert (r.status_code, r.json["error"]) == (400, "credential_request_denied")
+    assert p.durable.access_size() == before
