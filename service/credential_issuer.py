@@ -120,7 +120,7 @@ def issue_credential(p: Provider, access: ResourceAccess, req: CredentialRequest
     proof = verify_key_proof(req.proof, audience=p.issuer, client_id=client.client_id,
                              now=now)
     # Checked last, consumed at once: a proof that fails another check never burns the
-    # portal's nonce, and one nonce serves one request only (§7, Appendix F.4).
+    # portal's nonce, and one nonce serves one request only (§7, Appendix F.1).
     if p.ephemeral.consume(c_nonce(proof.nonce)) is None:
         raise InvalidNonce("the proof's nonce is not a fresh c_nonce: fetch a new one")
     claims = released_claims(p, access)

@@ -76,7 +76,7 @@ def _header_key(header: dict[str, Any]) -> dict[str, Any]:
 def verify_key_proof(proof: object, *, audience: str, client_id: str, now: float,
                      max_age: float = PROOF_MAX_AGE,
                      max_future: float = PROOF_MAX_FUTURE) -> KeyProof:
-    """Check one ``jwt`` key proof (Appendix F.1, F.4 for the nonce).
+    """Check one ``jwt`` key proof (Appendix F.1).
 
     :param audience: the Credential Issuer Identifier (``aud``).
     :param client_id: the client the access token was issued to (``iss``, when sent).
