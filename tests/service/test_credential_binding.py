@@ -259,7 +259,7 @@ def test_data_that_cannot_be_carried_in_a_credential_is_denied_and_not_logged(
     assert p.durable.access_size() == before
 
 
-def _same_refusal_headers(flow: Flow, key: DpopKey, access: str) -> list[dict[str, str]]:
+def _same_refusal_headers(flow: Flow, access: str) -> list[dict[str, str]]:
     return [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic eDp5"},
             {"Authorization": f"Bearer {access}"},  # DPoP-bound, sent as bearer (§7.2)
             {"Authorization": f"DPoP {access}"},  # without a proof
@@ -269,9 +269,8 @@ def _same_refusal_headers(flow: Flow, key: DpopKey, access: str) -> list[dict[st
 
 def test_userinfo_and_the_credential_endpoint_refuse_a_token_alike(tflow: Flow) -> None:
     # One code path (service.resource_access): the same token gets the same answer.
-    key = DpopKey()
-    access = _dpop_tokens(tflow, key)["access_token"]
-    for headers in _same_refusal_headers(tflow, key, access):
+    access = _dpop_tokens(tflow, DpopKey())["access_token"]
+    for headers in _same_refusal_headers(tflow, access):
         at_userinfo = tflow.api.post("/userinfo", headers=headers)
         at_credential = tflow.api.post("/credential", headers=headers, json={})
         assert at_credential.status_code == at_userinfo.status_code == 401, headers
