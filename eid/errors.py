@@ -154,6 +154,24 @@ class TokenFailure(StrEnum):
     JWE_KEY_NOT_FOUND = "jwe_key_not_found"
     JWE_DECRYPTION_FAILED = "jwe_decryption_failed"
     JWE_NOT_NESTED = "jwe_not_nested"
+    # Selective disclosure (RFC 9901 §4, §7.1, §7.3; SD-JWT VC); the format, header,
+    # signature and claim codes above apply to the issuer-signed JWT and the KB-JWT too.
+    SD_JWT_MALFORMED = "sd_jwt_malformed"
+    DISCLOSURE_MALFORMED = "disclosure_malformed"
+    DISCLOSURE_RESERVED_NAME = "disclosure_reserved_name"
+    DISCLOSURE_WRONG_KIND = "disclosure_wrong_kind"
+    DISCLOSURE_NAME_CLASH = "disclosure_name_clash"
+    DUPLICATE_DISCLOSURE = "duplicate_disclosure"
+    DUPLICATE_DIGEST = "duplicate_digest"
+    UNREFERENCED_DISCLOSURE = "unreferenced_disclosure"
+    INVALID_SD_CLAIM = "invalid_sd_claim"
+    UNSUPPORTED_SD_ALG = "unsupported_sd_alg"
+    INVALID_VCT = "invalid_vct"
+    KB_JWT_MISSING = "kb_jwt_missing"
+    HOLDER_KEY_MISSING = "holder_key_missing"
+    HOLDER_KEY_INVALID = "holder_key_invalid"
+    KB_BAD_SIGNATURE = "kb_bad_signature"
+    SD_HASH_MISMATCH = "sd_hash_mismatch"
     #: Only a :class:`TokenError` raised without a code (the library always names one).
     TOKEN_REJECTED = "token_rejected"  # noqa: S105
 
