@@ -34,7 +34,6 @@ from eid.prefill import Catalogue, Form
 from eid.verify._codec import b64url_encode, json_object
 
 __all__ = [
-    "CITIZEN_DATA_VCT",
     "DOSSIER_TYPE",
     "MAX_DOSSIER_BYTES",
     "Dossier",
@@ -46,8 +45,6 @@ __all__ = [
 
 #: The ``dossier`` member: what the file is, and its version.
 DOSSIER_TYPE: Final = "urn:eid:vn:dossier:1"
-#: The citizen-data credential's type (the ``vct`` the login service issues).
-CITIZEN_DATA_VCT: Final = "urn:eid:vn:citizen-data:1"
 #: A filing with a household table and its presentation is a few tens of KB.
 MAX_DOSSIER_BYTES: Final = 256 * 1024
 _MAX_TEXT: Final = 2000

@@ -12,22 +12,29 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from eid.credentials.dossier import Dossier, DossierField, dossier_nonce, registry_claims
-from eid.credentials.presentation import present
+from eid.credentials.present import present
 from eid.errors import ConfigurationError
 from eid.prefill import Catalogue, Form
 from eid.signing import SigningKey
+from eid.verify._codec import json_object
+from eid.verify.jws import parse_jws
 from eid.verify.sd_jwt import decode_disclosure, split_sd_jwt
 
 __all__ = ["disclosable_claims", "seal_dossier"]
 
 
 def disclosable_claims(credential: str) -> set[str]:
-    """The claim names a credential can disclose (its object-property Disclosures).
+    """The top-level claim names a credential can disclose (the Disclosures its payload's
+    own ``_sd`` references: what :func:`~eid.credentials.present` accepts).
 
     :raises TokenError: the credential is not a well-formed SD-JWT.
     """
-    names = (decode_disclosure(d).name for d in split_sd_jwt(credential).disclosures)
-    return {n for n in names if n is not None}
+    parts = split_sd_jwt(credential)
+    top = json_object(parse_jws(parts.jwt).payload, "payload").get("_sd")
+    digests = set(top) if isinstance(top, list) and all(isinstance(d, str) for d in top) \
+        else set()
+    found = (decode_disclosure(d) for d in parts.disclosures)
+    return {d.name for d in found if d.name is not None and d.digest in digests}
 
 
 def seal_dossier(*, credential: str, holder_key: SigningKey, filing: str, procedure: str,

@@ -36,12 +36,12 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from eid.credentials.dossier import (
-    CITIZEN_DATA_VCT,
     Dossier,
     Value,
     dossier_nonce,
     registry_claims,
 )
+from eid.credentials.issue import CITIZEN_DATA_VCT
 from eid.errors import TokenError
 from eid.prefill import Catalogue, Form, default_catalogue, load_forms, prefill
 from eid.prefill.procedures import load_procedure_catalogue
@@ -210,7 +210,7 @@ def _norm(value: Any) -> Any:
     return "" if value is None else str(value)
 
 
-def _registry_field(form: Form | None, field_id: str, value: Value, found: _Findings,
+def _registry_field(form: Form | None, field_id: str, value: Value, found: _Findings, *,
                     catalogue: Catalogue, expected: Mapping[str, Any]
                     ) -> tuple[FieldStatus, str | None]:
     if found.all_fail:
@@ -299,7 +299,7 @@ def verify_dossier(dossier: Dossier, *, issuer: str, jwks: Jwks, audience: str,
                 status: FieldStatus = "failed" if fail else "typed"
                 reports.append(FieldReport(form_id, field_id, entry.value, status, fail))
                 continue
-            status, code = _registry_field(form, field_id, entry.value, found, catalogue,
-                                           expected)
+            status, code = _registry_field(form, field_id, entry.value, found,
+                                           catalogue=catalogue, expected=expected)
             reports.append(FieldReport(form_id, field_id, entry.value, status, code))
     return DossierReport(dossier, tuple(reports), tuple(dict.fromkeys(found.problems)))

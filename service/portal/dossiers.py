@@ -47,8 +47,8 @@ def load_holder_key(instance: Path) -> SigningKey:
     prepare_private_file(path)
     text = path.read_text(encoding="utf-8").strip()
     if not text:
-        key, jwk = SigningKey.generate("ES256", "portal-holder-" + secrets.token_hex(4))
-        path.write_text(json.dumps(jwk), encoding="utf-8")
+        key, private = SigningKey.generate("ES256", "portal-holder-" + secrets.token_hex(4))
+        path.write_text(json.dumps(private), encoding="utf-8")
         return key
     try:
         jwk: Any = json.loads(text)

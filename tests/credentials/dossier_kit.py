@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eid.credentials import issue_sd_jwt
-from eid.credentials.dossier import CITIZEN_DATA_VCT, Dossier, DossierField
+from eid.credentials import CITIZEN_DATA_VCT, issue_sd_jwt
+from eid.credentials.dossier import Dossier, DossierField
 from eid.credentials.dossier_seal import seal_dossier
 from eid.population.fixtures import load_fixture_registry
 from eid.prefill import claims_for, default_catalogue, load_forms, prefill
