@@ -23,6 +23,7 @@ __all__ = ["create_app"]
 
 # Responses that may be cached by anyone: they hold no personal data.
 _PUBLIC_ENDPOINTS = frozenset({"static", "discovery.configuration", "discovery.jwks",
+                               "credential.metadata", "credential.status_list",
                                "transparency.checkpoint", "transparency.key",
                                "transparency.inclusion", "transparency.consistency"})
 
@@ -60,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         api,
         authorize,
         consent,
+        credential,
         discovery,
         login,
         logout,
@@ -72,7 +74,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     for module in (discovery, authorize, login, consent, mydata, accessed, logout, api, par,
-                   registration, ops, transparency, match):
+                   registration, ops, transparency, match, credential):
         app.register_blueprint(module.bp)
     if settings.mock:
         # The mock's picker and test-control API; never part of the normal service.

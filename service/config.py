@@ -40,6 +40,10 @@ class Settings:
     refresh_ttl: int = 30 * 86_400
     session_ttl: int = 8 * 3600
     request_ttl: int = 900  # a pending authorization request (login + consent screens)
+    # An SD-JWT credential (OpenID4VCI, service.credential_issuer): long enough for a
+    # dossier to be forwarded between offices and checked at each, short enough that a
+    # verifier offline (who cannot fetch the status list) never trusts it for long.
+    credential_ttl: int = 14 * 86_400
     lockout_after: int = 5  # as the national VNeID app: it locks after 5 wrong passwords
     lockout_seconds: int = 900
     durable_path: str | None = None  # ":memory:" in tests; default instance/eid.sqlite
@@ -91,7 +95,8 @@ class Settings:
             raise ConfigurationError(f"EID_ISSUER is not a valid issuer URL: {self.issuer!r}",
                                      code="invalid_issuer")
         for name in ("code_ttl", "access_token_ttl", "id_token_ttl", "refresh_ttl",
-                     "session_ttl", "request_ttl", "lockout_after", "lockout_seconds"):
+                     "session_ttl", "request_ttl", "credential_ttl", "lockout_after",
+                     "lockout_seconds"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name} must be positive", code="invalid_setting")
         if self.dpop_nonce not in ("off", "fapi2", "always"):
@@ -137,8 +142,10 @@ class Settings:
         has expired. ID tokens live ``id_token_ttl``, but a portal may send one as the
         ``id_token_hint`` of a logout for as long as the session lasts (OIDC
         RP-Initiated Logout 1.0 §2 accepts expired ones); a worker that has not reloaded
-        may sign with the key for ``key_reload_interval`` more."""
-        return (max(self.id_token_ttl, self.access_token_ttl, self.session_ttl)
+        may sign with the key for ``key_reload_interval`` more. A credential must verify
+        until its ``exp`` (``credential_ttl``)."""
+        return (max(self.id_token_ttl, self.access_token_ttl, self.session_ttl,
+                    self.credential_ttl)
                 + self.key_reload_interval + CLOCK_SKEW)
 
     @property

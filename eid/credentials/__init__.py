@@ -1,4 +1,5 @@
-"""Selectively disclosable credentials (SD-JWT VC, RFC 9901): issuing and presenting.
+"""Selectively disclosable credentials (SD-JWT VC, RFC 9901): issuing and presenting;
+their status (Token Status List, :mod:`eid.credentials.status`).
 
 >>> from eid.credentials import issue_sd_jwt, present
 >>> sd_jwt = issue_sd_jwt(claims, key=issuer_key, issuer=ISSUER, vct=VCT,
@@ -34,22 +35,36 @@ from eid.credentials.dossier_verify import (
 )
 from eid.credentials.issue import CITIZEN_DATA_VCT, RESERVED_CLAIMS, issue_sd_jwt
 from eid.credentials.present import present
+from eid.credentials.status import (
+    STATUS_INVALID,
+    STATUS_LIST_TYP,
+    STATUS_VALID,
+    StatusList,
+    status_list_token,
+    verify_status_list_token,
+)
 
 __all__ = [
     "CITIZEN_DATA_VCT",
     "DOSSIER_TYPE",
     "MAX_DOSSIER_BYTES",
     "RESERVED_CLAIMS",
+    "STATUS_INVALID",
+    "STATUS_LIST_TYP",
+    "STATUS_VALID",
     "Dossier",
     "DossierField",
     "DossierReport",
     "FieldReport",
     "FieldStatus",
+    "StatusList",
     "dossier_nonce",
     "issue_sd_jwt",
     "parse_dossier",
     "present",
     "procedure_forms",
     "seal_dossier",
+    "status_list_token",
     "verify_dossier",
+    "verify_status_list_token",
 ]
