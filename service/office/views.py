@@ -13,6 +13,7 @@ from eid.credentials.dossier import MAX_DOSSIER_BYTES, parse_dossier
 from eid.credentials.dossier_verify import procedure_forms, verify_dossier
 from eid.errors import DataError, KeySourceError
 from eid.oidc import safe_local_path
+from eid.prefill.procedures import load_procedure_catalogue
 
 blueprint = Blueprint("office", __name__, template_folder="templates",
                       static_folder="static", static_url_path="/static")
@@ -91,9 +92,11 @@ def verify() -> Any:
     forms = procedure_forms(dossier.procedure, _ext()["catalogue"])
     labels = {fid: {f.id: f.label(lang) for f in form.fields} for fid, form in forms.items()}
     titles = {fid: form.title(lang) for fid, form in forms.items()}
+    info = load_procedure_catalogue().get(dossier.procedure)
+    procedure = info.text("title", lang) if info else dossier.procedure
     groups: dict[str, list[Any]] = {}
     for field in report.fields:
         groups.setdefault(field.form, []).append(field)
     status = 200 if report.ok else 422
     return render_template("report.html", report=report, labels=labels, titles=titles,
-                           groups=groups), status
+                           groups=groups, procedure=procedure), status
