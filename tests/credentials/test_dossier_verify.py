@@ -10,6 +10,8 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eid.credentials import Dossier, DossierField, dossier_nonce, present, verify_dossier
 from eid.credentials.dossier_seal import disclosable_claims
@@ -250,3 +252,23 @@ def test_a_garbled_presentation_fails_everything(sealed: Dossier, keys: Keys) ->
     report = check(replace(sealed, presentation="not an sd-jwt"), keys)
     assert {s for s, _ in statuses(report).values()} == {"failed"}
     assert report.problems == ("sd_jwt_malformed",)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cuts=st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 40),
+                               st.text("~.-_aZ09", max_size=6)), max_size=4))
+def test_any_mangled_presentation_gives_a_report_not_an_exception(
+        sealed_for_property: tuple[Dossier, Keys], cuts: list[tuple[int, int, str]]) -> None:
+    dossier, keys = sealed_for_property
+    text = dossier.presentation
+    for at, length, insert in cuts:
+        at %= len(text) + 1
+        text = text[:at] + insert + text[at + length:]
+    report = check(replace(dossier, presentation=text), keys)
+    assert report.ok == (text == dossier.presentation)
+    assert {f.status for f in report.fields} <= {"verified", "typed", "failed"}
+
+
+@pytest.fixture(scope="module")
+def sealed_for_property(sealed: Dossier, keys: Keys) -> tuple[Dossier, Keys]:
+    return sealed, keys
