@@ -100,16 +100,25 @@ class Dossier:
 def dossier_nonce(dossier: Dossier) -> str:
     """The KB-JWT ``nonce`` binding the presentation to this dossier: base64url of the
     SHA-256 of canonical JSON (sorted keys, no spaces, UTF-8) of every member but the
-    presentation and the registry values (those the disclosures prove), so the list of
-    registry fields is bound too: turning one into a typed field changes the nonce."""
+    presentation and the registry text values (those the Disclosures prove).
+
+    Bound too: the list of registry fields (turning one into a typed field changes the
+    nonce) and the registry tables' rows, which are the citizen's choice among the
+    registry's rows (CT01 item 11: the household members who move together), so a row
+    dropped or added on the way is seen like an edited typed value.
+    """
     typed = {fid: {k: f.value for k, f in fields.items() if f.source == "citizen"}
              for fid, fields in dossier.forms.items()}
+    chosen = {fid: {k: f.value for k, f in fields.items()
+                    if f.source == "registry" and isinstance(f.value, list)}
+              for fid, fields in dossier.forms.items()}
     registry = {fid: sorted(k for k, f in fields.items() if f.source == "registry")
                 for fid, fields in dossier.forms.items()}
     bound = {"dossier": DOSSIER_TYPE, "filing": dossier.filing,
              "procedure": dossier.procedure, "submitted_at": dossier.submitted_at,
              "portal": dossier.portal, "issuer": dossier.issuer,
-             "audience": dossier.audience, "typed": typed, "registry": registry}
+             "audience": dossier.audience, "typed": typed, "registry": registry,
+             "chosen_rows": chosen}
     canonical = json.dumps(bound, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return b64url_encode(hashlib.sha256(canonical.encode("utf-8")).digest())
 

@@ -19,8 +19,10 @@ failure touches:
   (``portal_mismatch``): every registry field fails.
 
 A registry field is verified when the prefill engine, run on the disclosed claims, gives
-exactly the filed value (``value_mismatch`` otherwise). The report's ``problems`` list
-the dossier-level failures; a dossier is accepted only with none and no failed field.
+exactly the filed value, or for a table, when each filed row is one of the rows it gives
+(the citizen keeps the household members concerned); ``value_mismatch`` otherwise. The
+report's ``problems`` list the dossier-level failures; a dossier is accepted only with none
+and no failed field.
 
 Time: the credential is judged at the instant the sending portal presented it (the
 KB-JWT's ``iat``, signed with the portal's key, and never later than the office's
@@ -30,6 +32,7 @@ credential's ``exp``.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -210,6 +213,16 @@ def _norm(value: Any) -> Any:
     return "" if value is None else str(value)
 
 
+def _chosen_rows(want: Any, got: Any) -> bool:
+    """Whether a table's rows are some of the registry's rows, each once (the citizen
+    keeps those concerned; the choice itself is bound by the nonce)."""
+    if not isinstance(want, list) or not isinstance(got, list) or not got:
+        return False
+    keys = [json.dumps(r, sort_keys=True, ensure_ascii=False) for r in got]
+    pool = {json.dumps(r, sort_keys=True, ensure_ascii=False) for r in want}
+    return len(set(keys)) == len(keys) and set(keys) <= pool
+
+
 def _registry_field(form: Form | None, field_id: str, value: Value, found: _Findings, *,
                     catalogue: Catalogue, expected: Mapping[str, Any]
                     ) -> tuple[FieldStatus, str | None]:
@@ -224,7 +237,8 @@ def _registry_field(form: Form | None, field_id: str, value: Value, found: _Find
         return "failed", "not_a_registry_field"  # the form has the citizen type it
     if needed & found.bad_names:
         return "failed", "unreferenced_disclosure"
-    if _norm(expected[field_id]) == _norm(value):
+    want, got = _norm(expected[field_id]), _norm(value)
+    if want == got or _chosen_rows(want, got):
         return "verified", None
     if not needed & set(found.claims):
         return "failed", "claim_not_disclosed"

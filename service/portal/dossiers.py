@@ -17,6 +17,7 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from eid.credentials.dossier import DossierField
 from eid.credentials.dossier_seal import seal_dossier
 from eid.errors import EidError
 from eid.oidc.credential_request import CredentialClient, CredentialHttp
-from eid.prefill import Catalogue
+from eid.prefill import Catalogue, Form, prefill
 from eid.signing import SigningKey
 from eid.storage import make_private_folder, prepare_private_file
 from flask_eid import SignedInCitizen
@@ -57,17 +58,39 @@ def load_holder_key(instance: Path) -> SigningKey:
     return SigningKey.from_jwk(jwk if isinstance(jwk, dict) else {})
 
 
-def filed_fields(values: dict[str, dict[str, Any]]) -> dict[str, DossierField]:
+def _rows(value: Any) -> list[dict[str, str]] | None:
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        return None
+    return [{k: "" if v is None else str(v) for k, v in r.items()} for r in value]
+
+
+def filed_fields(values: dict[str, dict[str, Any]],
+                 prefilled: Mapping[str, Any] | None = None) -> dict[str, DossierField]:
     """A filed form's values as dossier fields: ``registry`` where the value is the
     registry's, verified, ``citizen`` for everything else (typed, changed, or account
-    data such as the phone number, which the registry does not hold)."""
+    data such as the phone number, which the registry does not hold).
+
+    A table the citizen trimmed (CT01 item 11: only the members who move together) stays
+    ``registry`` when every row kept is one of the registry's (``prefilled``: field id →
+    the prefilled value); a row typed or changed makes it the citizen's.
+    """
     out: dict[str, DossierField] = {}
     for field_id, entry in values.items():
-        registry = entry.get("source") == "population_db" and entry.get("verified") is True
         value = entry.get("value")
+        registry = entry.get("source") == "population_db" and entry.get("verified") is True
+        rows, offered = _rows(value), _rows((prefilled or {}).get(field_id))
+        if not registry and rows and offered is not None:
+            registry = all(r in offered for r in rows) and len(
+                {json.dumps(r, sort_keys=True) for r in rows}) == len(rows)
         out[field_id] = DossierField("" if value is None else value,
                                      "registry" if registry else "citizen")
     return out
+
+
+def _prefilled(form: Form, citizen: SignedInCitizen) -> dict[str, Any]:
+    # What the form offered from the registry (the same prefill the page showed).
+    return {fv.id: fv.value for fv in prefill(form, citizen.claims, citizen.scopes).fields
+            if fv.source == "population_db" and fv.verified}
 
 
 class DossierMaker:
@@ -114,7 +137,8 @@ class DossierMaker:
                 submitted_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(submitted_at)),
                 portal=self.client_id, issuer=self.issuer,
                 audience=self.office,
-                forms={fid: filed_fields(values) for fid, values in forms.items()},
+                forms={f.id: filed_fields(forms[f.id], _prefilled(f, citizen))
+                       for f in proc.forms if f.id in forms},
                 definitions={f.id: f for f in proc.forms}, catalogue=self.catalogue,
                 iat=int(time.time()))
         except EidError as exc:

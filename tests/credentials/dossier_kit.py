@@ -65,10 +65,11 @@ def filed(id_number: str = HEAD) -> dict[str, DossierField]:
 
 def seal(keys: Keys, sd_jwt: str | None = None, *, holder: SigningKey | None = None,
          portal: str = PORTAL, audience: str = OFFICE, iat: int = NOW + 60,
-         filing: str = "HS-20251124-0A1B2C3D") -> Dossier:
+         filing: str = "HS-20251124-0A1B2C3D",
+         fields: dict[str, DossierField] | None = None) -> Dossier:
     forms, _ = load_forms()
     return seal_dossier(
         credential=sd_jwt or credential(keys), holder_key=holder or keys.holder,
         filing=filing, procedure="ct01", submitted_at="2025-11-24T16:01:00Z", portal=portal,
-        issuer=ISSUER, audience=audience, forms={"ct01": filed()},
+        issuer=ISSUER, audience=audience, forms={"ct01": fields or filed()},
         definitions={"ct01": forms["ct01"]}, catalogue=default_catalogue(), iat=iat)

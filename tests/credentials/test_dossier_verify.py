@@ -24,6 +24,7 @@ from tests.credentials.dossier_kit import (
     OTHER,
     Keys,
     credential,
+    filed,
     seal,
 )
 
@@ -183,7 +184,9 @@ TYPED_FIELDS = {"receiving_office", "request", "phone", "email"}
     # an edited verified value, in the form or in its Disclosure
     (_field("full_name", "Nguyễn Văn Hưng"), {"full_name"}, "value_mismatch", None),
     (_field("id_number", "074078000999"), {"id_number"}, "value_mismatch", None),
-    (_field("members", [{"full_name": "Người Lạ"}]), {"members"}, "value_mismatch", None),
+    # a table's rows are the citizen's choice, bound by the nonce too
+    (_field("members", [{"full_name": "Người Lạ"}]), TYPED_FIELDS | {"members"}, None,
+     "nonce_mismatch"),
     (_edit_disclosure("name", "Nguyễn Văn Hưng"), {"full_name"}, "unreferenced_disclosure",
      "unreferenced_disclosure"),
     (_edit_disclosure("birthdate", "1990-01-01"), {"birth_date"}, "unreferenced_disclosure",
@@ -214,19 +217,53 @@ def test_tampering_fails_the_fields_it_touches(sealed: Dossier, keys: Keys, muta
                                                failed: Any, code: str | None,
                                                problem: str | None) -> None:
     report = check(mutate(sealed, keys), keys)
+    if code is None and failed is not None:  # mixed codes: the table's own is value_mismatch
+        assert statuses(report)["members"] == ("failed", "value_mismatch")
     assert not report.ok
     got = statuses(report)
     if failed == ALL_FIELDS:
         failed = REGISTRY_FIELDS | TYPED_FIELDS
     if failed is not None:
         assert {f for f, (s, _) in got.items() if s == "failed"} == failed, got
-        assert {got[f][1] for f in failed} == {code}
+        if code is not None:
+            assert {got[f][1] for f in failed} == {code}
         # Everything else keeps its verdict.
         for name, (status, _) in got.items():
             if name not in failed:
                 assert status == ("verified" if name in REGISTRY_FIELDS else "typed"), name
     if problem is not None:
         assert problem in report.problems
+
+
+def _members(keep: Any) -> dict[str, DossierField]:
+    fields = filed()
+    rows = fields["members"].value
+    assert isinstance(rows, list)
+    return {**fields, "members": DossierField(keep(rows), "registry")}
+
+
+def test_a_table_trimmed_by_the_citizen_is_still_the_registrys(keys: Keys) -> None:
+    # CT01 item 11: only the members who move together are kept.
+    report = check(seal(keys, fields=_members(lambda rows: rows[1:3])), keys)
+    assert report.ok and statuses(report)["members"] == ("verified", None)
+
+
+@pytest.mark.parametrize("keep", [
+    lambda rows: [*rows[:2], {**rows[2], "full_name": "Người Lạ"}],  # a row edited
+    lambda rows: [rows[0], rows[0]],  # a member twice
+    lambda rows: [],  # nothing kept, yet claimed the registry's
+])
+def test_a_table_with_rows_not_the_registrys_fails(keys: Keys, keep: Any) -> None:
+    report = check(seal(keys, fields=_members(keep)), keys)
+    assert statuses(report)["members"] == ("failed", "value_mismatch")
+
+
+def test_a_row_dropped_after_sealing_is_seen(keys: Keys) -> None:
+    dossier = seal(keys)
+    trimmed = _members(lambda rows: rows[:-1])
+    report = check(replace(dossier, forms={"ct01": trimmed}), keys)
+    assert not report.ok and "nonce_mismatch" in report.problems
+    assert statuses(report)["request"] == ("failed", "nonce_mismatch")
 
 
 def test_an_issuer_the_office_does_not_trust_fails_everything(sealed: Dossier,
@@ -261,8 +298,8 @@ def test_any_mangled_presentation_gives_a_report_not_an_exception(
         sealed_for_property: tuple[Dossier, Keys], cuts: list[tuple[int, int, str]]) -> None:
     dossier, keys = sealed_for_property
     text = dossier.presentation
-    for at, length, insert in cuts:
-        at %= len(text) + 1
+    for offset, length, insert in cuts:
+        at = offset % (len(text) + 1)
         text = text[:at] + insert + text[at + length:]
     report = check(replace(dossier, presentation=text), keys)
     assert report.ok == (text == dossier.presentation)

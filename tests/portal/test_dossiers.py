@@ -52,3 +52,16 @@ def test_only_verified_registry_values_are_registry_fields() -> None:
                    "members": DossierField([{"full_name": "A"}], "citizen"),
                    "request": DossierField("Tạm trú", "citizen"),
                    "email": DossierField("", "citizen")}
+
+
+def test_a_trimmed_table_of_registry_rows_stays_a_registry_field() -> None:
+    offered = [{"full_name": "A", "sex": None}, {"full_name": "B", "sex": "Nam"}]
+    kept = {"members": {"value": [{"full_name": "B", "sex": "Nam"}], "source": "user",
+                        "verified": False}}
+    assert filed_fields(kept, {"members": offered})["members"].source == "registry"
+    changed = {"members": {"value": [{"full_name": "C", "sex": "Nam"}], "source": "user",
+                           "verified": False}}
+    assert filed_fields(changed, {"members": offered})["members"].source == "citizen"
+    twice = {"members": {"value": [{"full_name": "A", "sex": ""}] * 2, "source": "user",
+                         "verified": False}}
+    assert filed_fields(twice, {"members": offered})["members"].source == "citizen"
