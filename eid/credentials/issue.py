@@ -14,12 +14,12 @@ import secrets
 from collections.abc import Mapping
 from typing import Any, Final
 
-from eid.errors import ConfigurationError, KeySourceError
+from eid.errors import ConfigurationError, KeySourceError, TokenError
 from eid.signing import SigningKey, sign_token
 from eid.verify import KeySet
 from eid.verify._codec import b64url_encode
-from eid.verify.disclosures import SD_ALG, disclosure_digest
-from eid.verify.sd_jwt import CREDENTIAL_TYPE
+from eid.verify.disclosures import SD_ALG, decode_disclosure, disclosure_digest, resolve_disclosures
+from eid.verify.sd_jwt import CREDENTIAL_TYPE, DEFAULT_MAX_SD_JWT_SIZE, MAX_DISCLOSURES
 
 __all__ = ["CITIZEN_DATA_VCT", "RESERVED_CLAIMS", "issue_sd_jwt"]
 
@@ -96,6 +96,22 @@ def _check_holder(holder_jwk: object) -> dict[str, Any]:
     return dict(holder_jwk)
 
 
+def _check_round_trip(payload: dict[str, Any], disclosures: list[str],
+                      expected: Mapping[str, Any]) -> None:
+    """Never issue what a verifier refuses or reads differently: values holding ``_sd``
+    or ``...`` members, nested deeper than the verifier's bound, or over its size caps."""
+    try:
+        resolved = resolve_disclosures(payload, [decode_disclosure(d) for d in disclosures])
+    except TokenError as exc:
+        raise _bad(f"the claims cannot be carried in an SD-JWT: {exc.message}",
+                   code="unrepresentable_claims") from None
+    if any(_ENCODE(resolved.get(name)) != _ENCODE(value) for name, value in expected.items()):
+        raise _bad("the claims would not read back as issued (a nested '...' member)",
+                   code="unrepresentable_claims")
+    if len(disclosures) > MAX_DISCLOSURES:
+        raise _bad(f"more than {MAX_DISCLOSURES} Disclosures", code="unrepresentable_claims")
+
+
 def issue_sd_jwt(
     claims: Mapping[str, Any],
     *,
@@ -120,8 +136,8 @@ def issue_sd_jwt(
     :param decoys: pad digest arrays with decoy digests (§4.2.5).
     :param status: a ``status`` claim (e.g. a Token Status List reference), always visible.
     :returns: ``<issuer-signed JWT>~<D1>~...~<Dn>~`` (typ ``dc+sd-jwt``).
-    :raises ConfigurationError: ``invalid_argument``, ``reserved_claim`` or
-        ``invalid_holder_key``.
+    :raises ConfigurationError: ``invalid_argument``, ``reserved_claim``,
+        ``invalid_holder_key`` or ``unrepresentable_claims``.
     """
     _check_names("claims", claims)
     _check_names("plain", plain or {})
@@ -136,11 +152,15 @@ def issue_sd_jwt(
     both = set(claims) & set(plain or {})
     if both:
         raise _bad(f"claims and plain both name {sorted(both)}")
-    payload: dict[str, Any] = {"iss": issuer, "iat": iat, "exp": exp, "vct": vct}
+    visible = dict(plain or {})
     if status is not None:
-        payload["status"] = dict(status)
-    payload["cnf"] = {"jwk": _check_holder(holder_jwk)}
-    payload.update(plain or {})
+        visible["status"] = dict(status)
+    try:
+        _ENCODE(visible)
+    except (TypeError, ValueError) as exc:
+        raise _bad(f"a plain or status value is not JSON: {exc}") from None
+    payload: dict[str, Any] = {"iss": issuer, "iat": iat, "exp": exp, "vct": vct,
+                               "cnf": {"jwk": _check_holder(holder_jwk)}, **visible}
     disclosures: list[str] = []
     digests: list[str] = []
     for name, value in claims.items():
@@ -155,8 +175,9 @@ def issue_sd_jwt(
     # §4.2.4.1: sorted, so the order does not reveal the claims' original order.
     payload["_sd"] = sorted(digests)
     payload["_sd_alg"] = SD_ALG
-    try:
-        jwt = sign_token(payload, key, typ=CREDENTIAL_TYPE)
-    except (TypeError, ValueError) as exc:
-        raise _bad(f"a plain or status value is not JSON: {exc}") from None
-    return "~".join([jwt, *disclosures, ""])
+    _check_round_trip(payload, disclosures, {**visible, **claims})
+    issued = "~".join([sign_token(payload, key, typ=CREDENTIAL_TYPE), *disclosures, ""])
+    if len(issued) > DEFAULT_MAX_SD_JWT_SIZE:
+        raise _bad(f"the credential would exceed {DEFAULT_MAX_SD_JWT_SIZE} characters",
+                   code="unrepresentable_claims")
+    return issued

@@ -15,7 +15,7 @@ from typing import Any, Final
 from eid.errors import ConfigurationError
 from eid.signing import SigningKey, sign_segments
 from eid.verify._codec import b64url_encode, json_object
-from eid.verify.disclosures import Disclosure, decode_disclosure
+from eid.verify.disclosures import Disclosure, decode_disclosure, resolve_disclosures
 from eid.verify.jws import parse_jws
 from eid.verify.sd_jwt import KB_JWT_TYPE, sd_hash, split_sd_jwt
 
@@ -73,7 +73,8 @@ def present(
     :param audience: the verifier's identifier (``aud``); ``nonce``: the verifier's nonce.
     :param iat: the KB-JWT's ``iat`` (Unix seconds); the clock when None.
     :returns: ``<issuer-signed JWT>~<chosen Disclosures>~<KB-JWT>``.
-    :raises TokenError: ``sd_jwt`` is not a well-formed SD-JWT.
+    :raises TokenError: ``sd_jwt`` is not a well-formed SD-JWT (the codes of
+        :func:`~eid.verify.split_sd_jwt` and :func:`~eid.verify.resolve_disclosures`).
     :raises ConfigurationError: ``claim_not_in_credential`` (a name with no Disclosure),
         ``holder_key_mismatch``, ``invalid_argument``.
     """
@@ -92,6 +93,9 @@ def present(
     payload = json_object(parse_jws(parts.jwt).payload, "payload")
     _check_holder(payload, holder_key)
     disclosures = [decode_disclosure(d) for d in parts.disclosures]
+    # The structure checks of a verifier (each digest once, depth bounded) before the walk
+    # below relies on them.
+    resolve_disclosures(payload, disclosures)
     by_digest = {d.digest: d for d in disclosures}
     top_digests = payload["_sd"] if isinstance(payload.get("_sd"), list) else []
     top = {found.name: found for digest in top_digests

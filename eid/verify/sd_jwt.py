@@ -98,15 +98,24 @@ def split_sd_jwt(sd_jwt: str | bytes, *, max_size: int = DEFAULT_MAX_SD_JWT_SIZE
 
 
 def sd_hash(sd_jwt: str) -> str:
-    """``sd_hash`` (§4.3.1): SHA-256 over the SD-JWT up to and including its last ``~``."""
-    presented = sd_jwt[: sd_jwt.rindex("~") + 1]
-    return b64url_encode(hashlib.sha256(presented.encode("ascii")).digest())
+    """``sd_hash`` (§4.3.1): SHA-256 over the SD-JWT up to and including its last ``~``.
+
+    :raises TokenError: ``sd_jwt_malformed`` for a string without ``~`` or not ASCII.
+    """
+    end = sd_jwt.rfind("~") if isinstance(sd_jwt, str) else -1
+    if end < 0 or not sd_jwt.isascii():
+        raise TokenError("an SD-JWT is ASCII and has a '~'", code="sd_jwt_malformed")
+    return b64url_encode(hashlib.sha256(sd_jwt[: end + 1].encode("ascii")).digest())
+
+
+def _media_type(value: str) -> str:
+    # RFC 7515 §4.1.9: compared case-insensitively; "application/" may be omitted.
+    return value.lower().removeprefix("application/")
 
 
 def _typ_is(parsed: ParsedJws, expected: str) -> bool:
     typ = parsed.header.get("typ")
-    # RFC 7515 §4.1.9: compare case-insensitively; "application/" may be omitted.
-    return isinstance(typ, str) and typ.lower().removeprefix("application/") == expected.lower()
+    return isinstance(typ, str) and _media_type(typ) == _media_type(expected)
 
 
 def verify_sd_jwt_signature(
@@ -276,7 +285,7 @@ def verify_sd_jwt(
         raise TokenError("iss is not the expected issuer", code="invalid_issuer")
     # §7.1 step 6 on the processed payload; a credential without exp would live forever.
     check_times(claims, now=at, leeway=leeway)
-    is_vc = typ.lower().removeprefix("application/") == CREDENTIAL_TYPE
+    is_vc = _media_type(typ) == CREDENTIAL_TYPE
     if is_vc and type(claims.get("vct")) is not str:  # SD-JWT VC §3.2.2.2: REQUIRED
         raise TokenError("claim 'vct' is missing", code="missing_claim")
     if vct is not None and claims.get("vct") != vct:

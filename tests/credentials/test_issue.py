@@ -129,3 +129,41 @@ def test_a_private_holder_key_is_refused(issuer_key: SigningKey, holder_key: Sig
         issue_sd_jwt({"name": "A"}, key=issuer_key, issuer=ISSUER, vct=CITIZEN_DATA_VCT,
                      holder_jwk=private, iat=NOW, exp=NOW + 60)
     assert caught.value.code == "invalid_holder_key"
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "x"
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+@pytest.mark.parametrize("value", [
+    {"_sd": ["x"]},            # would be read as digests
+    {"a": {"_sd_alg": "x"}},   # refused below the top level
+    [[{"...": "digest"}]],     # an inner array element would vanish
+    _nested(80),               # deeper than the verifier's bound
+], ids=["sd_member", "nested_sd_alg", "dots_element", "too_deep"])
+def test_claims_a_verifier_would_refuse_or_misread_are_not_issued(
+        value: Any, issue: Issue) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        issue({"x": value})
+    assert caught.value.code == "unrepresentable_claims"
+
+
+def test_tuples_issue_as_lists(issue: Issue, issuer_jwks: dict[str, Any]) -> None:
+    claims = verify_sd_jwt(issue({"kids": ("a", "b")}), issuer=ISSUER, jwks=issuer_jwks, now=NOW)
+    assert claims["kids"] == ["a", "b"]
+
+
+@pytest.mark.parametrize("overrides", [
+    {"plain": {"client_id": {"_sd": ["x"]}}},
+    {"status": {"status_list": {"_sd_alg": "x"}}},
+    {"claims": {"big": "x" * 70_000}},
+    {"claims": {"many": list(range(600))}},
+], ids=["plain_with_sd", "status_with_sd_alg", "over_64_kib", "over_512_disclosures"])
+def test_visible_claims_and_sizes_a_verifier_would_refuse_are_not_issued(
+        overrides: dict[str, Any], issue: Issue) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        issue(overrides.pop("claims", {"name": "A"}), **overrides)
+    assert caught.value.code == "unrepresentable_claims"

@@ -110,3 +110,24 @@ def test_iat_defaults_to_the_clock(issue: Issue, holder_key: SigningKey) -> None
                                audience=OFFICE, nonce=NONCE)
     kb_payload = presentation.rsplit("~", 1)[1].split(".")[1]
     assert json.loads(b64url_decode(kb_payload, "kb"))["iat"] == NOW + 42
+
+
+def test_a_credential_with_a_stray_disclosure_is_refused(issue: Issue,
+                                                          holder_key: SigningKey) -> None:
+    stray = split_sd_jwt(issue({"email": "a@b.vn"})).disclosures[0]
+    with pytest.raises(TokenError) as caught:
+        present(issue() + stray + "~", disclose=["name"], holder_key=holder_key,
+                audience=OFFICE, nonce=NONCE)
+    assert caught.value.code == "unreferenced_disclosure"
+
+
+def test_the_readme_flow(issue: Issue, holder_key: SigningKey, issuer_jwks: dict[str, Any],
+                         citizen_claims: dict[str, Any]) -> None:
+    # README "Selectively disclosed credentials": issue, present three fields, verify.
+    presentation = present(issue(), disclose=["name", "birthdate", "vn_household_members"],
+                           holder_key=holder_key, audience=OFFICE, nonce=NONCE, iat=NOW)
+    claims = verify_sd_jwt(presentation, issuer=ISSUER, jwks=issuer_jwks, audience=OFFICE,
+                           nonce=NONCE, vct="urn:eid:vn:citizen-data:1", now=NOW)
+    assert claims["name"] == citizen_claims["name"]
+    assert claims["client_id"] == PORTAL
+    assert "vn_id_number" not in claims
