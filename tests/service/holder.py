@@ -12,7 +12,7 @@ from werkzeug.test import TestResponse
 from eid.signing import SigningKey, sign_segments
 from eid.verify._codec import b64url_encode
 from tests.service.fapi import client_key
-from tests.service.flow import Flow
+from tests.service.flow import HCM, Flow, Portal
 
 #: The credential scope and configuration (service.credential_issuer).
 SCOPE = "citizen_credential"
@@ -21,6 +21,16 @@ CONFIG = "citizen_data"
 SCOPES = f"openid profile address {SCOPE}"
 #: What userinfo releases for SCOPES (besides sub): what the credential must disclose.
 CLAIMS = ("address", "birthdate", "gender", "name")
+
+
+def tokens(flow: Flow, scope: str = SCOPES, portal: Portal = HCM) -> dict[str, Any]:
+    """Log the fixture citizen in at ``portal`` with ``scope``; the token response."""
+    auth = flow.request(portal, scope=scope)
+    flow.authorize(auth)
+    r = flow.redeem(auth, portal)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    body: dict[str, Any] = r.json or {}
+    return body
 
 
 def public_jwk(key: SigningKey) -> dict[str, str]:
@@ -50,7 +60,7 @@ class Holder:
         header.update(changes)
         return {k: v for k, v in header.items() if v is not None}
 
-    def claims(self, nonce: str | None, now: int, **changes: Any) -> dict[str, Any]:
+    def claims(self, nonce: str | None, now: int, /, **changes: Any) -> dict[str, Any]:
         claims: dict[str, Any] = {"aud": self.flow.issuer, "iat": now, "nonce": nonce}
         claims.update(changes)
         return {k: v for k, v in claims.items() if v is not None}
