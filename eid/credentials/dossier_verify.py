@@ -36,14 +36,10 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final
 
-from eid.credentials.dossier import (
-    Dossier,
-    Value,
-    dossier_nonce,
-    registry_claims,
-)
+from eid.credentials.dossier import Dossier, Value, dossier_nonce, registry_claims
+from eid.credentials.dossier_report import DossierReport, FieldReport, FieldStatus
 from eid.credentials.issue import CITIZEN_DATA_VCT
 from eid.errors import TokenError
 from eid.prefill import Catalogue, Form, default_catalogue, load_forms, prefill
@@ -62,42 +58,7 @@ from eid.verify.sd_jwt import (
 
 __all__ = ["DossierReport", "FieldReport", "FieldStatus", "procedure_forms", "verify_dossier"]
 
-FieldStatus = Literal["verified", "typed", "failed"]
 _MAX_DEPTH: Final = 64
-
-
-@dataclass(frozen=True, slots=True)
-class FieldReport:
-    """One field of the dossier as the office sees it."""
-
-    form: str
-    field: str
-    value: Value
-    status: FieldStatus
-    #: Why it failed (a :class:`~eid.errors.TokenFailure` value or a dossier code).
-    code: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DossierReport:
-    """The verdict on a dossier: one report per field, and the dossier-level problems."""
-
-    dossier: Dossier
-    fields: tuple[FieldReport, ...]
-    problems: tuple[str, ...]
-
-    @property
-    def ok(self) -> bool:
-        """Accepted: no problem and no failed field."""
-        return not self.problems and all(f.status != "failed" for f in self.fields)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {"ok": self.ok, "filing": self.dossier.filing,
-                "procedure": self.dossier.procedure, "portal": self.dossier.portal,
-                "issuer": self.dossier.issuer, "problems": list(self.problems),
-                "fields": [{"form": f.form, "field": f.field, "value": f.value,
-                            "status": f.status, "code": f.code} for f in self.fields]}
 
 
 @dataclass(slots=True)
@@ -189,15 +150,18 @@ def _diagnose(presentation: str, first: TokenError, *, issuer: str, jwks: Jwks,
     if parts.kb_jwt is None:
         found.all_fail = "kb_jwt_missing"
         return found
-    check = {"sd_jwt": presentation, "holder": found.claims, "audience": audience,
-             "max_age": None, "leeway": leeway, "now": at}
+    def key_binding(expected_nonce: str | None) -> None:
+        verify_key_binding(parts.kb_jwt or "", sd_jwt=presentation, holder=found.claims,
+                           audience=audience, nonce=expected_nonce, max_age=None,
+                           leeway=leeway, now=at)
+
     try:
-        verify_key_binding(parts.kb_jwt, nonce=nonce, **check)  # type: ignore[arg-type]
+        key_binding(nonce)
     except TokenError as exc:
         if exc.code == "nonce_mismatch":
             found.typed_fail = exc.code
             try:  # the nonce is checked before sd_hash: check that one too
-                verify_key_binding(parts.kb_jwt, nonce=None, **check)  # type: ignore[arg-type]
+                key_binding(None)
             except TokenError as again:
                 if again.code != "sd_hash_mismatch":
                     found.all_fail = again.code
