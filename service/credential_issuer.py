@@ -18,7 +18,13 @@ import secrets
 from typing import Any, Final
 
 from eid.credentials import CITIZEN_DATA_VCT, issue_sd_jwt
-from eid.errors import InsufficientScope, InvalidNonce, InvalidToken
+from eid.errors import (
+    ConfigurationError,
+    CredentialRequestDenied,
+    InsufficientScope,
+    InvalidNonce,
+    InvalidToken,
+)
 from service.audit import consent_basis, grant_procedure, record_release
 from service.credential_proof import PROOF_ALGS, verify_key_proof
 from service.credential_request import CredentialRequest
@@ -104,6 +110,7 @@ def issue_credential(p: Provider, access: ResourceAccess, req: CredentialRequest
     :raises InvalidProof: the key proof fails a check.
     :raises InvalidNonce: its ``c_nonce`` is unknown, expired or used.
     :raises InvalidToken: the grant was revoked while the request ran.
+    :raises CredentialRequestDenied: the data is too large for one credential.
     :raises StorageError: the release could not be logged (nothing is issued).
     """
     client, grant = access.client, access.grant
@@ -120,12 +127,21 @@ def issue_credential(p: Provider, access: ResourceAccess, req: CredentialRequest
     idx = p.durable.add_credential_status(grant.subject, client.client_id, grant.grant_id)
     if idx is None:
         raise InvalidToken("the access token no longer grants access")
-    # Issue 14: the release is logged before the credential exists (or it never does).
+    iat = int(now)
+    try:
+        credential = issue_sd_jwt(
+            claims, key=p.keys.signing_key(_ALG), issuer=p.issuer, vct=VCT,
+            holder_jwk=proof.jwk, iat=iat, exp=iat + p.settings.credential_ttl,
+            plain={"client_id": client.client_id}, status=status_claim(p, idx))
+    except ConfigurationError as exc:
+        if exc.code != "unrepresentable_claims":
+            raise
+        # Data no verifier would accept in one credential (its size caps): §8.3.1.2 says
+        # the portal should not retry; it still has userinfo.
+        raise CredentialRequestDenied("the citizen's data is too large for one credential") \
+            from exc
+    # Issue 14: the release is logged before the credential leaves (or it never does).
     record_release(p, citizen=grant.subject, client=client, action="credential",
                    attributes=claims, procedure=grant_procedure(grant),
                    basis=consent_basis(access.scopes))
-    iat = int(now)
-    return issue_sd_jwt(
-        claims, key=p.keys.signing_key(_ALG), issuer=p.issuer, vct=VCT,
-        holder_jwk=proof.jwk, iat=iat, exp=iat + p.settings.credential_ttl,
-        plain={"client_id": client.client_id}, status=status_claim(p, idx))
+    return credential

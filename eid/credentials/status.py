@@ -26,6 +26,7 @@ __all__ = [
     "STATUS_LIST_TYP",
     "STATUS_VALID",
     "StatusList",
+    "encode_status_list",
     "status_list_token",
     "verify_status_list_token",
 ]

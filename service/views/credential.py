@@ -12,7 +12,8 @@ DPoP challenge of RFC 9449 §7.1), §8.3.1.2 request errors with HTTP 400.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
 from service.credential_issuer import (
@@ -22,7 +23,7 @@ from service.credential_issuer import (
     new_c_nonce,
 )
 from service.credential_request import parse_credential_request
-from service.credential_status import STATUS_LIST_PATH, STATUS_TTL, status_list_jwt
+from service.credential_status import STATUS_LIST_PATH, STATUS_TTL, StatusListCache
 from service.dpop import add_nonce_header
 from service.provider import provider
 from service.resource_access import authorize_resource
@@ -30,9 +31,15 @@ from service.resource_access import authorize_resource
 __all__ = ["bp"]
 
 bp = Blueprint("credential", __name__)
+_CACHE = "eid_status_list"
 
 # The metadata changes only with a release (the catalogue's claims); as discovery.
 _METADATA_CACHE = "public, max-age=300"
+
+
+@bp.record_once
+def _install_cache(state: BlueprintSetupState) -> None:
+    state.app.extensions[_CACHE] = StatusListCache()
 
 
 @bp.after_request
@@ -77,7 +84,8 @@ def credential() -> ResponseReturnValue:
 @bp.get(STATUS_LIST_PATH)
 def status_list() -> ResponseReturnValue:
     # draft-ietf-oauth-status-list §8.1: the token as application/statuslist+jwt.
-    response = Response(status_list_jwt(provider()), mimetype="application/statuslist+jwt")
+    cache: StatusListCache = current_app.extensions[_CACHE]
+    response = Response(cache.token(provider()), mimetype="application/statuslist+jwt")
     response.headers["Cache-Control"] = f"public, max-age={STATUS_TTL}"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -10,13 +10,16 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from freezegun import freeze_time
 
 from eid.credentials import STATUS_INVALID, STATUS_VALID, verify_status_list_token
+from eid.errors import ConfigurationError
 from eid.oidc import DpopKey
 from eid.storage.records import AccessEntry
 from eid.verify import verify_sd_jwt
 from service import create_app
 from service.config import Settings
+from service.credential_status import REBUILD_INTERVAL
 from service.provider import Provider
 from tests.service.flow import HCM, LOA2, Flow, Portal, csrf_of
 from tests.service.holder import CLAIMS, Holder, tokens
@@ -181,25 +184,44 @@ def _revoke(flow: Flow, client_id: str) -> None:
 
 def test_a_credential_is_valid_until_the_citizen_withdraws_the_portals_access(
         flow: Flow) -> None:
-    claims = _issue(flow, tokens(flow)["access_token"])
-    assert _status(flow, claims) == STATUS_VALID
-    _revoke(flow, HCM.client_id)
-    assert _status(flow, claims) == STATUS_INVALID
+    with freeze_time() as clock:
+        claims = _issue(flow, tokens(flow)["access_token"])
+        assert _status(flow, claims) == STATUS_VALID
+        _revoke(flow, HCM.client_id)
+        clock.tick(REBUILD_INTERVAL)
+        assert _status(flow, claims) == STATUS_INVALID
 
 
 def test_withdrawing_another_portals_access_leaves_the_credential_valid(
         tflow: Flow) -> None:
-    mine = _issue(tflow, tokens(tflow)["access_token"])
-    theirs = _issue(tflow, tokens(tflow, portal=TEST)["access_token"])
-    _revoke(tflow, TEST.client_id)
-    assert (_status(tflow, mine), _status(tflow, theirs)) == (STATUS_VALID, STATUS_INVALID)
+    with freeze_time() as clock:
+        mine = _issue(tflow, tokens(tflow)["access_token"])
+        theirs = _issue(tflow, tokens(tflow, portal=TEST)["access_token"])
+        _revoke(tflow, TEST.client_id)
+        clock.tick(REBUILD_INTERVAL)
+        assert (_status(tflow, mine), _status(tflow, theirs)) == (STATUS_VALID,
+                                                                  STATUS_INVALID)
 
 
 def test_a_credential_issued_after_consenting_again_is_valid(flow: Flow) -> None:
-    old = _issue(flow, tokens(flow)["access_token"])
-    _revoke(flow, HCM.client_id)
-    new = _issue(flow, tokens(flow)["access_token"])
-    assert (_status(flow, old), _status(flow, new)) == (STATUS_INVALID, STATUS_VALID)
+    with freeze_time() as clock:
+        old = _issue(flow, tokens(flow)["access_token"])
+        _revoke(flow, HCM.client_id)
+        new = _issue(flow, tokens(flow)["access_token"])
+        clock.tick(REBUILD_INTERVAL)
+        assert (_status(flow, old), _status(flow, new)) == (STATUS_INVALID, STATUS_VALID)
+
+
+def test_a_worker_rebuilds_the_list_at_most_every_interval(flow: Flow) -> None:
+    with freeze_time() as clock:
+        claims = _issue(flow, tokens(flow)["access_token"])
+        first = flow.api.get("/statuslists/1").get_data()
+        _revoke(flow, HCM.client_id)
+        clock.tick(REBUILD_INTERVAL - 1)
+        assert flow.api.get("/statuslists/1").get_data() == first  # served as signed
+        assert _status(flow, claims) == STATUS_VALID
+        clock.tick(1)
+        assert _status(flow, claims) == STATUS_INVALID
 
 
 def test_the_token_of_a_withdrawn_consent_gets_no_credential(flow: Flow) -> None:
@@ -217,3 +239,21 @@ def test_the_status_list_is_public_signed_and_short_lived(flow: Flow) -> None:
     listed = verify_status_list_token(r.get_data(as_text=True),
                                       jwks=flow.api.get("/jwks").json, uri=uri, now=time.time())
     assert len(listed.data) * 8 >= 16_384  # never small enough to count the credentials
+
+
+def test_data_that_cannot_be_carried_in_a_credential_is_denied_and_not_logged(
+        flow: Flow, monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue_sd_jwt refuses what no verifier would accept (over 64 KiB or 512 Disclosures):
+    # nothing was released, so nothing is logged, and the portal hears why.
+    import service.credential_issuer as issuer
+
+    def too_large(*args: object, **kwargs: object) -> str:
+        raise ConfigurationError("over the verifier's size cap", code="unrepresentable_claims")
+
+    p = _p(flow)
+    access = tokens(flow)["access_token"]
+    before = p.durable.access_size()
+    monkeypatch.setattr(issuer, "issue_sd_jwt", too_large)
+    r = Holder(flow).credential(access, int(time.time()))
+    assert (r.status_code, r.json["error"]) == (400, "credential_request_denied")
+    assert p.durable.access_size() == before
