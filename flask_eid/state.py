@@ -43,6 +43,11 @@ class SignedInCitizen:
     refresh_token: str | None = field(default=None, repr=False)
     #: The procedure the login was granted for (RFC 9396 ``vn_procedure``), if any.
     procedure: str | None = None
+    #: The access token of the login, its type and when it expires (a portal calls the
+    #: provider's other resources with it, e.g. its credential endpoint).
+    access_token: str | None = field(default=None, repr=False)
+    token_type: str | None = None
+    access_token_expires_at: float | None = None
 
 
 @dataclass(slots=True)
@@ -90,7 +95,9 @@ def start_session(citizen: SignedInCitizen) -> None:
     data = {"subject": citizen.subject, "acr": citizen.acr, "claims": citizen.claims,
             "id_token": citizen.id_token, "sid": citizen.sid,
             "signed_in_at": citizen.signed_in_at, "scopes": list(citizen.scopes),
-            "refresh_token": citizen.refresh_token, "procedure": citizen.procedure}
+            "refresh_token": citizen.refresh_token, "procedure": citizen.procedure,
+            "access_token": citizen.access_token, "token_type": citizen.token_type,
+            "access_token_expires_at": citizen.access_token_expires_at}
     state.store.put(session_key(sid), data, state.lifetime)
     if citizen.sid:
         # Back-channel logout names the provider's sid; remember which local session it is.

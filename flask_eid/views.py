@@ -92,7 +92,9 @@ def callback() -> Any:
         subject=result.subject, acr=result.acr, claims=result.claims,
         id_token=result.tokens.id_token, sid=result.id_token_claims.get("sid"),
         signed_in_at=time.time(), refresh_token=result.tokens.refresh_token,
-        procedure=result.procedure,
+        procedure=result.procedure, access_token=result.tokens.access_token,
+        token_type=result.tokens.token_type,
+        access_token_expires_at=result.tokens.expires_at,
         # RFC 6749 §5.1: a token response may omit scope when it is what was asked.
         scopes=tuple(sorted(result.tokens.scope or set(requested or ())))))
     renew_csrf_token()  # a token seen before sign-in is worth nothing after it

@@ -9,10 +9,30 @@ their status (Token Status List, :mod:`eid.credentials.status`).
 ...                        audience=OFFICE, nonce=nonce)  # doctest: +SKIP
 
 Verification is :func:`eid.verify.verify_sd_jwt`.
+
+Dossiers (a filing forwarded to a receiving office, checked offline field by field):
+:func:`seal_dossier` on the portal's side, :func:`parse_dossier` and
+:func:`verify_dossier` on the office's (``eid dossier verify FILE --issuer URL``).
 """
 
 from __future__ import annotations
 
+from eid.credentials.dossier import (
+    DOSSIER_TYPE,
+    MAX_DOSSIER_BYTES,
+    Dossier,
+    DossierField,
+    dossier_nonce,
+    parse_dossier,
+)
+from eid.credentials.dossier_seal import seal_dossier
+from eid.credentials.dossier_verify import (
+    DossierReport,
+    FieldReport,
+    FieldStatus,
+    procedure_forms,
+    verify_dossier,
+)
 from eid.credentials.issue import CITIZEN_DATA_VCT, RESERVED_CLAIMS, issue_sd_jwt
 from eid.credentials.present import present
 from eid.credentials.status import (
@@ -26,13 +46,25 @@ from eid.credentials.status import (
 
 __all__ = [
     "CITIZEN_DATA_VCT",
+    "DOSSIER_TYPE",
+    "MAX_DOSSIER_BYTES",
     "RESERVED_CLAIMS",
     "STATUS_INVALID",
     "STATUS_LIST_TYP",
     "STATUS_VALID",
+    "Dossier",
+    "DossierField",
+    "DossierReport",
+    "FieldReport",
+    "FieldStatus",
     "StatusList",
+    "dossier_nonce",
     "issue_sd_jwt",
+    "parse_dossier",
     "present",
+    "procedure_forms",
+    "seal_dossier",
     "status_list_token",
+    "verify_dossier",
     "verify_status_list_token",
 ]

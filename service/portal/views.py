@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from typing import Any
 
@@ -14,6 +15,7 @@ from eid.oidc import quote_path, safe_local_path
 from eid.prefill import PrefillResult, prefill, render_html
 from eid.verify import acr_rank
 from flask_eid import CSRF_FIELD, SignedInCitizen, csrf_token, csrf_token_valid, current_citizen
+from service.portal.filings import new_reference
 from service.portal.forms import collect
 from service.portal.procedures import PortalProcedure
 
@@ -93,6 +95,11 @@ def _login_url(proc: PortalProcedure, *, scopes: tuple[str, ...], prompt: str | 
                ) -> str:
     # RFC 9396: the login names the procedure (shown on the consent screen, recorded
     # with every release of the citizen's data).
+    # The credential's scope too (OpenID4VCI 1.0 §5.1.2): at filing, the portal obtains
+    # the citizen's credential for the dossier it forwards to the receiving office.
+    credential_scope = _ext()["dossiers"].scope
+    if credential_scope:
+        scopes = tuple(dict.fromkeys((*scopes, credential_scope)))
     query = {"acr": proc.acr, "scope": " ".join(scopes), "next": f"/procedures/{proc.id}",
              "procedure": proc.id}
     if prompt:
@@ -142,7 +149,12 @@ def procedure(pid: str) -> Any:
         missing += [prefix + f for f in absent]
     if missing:
         return _page(proc, citizen, missing, 422)
-    filing = _ext()["filings"].add(citizen.subject, proc.id, citizen.acr, forms)
+    now = time.time()
+    reference = new_reference(now)
+    dossier, problem = _ext()["dossiers"].seal(citizen, proc, reference, now, forms)
+    filing = _ext()["filings"].add(citizen.subject, proc.id, citizen.acr, forms,
+                                   reference=reference, submitted_at=now, dossier=dossier,
+                                   dossier_problem=problem)
     return redirect(f"/filings/{filing.reference}", code=303)
 
 
@@ -169,4 +181,21 @@ def receipt(reference: str) -> Any:
         if proc else {}
     titles = {f.id: f.title(_lang()) for f in proc.forms} if proc else {}
     return render_template("receipt.html", filing=filing, proc=proc, labels=labels,
-                           titles=titles)
+                           titles=titles, office=_ext()["dossiers"].office)
+
+
+@blueprint.get("/filings/<reference>/dossier")
+def dossier(reference: str) -> Any:
+    """The sealed dossier as a file to forward ("chuyển hồ sơ")."""
+    citizen = current_citizen()
+    if citizen is None:
+        return redirect("/auth/login?next=/filings")
+    try:
+        filing = _ext()["filings"].get(reference, citizen.subject)
+    except NotFoundError:
+        abort(404)
+    if filing.dossier is None:
+        abort(404)
+    return Response(filing.dossier, content_type="application/json; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{filing.reference}.dossier.json"'})
