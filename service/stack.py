@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["register", "run"]
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from service.config import LocalPortal
+
+__all__ = ["local_portal", "register", "run"]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -19,16 +24,32 @@ def run(args: argparse.Namespace) -> int:
     with Server(args.host, args.service_port) as login, \
             Server(args.host, args.portal_port) as portal:
         issuer = os.environ.get("EID_ISSUER") or login.url
-        login.mount(create_app({"EID_SETTINGS": Settings.from_env(issuer=issuer)}))
         # The portal trusts the login service started beside it.
-        portal.mount(create_portal_app(settings=PortalSettings.from_env(
-            public_url=portal.url).with_(issuer=issuer)))
+        portal_app = create_portal_app(settings=PortalSettings.from_env(
+            public_url=portal.url).with_(issuer=issuer))
+        # ... which registers the portal's URIs on whatever port it got (not the 5001
+        # of clients.json): its callback, sign-out landing and back-channel logout.
+        login.mount(create_app({"EID_SETTINGS": Settings.from_env(
+            issuer=issuer, local_portal=local_portal(portal_app))}))
+        portal.mount(portal_app)
         print(f"login service  {issuer}\n"
               f"demo portal    {portal.url}\n"
               "fixture citizens and passwords: fixtures/README.md (Ctrl-C stops both)",
               flush=True)
         serve(login, portal)
     return 0
+
+
+def local_portal(app: Flask) -> LocalPortal:
+    """The registration of a demo portal app, for the service started beside it."""
+    from service.config import LocalPortal
+
+    state = app.extensions["eid_login"]
+    return LocalPortal(
+        client_id=state.rp.client_id, redirect_uri=state.rp.redirect_uri,
+        post_logout_redirect_uris=tuple(
+            u for u in (state.post_logout_redirect_uri,) if u),
+        backchannel_logout_uri=state.backchannel_logout_uri)
 
 
 def register(sub: Any) -> None:

@@ -13,7 +13,14 @@ from eid.errors import EidError, NotFoundError
 from eid.oidc import quote_path, safe_local_path
 from eid.prefill import PrefillResult, prefill, render_html
 from eid.verify import acr_rank
-from flask_eid import CSRF_FIELD, SignedInCitizen, csrf_token, csrf_token_valid, current_citizen
+from flask_eid import (
+    CSRF_FIELD,
+    SignedInCitizen,
+    csrf_token,
+    csrf_token_valid,
+    current_citizen,
+    session_ended,
+)
 from service.portal.forms import collect
 from service.portal.procedures import PortalProcedure
 
@@ -32,6 +39,11 @@ def _lang() -> str:
     return "en" if session.get("lang") == "en" else "vi"
 
 
+def chosen_language() -> str:
+    """The language the citizen chose here: flask_eid sends it as ``ui_locales``."""
+    return _lang()
+
+
 def _switch_url(code: str) -> str:
     # The way back after the switch: this page's URL, encoded again (request.path is
     # decoded) and held to the same-site rule the switch itself applies.
@@ -45,7 +57,20 @@ def _globals() -> dict[str, Any]:
     # One CSRF token per browser session for every form, the logout form included
     # (flask_eid renews it at sign-in and sign-out).
     return {"t": _ext()["text"][lang], "lang": lang, "citizen": current_citizen(),
-            "csrf_token": csrf_token, "csrf_field": CSRF_FIELD, "switch_url": _switch_url}
+            "csrf_token": csrf_token, "csrf_field": CSRF_FIELD, "switch_url": _switch_url,
+            # Signed out (here, or ended by the login service): said once, on the next page.
+            "session_ended": session_ended()}
+
+
+@blueprint.before_app_request
+def _ended_elsewhere() -> Response | None:
+    # A session the login service ended (consent withdrawn, signed out there) ends at
+    # this request: the citizen lands on the home page saying why, not silently on a
+    # fresh login.
+    if request.method == "GET" and request.endpoint not in ("portal.index", "static") \
+            and session_ended(keep=True) in ("provider_session_ended", "access_withdrawn"):
+        return redirect("/")
+    return None
 
 
 @blueprint.after_app_request

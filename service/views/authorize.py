@@ -65,11 +65,13 @@ def authorize() -> Response:
         else collect(request.args)
     # Error pages too are in the asked language (an oversized value is refused below).
     ui_locales = params.get("ui_locales") or ""
-    choose_lang(ui_locales if len(ui_locales) <= MAX_LENGTHS["ui_locales"] else None)
+    choose_lang(ui_locales if len(ui_locales) <= MAX_LENGTHS["ui_locales"] else None,
+                new_request=True)
     if is_pushed_uri(params.values.get("request_uri") or ""):
         # RFC 9126 §4: the pushed request, and nothing else of this one.
         req = load_pushed(p, params, browser=browser_key())
         g.redirect_target = (req.redirect_uri, req.state)
+        choose_lang(req.ui_locales, new_request=True)  # it came in the pushed request
     else:
         req = parse_request(p, params)
     if p.mock is not None:

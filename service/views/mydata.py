@@ -2,8 +2,9 @@
 
 Revoking a portal deletes its consent and revokes every grant of that portal
 for the citizen, so its refresh tokens (and the access tokens issued from them)
-stop working at once, codes issued before can no longer be redeemed, and the
-next login asks for consent again.
+stop working at once, codes issued before can no longer be redeemed, the
+portal's sessions of the citizen are ended by a back-channel logout token (when it
+registered a URI for them), and the next login asks for consent again.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from service.audit import record_release
+from service.backchannel import queue_withdrawal
 from service.csrf import check_csrf
 from service.i18n import choose_lang
 from service.params import collect
@@ -92,6 +94,9 @@ def revoke() -> ResponseReturnValue:
     client = p.clients.get(client_id)
     if client is not None:
         p.durable.revoke_access(session.id_number, client_id, p.now())
+        # The portal's sessions of this citizen end at their next request (it still
+        # holds the released claims: revoking tokens alone would not reach them).
+        queue_withdrawal(p, client, session.id_number)
         # Issue 14: the revocation shows in "who accessed my data". Logged after the
         # revocation: withdrawing access must never wait on the log (if the append
         # fails, the citizen sees 503 and the access is withdrawn all the same).
