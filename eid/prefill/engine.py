@@ -119,8 +119,11 @@ def compile_form(form: Form, catalogue: Catalogue) -> Form:
         for a in f.source.attributes:
             attr = catalogue.attributes[a]
             attrs[a] = (a, attr.claim, frozenset(catalogue.releasers(a)))
+    releasing = {s for _, _, scopes in attrs.values() for s in scopes}
+    labels = {s: (catalogue.scopes[s].label_vi, catalogue.scopes[s].label_en)
+              for s in sorted(releasing) if s in catalogue.scopes}
     return replace(form, plan=Plan(tuple(_resolver(f) for f in form.fields),
-                                   tuple(attrs.values())))
+                                   tuple(attrs.values()), labels))
 
 
 def _plan(form: Form) -> Plan:

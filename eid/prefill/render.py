@@ -21,7 +21,7 @@ __all__ = ["render_html", "render_procedure_html", "to_json"]
 
 _NOTES = {
     "vi": {
-        "withheld": "Chưa được chia sẻ: cần đồng ý phạm vi",
+        "withheld": "Chưa được chia sẻ: cần bạn đồng ý chia sẻ",
         "not_in_record": "Cơ sở dữ liệu không có thông tin này",
         "unknown_in_record": "Cơ sở dữ liệu ghi là không rõ",
         "empty_in_record": "Cơ sở dữ liệu để trống",
@@ -30,7 +30,7 @@ _NOTES = {
         "required": "bắt buộc",
     },
     "en": {
-        "withheld": "Not shared: requires consent to scope",
+        "withheld": "Not shared: needs your consent to share",
         "not_in_record": "The database holds no value",
         "unknown_in_record": "The database records this as unknown",
         "empty_in_record": "The database holds an empty value",
@@ -46,9 +46,11 @@ def to_json(result: PrefillResult | ProcedureResult, *, indent: int | None = Non
     return json.dumps(result.as_dict(), ensure_ascii=False, indent=indent)
 
 
-def _note(value: FieldValue, notes: dict[str, str]) -> str:
+def _note(value: FieldValue, notes: dict[str, str], form: Form, lang: str) -> str:
     if value.status == "withheld":
-        text = f"{notes['withheld']} {', '.join(value.withheld_by)}"
+        # The consent that would release it, by the catalogue's label (never the scope id).
+        labels = ", ".join(f"“{form.scope_label(s, lang)}”" for s in value.withheld_by)
+        text = f"{notes['withheld']} {labels}"
     elif value.reason:
         text = notes.get(value.reason, value.reason)
     else:
@@ -63,7 +65,8 @@ def _attrs(value: FieldValue) -> str:
     )
 
 
-def _text(field: Field, value: FieldValue, notes: dict[str, str], prefix: str) -> str:
+def _text(field: Field, value: FieldValue, notes: dict[str, str], prefix: str,
+          note: str) -> str:
     text = "" if value.value is None else str(value.value)
     name = escape(prefix + field.id)
     required = " required" if field.required and not value.locked else ""
@@ -71,18 +74,16 @@ def _text(field: Field, value: FieldValue, notes: dict[str, str], prefix: str) -
         boxes = "".join(f'<span class="eid-box">{escape(d)}</span>' for d in text)
         widget = f'<span class="eid-boxes">{boxes}</span>'
         inp = f'<input type="hidden" name="{name}" value="{escape(text)}">'
-        return widget + inp + _note(value, notes)
+        return widget + inp + note
     # The paper form's own date shape (CT01 item 2), so what the citizen types matches it.
     hint = ' placeholder="dd/mm/yyyy"' if field.format == "date_ddmmyyyy" and not text else ""
     return (
         f'<input type="text" id="eid-{name}" name="{name}" value="{escape(text)}"'
-        f"{_attrs(value)}{required}{hint}>" + _note(value, notes)
+        f"{_attrs(value)}{required}{hint}>" + note
     )
 
 
-def _table(
-    field: Field, value: FieldValue, lang: str, notes: dict[str, str], prefix: str
-) -> str:
+def _table(field: Field, value: FieldValue, lang: str, prefix: str, note: str) -> str:
     head = "".join(
         f"<th>{escape(c.label_en if lang == 'en' else c.label_vi)}</th>" for c in field.columns
     )
@@ -99,7 +100,7 @@ def _table(
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
         f'<table class="eid-table"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>" + _note(value, notes)
+        f"<tbody>{''.join(rows)}</tbody></table>" + note
     )
 
 
@@ -122,10 +123,11 @@ def render_html(
         label = escape(field.label(lang))
         if field.required:
             label += f' <abbr title="{escape(notes["required"])}">*</abbr>'
+        note = _note(value, notes, form, lang)
         widget = (
-            _table(field, value, lang, notes, prefix)
+            _table(field, value, lang, prefix, note)
             if field.format == "table"
-            else _text(field, value, notes, prefix)
+            else _text(field, value, notes, prefix, note)
         )
         parts.append(
             f'<div class="eid-field eid-{escape(value.status)}">'

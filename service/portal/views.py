@@ -139,8 +139,15 @@ def _page(proc: PortalProcedure, citizen: SignedInCitizen, missing: list[str] | 
     withheld = sorted({s for r in results for fv in r.fields for s in fv.withheld_by})
     ask = _login_url(proc, scopes=(*proc.scopes, *withheld), prompt="consent") if withheld \
         else None
+    # What more to share, by the catalogue's labels (never the scope ids).
+    labels = [_scope_label(proc, s) for s in withheld]
     return render_template("procedure.html", proc=proc, form_html=Markup(html),  # noqa: S704
-                           withheld=withheld, ask_url=ask, missing=missing or []), status
+                           withheld=labels, ask_url=ask, missing=missing or []), status
+
+
+def _scope_label(proc: PortalProcedure, scope: str) -> str:
+    labels = (f.scope_label(scope, _lang()) for f in proc.forms)
+    return next((label for label in labels if label != scope), scope)
 
 
 @blueprint.route("/procedures/<pid>", methods=["GET", "POST"])

@@ -144,7 +144,7 @@ def test_newborn_parents_follow_the_declarant_s_sex(
     assert as_mother["mother_full_name"] == as_father["mother_full_name"] == "Trần Thị Hoà"
     assert as_mother["father_full_name"] == as_father["father_full_name"] == "Nguyễn Văn Hùng"
     assert as_mother["mother_birth_year"] == "1981" and as_father["father_birth_year"] == "1978"
-    # The spouse's reference holds no birth date: empty, never guessed.
+    # Without the registry only the spouse's reference: no birth date, never guessed.
     assert as_mother["father_birth_year"] is None and as_father["mother_birth_year"] is None
     assert as_father["father_residence"].endswith("Thành phố Hồ Chí Minh")
 

@@ -35,7 +35,8 @@ def test_vietnamese_by_default_english_on_request(
     vi, en = render_html(r, forms["ct01"]), render_html(r, forms["ct01"], lang="en")
     assert "1. Họ, chữ đệm và tên" in vi and "1. Full name" not in vi
     assert "1. Full name" in en and "Nam" in en  # values stay Vietnamese
-    assert "Chưa được chia sẻ" in vi and "requires consent to scope id_number" in en
+    assert "Chưa được chia sẻ" in vi and "consent to share “Personal identification number”" in en
+    assert "id_number" not in en.split("eid-note")[1]  # the label, never the scope id
 
 
 def test_locked_fields_are_readonly(registry: SqliteRegistry, forms: dict[str, Form]) -> None:
