@@ -8,6 +8,7 @@ state-held data from what the citizen typed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import sqlite3
@@ -19,6 +20,7 @@ from typing import Any
 
 from eid.errors import NotFoundError, StorageError
 from eid.storage import prepare_private_file
+from service.times import VIETNAM
 
 __all__ = ["Filing", "FilingStore"]
 
@@ -60,7 +62,9 @@ class FilingStore:
             forms: dict[str, dict[str, Any]]) -> Filing:
         """Store a filing under a fresh reference number (``HS-YYYYMMDD-XXXXXXXX``)."""
         now = time.time()
-        reference = time.strftime("HS-%Y%m%d-", time.gmtime(now)) + secrets.token_hex(4).upper()
+        # The date part is Vietnam's date: a filing at 01:00 there is not "yesterday".
+        reference = dt.datetime.fromtimestamp(now, VIETNAM).strftime("HS-%Y%m%d-") \
+            + secrets.token_hex(4).upper()
         filing = Filing(reference, subject, procedure_id, now, acr, forms)
         with self._lock:
             try:

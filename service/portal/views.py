@@ -23,6 +23,7 @@ from flask_eid import (
 )
 from service.portal.forms import collect
 from service.portal.procedures import PortalProcedure
+from service.times import iso_time, local_time
 
 blueprint = Blueprint("portal", __name__, template_folder="templates")
 
@@ -184,7 +185,8 @@ def filings() -> Any:
     if citizen is None:
         return redirect("/auth/login?next=/filings")
     return render_template("filings.html", filings=_ext()["filings"].of(citizen.subject),
-                           procedures=_ext()["procedures"])
+                           procedures=_ext()["procedures"], local_time=local_time,
+                           iso_time=iso_time)
 
 
 @blueprint.get("/filings/<reference>")
@@ -201,4 +203,5 @@ def receipt(reference: str) -> Any:
         if proc else {}
     titles = {f.id: f.title(_lang()) for f in proc.forms} if proc else {}
     return render_template("receipt.html", filing=filing, proc=proc, labels=labels,
-                           titles=titles)
+                           titles=titles, submitted=local_time(filing.submitted_at, _lang()),
+                           submitted_iso=iso_time(filing.submitted_at))

@@ -9,7 +9,6 @@ registered a URI for them), and the next login asks for consent again.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -18,10 +17,11 @@ from flask.typing import ResponseReturnValue
 from service.audit import record_release
 from service.backchannel import queue_withdrawal
 from service.csrf import check_csrf
-from service.i18n import choose_lang
+from service.i18n import choose_lang, lang
 from service.params import collect
 from service.provider import Provider, provider
 from service.sessions import current_session
+from service.times import iso_time, local_time
 from service.views.consent import consent_items
 
 __all__ = ["bp"]
@@ -72,8 +72,7 @@ def _portals(p: Provider, id_number: str) -> list[dict[str, Any]]:
         claims = [s.removeprefix("claim:") for s in allowed if s.startswith("claim:")]
         portals.append({
             "client": client, "items": consent_items(p, scopes, claims),
-            "granted": dt.datetime.fromtimestamp(granted_at, dt.UTC)
-            .strftime("%Y-%m-%d %H:%M UTC"),
+            "granted": local_time(granted_at, lang()), "granted_iso": iso_time(granted_at),
         })
     return portals
 
