@@ -109,6 +109,10 @@ class Field:
     #: (e.g. which household members move together, CT01 item 11).
     lock: bool = True
     columns: tuple[Column, ...] = ()
+    #: A table whose rows the citizen chooses (CT01 item 11: the members changing
+    #: together): the registry's rows are the candidates to add from, the citizen's own
+    #: entry is not one, and the table starts empty.
+    choose: bool = False
 
     def label(self, lang: str = "vi") -> str:
         """The label in ``lang`` (``"vi"`` or ``"en"``)."""

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from eid.errors import EidError, NotFoundError
 from eid.oidc import quote_path, safe_local_path
-from eid.prefill import PrefillResult, prefill, render_html
+from eid.prefill import ACTION_FIELD, PrefillResult, prefill, render_html
 from eid.verify import acr_rank
 from flask_eid import (
     CSRF_FIELD,
@@ -21,7 +21,7 @@ from flask_eid import (
     current_citizen,
     session_ended,
 )
-from service.portal.forms import collect
+from service.portal.forms import collect, entered, table_action
 from service.portal.procedures import PortalProcedure
 from service.times import iso_time, local_time
 
@@ -132,10 +132,12 @@ def _results(proc: PortalProcedure, citizen: SignedInCitizen) -> list[PrefillRes
 
 
 def _page(proc: PortalProcedure, citizen: SignedInCitizen, missing: list[str] | None = None,
-          status: int = 200) -> tuple[str, int]:
+          status: int = 200, typed: dict[str, dict[str, Any]] | None = None
+          ) -> tuple[str, int]:
     results = _results(proc, citizen)
     chained = len(proc.forms) > 1
-    html = "".join(render_html(r, f, lang=_lang(), prefix=f"{f.id}." if chained else "")
+    html = "".join(render_html(r, f, lang=_lang(), prefix=f"{f.id}." if chained else "",
+                               entered=(typed or {}).get(f.id))
                    for r, f in zip(results, proc.forms, strict=True))
     withheld = sorted({s for r in results for fv in r.fields for s in fv.withheld_by})
     ask = _login_url(proc, scopes=(*proc.scopes, *withheld), prompt="consent") if withheld \
@@ -167,14 +169,20 @@ def procedure(pid: str) -> Any:
         return render_template("error.html", code="csrf", message="csrf"), 400
     chained = len(proc.forms) > 1
     forms: dict[str, dict[str, Any]] = {}
+    typed: dict[str, dict[str, Any]] = {}
     missing: list[str] = []
     for result, form in zip(_results(proc, citizen), proc.forms, strict=True):
         prefix = f"{form.id}." if chained else ""
+        typed[form.id] = entered(result, form, request.form, prefix)
+        table_action(result, form, request.form, typed[form.id], prefix)
         values, absent = collect(result, form, request.form, prefix)
         forms[form.id] = values
         missing += [prefix + f for f in absent]
+    if ACTION_FIELD in request.form:
+        # A table's add/remove button (the page without JavaScript): shown again, not filed.
+        return _page(proc, citizen, typed=typed)
     if missing:
-        return _page(proc, citizen, missing, 422)
+        return _page(proc, citizen, missing, 422, typed)
     filing = _ext()["filings"].add(citizen.subject, proc.id, citizen.acr, forms)
     return redirect(f"/filings/{filing.reference}", code=303)
 

@@ -65,11 +65,13 @@ def test_ct01_filled_and_locked(registry: SqliteRegistry, forms: dict[str, Form]
     assert r.field("id_number").value == HUNG
     assert r.field("relationship_to_head").value == "Chủ hộ"
     members = r.field("members")
-    assert len(members.value) == 6 and not members.locked  # a suggestion (CT01 item 11)
-    assert members.value[0] == {
-        "full_name": "Nguyễn Văn Hùng", "birth_date": "15/03/1978", "sex": "Nam",
-        "id_number": HUNG, "relationship": "Chủ hộ",
+    # CT01 item 11: the household's other members, for the declarant to choose from.
+    assert len(members.value) == 5 and not members.locked
+    assert members.value[1] == {
+        "full_name": "Trần Thị Hoà", "birth_date": "02/11/1981", "sex": "Nữ",
+        "id_number": HOA, "relationship": "Vợ/chồng",
     }  # fmt: skip
+    assert HUNG not in [m["id_number"] for m in members.value]
     assert r.to_enter == ("receiving_office", "request")
     assert r.withheld == {}
 

@@ -50,7 +50,9 @@ def test_locked_fields_are_readonly(registry: SqliteRegistry, forms: dict[str, F
     request = html.split('name="request"')[1].split(">")[0]
     assert "readonly" not in request and "required" in request
     assert html.count('class="eid-box"') == 24  # citizen's and head's 12 boxes
-    assert 'name="members[5].full_name"' in html
+    # CT01 item 11 starts empty: the household's other members are offered to add.
+    assert 'name="members[0].full_name"' not in html
+    assert html.count("<option value=") == 5 and ">Trần Thị Hoà · Vợ/chồng</option>" in html
 
 
 def test_procedure_html(registry: SqliteRegistry, procedures: dict[str, Procedure]) -> None:
