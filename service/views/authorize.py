@@ -65,15 +65,16 @@ def authorize() -> Response:
         else collect(request.args)
     # Error pages too are in the asked language (an oversized value is refused below).
     ui_locales = params.get("ui_locales") or ""
-    choose_lang(ui_locales if len(ui_locales) <= MAX_LENGTHS["ui_locales"] else None,
-                new_request=True)
+    choose_lang(ui_locales if len(ui_locales) <= MAX_LENGTHS["ui_locales"] else None)
     if is_pushed_uri(params.values.get("request_uri") or ""):
         # RFC 9126 §4: the pushed request, and nothing else of this one.
         req = load_pushed(p, params, browser=browser_key())
         g.redirect_target = (req.redirect_uri, req.state)
-        choose_lang(req.ui_locales, new_request=True)  # it came in the pushed request
     else:
         req = parse_request(p, params)
+    # A valid request's language holds for the rest of its login (not a bogus one's: a
+    # link from anywhere must not change the citizen's language); PAR: the pushed one's.
+    choose_lang(req.ui_locales, new_request=True)
     if p.mock is not None:
         # After parse_request: the client and redirect URI are trusted, so the
         # injected error goes back to the portal with state and iss.

@@ -23,6 +23,7 @@ from service import backchannel, create_app
 from service.backchannel import backchannel_sender
 from service.config import Settings
 from service.portal import PortalSettings, create_portal_app
+from service.provider import provider
 from service.serving import Server
 from service.stack import local_portal
 from tests.servers import free_port
@@ -58,9 +59,7 @@ def _sign_in(stack: Stack, flow: Flow) -> FlaskClient:
 
 
 def _revoke(stack: Stack, flow: Flow) -> None:
-    page = flow.browser.get("/my-data").get_data(as_text=True)
-    assert flow.browser.post("/my-data/revoke", data={
-        "csrf_token": csrf_of(page), "client_id": HCM.client_id}).status_code == 302
+    _revoke_only(flow)
     with stack.service.app_context():
         assert backchannel_sender().deliver_due(time.time()) is None  # delivered
 
@@ -100,3 +99,16 @@ def test_the_logout_token_names_no_session(stack: Stack, monkeypatch: pytest.Mon
     monkeypatch.setattr(backchannel, "logout_token", spy)
     _revoke(stack, flow)
     assert len(sent) == 1 and "sid" not in sent[0] and sent[0]["sub"]
+
+
+def test_a_portal_without_a_back_channel_uri_gets_no_logout_token(flow: Flow) -> None:
+    flow.authorize(flow.request())  # cong-dvc-hcm as clients.json registers it: no URI
+    _revoke_only(flow)
+    with flow.app.app_context():
+        assert provider().durable.next_logout_due() is None  # nothing queued
+
+
+def _revoke_only(flow: Flow) -> None:
+    page = flow.browser.get("/my-data").get_data(as_text=True)
+    assert flow.browser.post("/my-data/revoke", data={
+        "csrf_token": csrf_of(page), "client_id": HCM.client_id}).status_code == 302
