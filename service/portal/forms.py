@@ -107,8 +107,10 @@ def collect(result: PrefillResult, form: Form, posted: Mapping[str, str], prefix
             prefilled = [{k: _cell(v) for k, v in row.items()} for row in fv.value or []]
             # A chosen table is the registry's when every row is one of its candidates
             # unchanged; any other table when it is the registry's rows as they were.
+            # Nobody chosen holds nothing from the registry: the citizen's own answer.
             unchanged = fv.source == "population_db" and (
-                all(row in prefilled for row in value) if field.choose else value == prefilled)
+                bool(value) and all(row in prefilled for row in value) if field.choose
+                else value == prefilled)
         else:
             value = _text(posted, name)
             unchanged = fv.source == "population_db" and value == ("" if fv.value is None

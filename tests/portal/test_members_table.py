@@ -81,7 +81,7 @@ def test_hostile_actions_change_nothing_and_file_nothing(client: FlaskClient, ap
 
 
 @pytest.mark.parametrize(("rows", "source"), [
-    ({}, "population_db"),  # nobody changes with the declarant: nothing typed either
+    ({}, "user"),  # nobody changes with the declarant: the citizen's answer, nothing verified
     ({"members[0].full_name": "Trần Thị Hoà", "members[0].birth_date": "02/11/1981",
       "members[0].sex": "Nữ", "members[0].id_number": "074181000202",
       "members[0].relationship": "Vợ/chồng"}, "population_db"),  # a candidate as it was
