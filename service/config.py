@@ -20,7 +20,30 @@ from eid.errors import ConfigurationError
 from eid.oidc.keystore import CLOCK_SKEW, RELOAD_INTERVAL
 from eid.storage.postgres_url import is_postgres_url
 
-__all__ = ["Settings"]
+__all__ = ["LocalPortal", "Settings"]
+
+
+@dataclass(frozen=True, slots=True)
+class LocalPortal:
+    """A portal started beside the service (``eid up``), on whatever port it was given.
+
+    Its client's registered URIs are these (RFC 6749 §3.1.2.2 exact match: a callback
+    on another port than the one in ``clients.json`` would be refused otherwise).
+    """
+
+    client_id: str
+    redirect_uri: str
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    backchannel_logout_uri: str | None = None
+
+    def __post_init__(self) -> None:
+        uris = (self.redirect_uri, *self.post_logout_redirect_uris,
+                *((self.backchannel_logout_uri,) if self.backchannel_logout_uri else ()))
+        for uri in uris:
+            target = urlsplit(uri)
+            # RFC 6749 §3.1.2: an absolute URI without a fragment.
+            if target.scheme not in ("http", "https") or not target.hostname or target.fragment:
+                raise ConfigurationError(f"not a redirect URI: {uri!r}", code="invalid_setting")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +88,8 @@ class Settings:
     persona: str | None = None  # ID number: every login is silently this citizen
     # More redirect URIs for the test client, so a portal under test can use its own callback.
     test_redirect_uris: tuple[str, ...] = ()
+    # The demo portal `eid up` starts beside the service: its client's URIs follow its port.
+    local_portal: LocalPortal | None = None
     # How often a running service re-reads its signing keys (a rotation by `eid keys
     # rotate` in another process shows within this); see eid.oidc.keystore.
     key_reload_interval: float = RELOAD_INTERVAL

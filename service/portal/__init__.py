@@ -54,7 +54,8 @@ def create_portal_app(test_config: dict[str, Any] | None = None, *,
         EID_CLIENT_SECRET=settings.client_secret,
         EID_PUBLIC_URL=settings.public_url,
         EID_SCOPES="openid profile",
-        EID_POST_LOGOUT_REDIRECT_URI=settings.public_url + "/",
+        # flask_eid's landing: the citizen ends on "/" (a clean URL) told they signed out.
+        EID_POST_LOGOUT_REDIRECT_URI=settings.public_url + "/auth/signed-out",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",  # the callback is a top-level GET from the provider
         SESSION_COOKIE_NAME="portal_session",
@@ -80,8 +81,8 @@ def create_portal_app(test_config: dict[str, Any] | None = None, *,
         "text": read_json(data_path("service.portal", "translations.json")),
         "dossiers": dossiers,
     }
-    from service.portal.views import blueprint, render_login_error
+    from service.portal.views import blueprint, chosen_language, render_login_error
 
-    EidLogin(app, http=http, on_error=render_login_error)
+    EidLogin(app, http=http, on_error=render_login_error, locale_selector=chosen_language)
     app.register_blueprint(blueprint)
     return app

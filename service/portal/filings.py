@@ -10,6 +10,7 @@ code of what prevented it.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import sqlite3
@@ -21,6 +22,7 @@ from typing import Any
 
 from eid.errors import NotFoundError, StorageError
 from eid.storage import prepare_private_file
+from service.times import VIETNAM
 
 __all__ = ["Filing", "FilingStore", "new_reference"]
 
@@ -51,7 +53,9 @@ class Filing:
 
 def new_reference(now: float) -> str:
     """A fresh reference number, ``HS-YYYYMMDD-XXXXXXXX``."""
-    return time.strftime("HS-%Y%m%d-", time.gmtime(now)) + secrets.token_hex(4).upper()
+    # The date part is Vietnam's date: a filing at 01:00 there is not "yesterday".
+    return dt.datetime.fromtimestamp(now, VIETNAM).strftime("HS-%Y%m%d-") \
+        + secrets.token_hex(4).upper()
 
 
 class FilingStore:

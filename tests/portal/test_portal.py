@@ -75,7 +75,7 @@ def test_ct01_opens_prefilled_and_files_with_provenance(app: Flask, provider: Fa
     assert resp.headers["Location"] == "/procedures/ct01"
     page = client.get("/procedures/ct01").text
     assert "Nguyễn Văn Hùng" in page
-    assert 'name="members[0].full_name"' in page  # the household table
+    assert 'name="members.pick"' in page  # the household's members, to choose from
     assert re.search(r'name="full_name" value="Nguyễn Văn Hùng"[^>]*readonly', page)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     form = {"csrf_token": token, "receiving_office": "Công an phường Thủ Dầu Một",

@@ -48,6 +48,6 @@ def test_the_app_uses_its_settings_and_writes_no_environment(tmp_path: Path) -> 
         instance=tmp_path))
     assert app.config["EID_ISSUER"] == "https://login.example.gov.vn"
     assert app.config["EID_PUBLIC_URL"] == "https://portal.example.gov.vn"
-    assert app.config["EID_POST_LOGOUT_REDIRECT_URI"] == "https://portal.example.gov.vn/"
+    assert app.config["EID_POST_LOGOUT_REDIRECT_URI"] == "https://portal.example.gov.vn/auth/signed-out"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert dict(os.environ) == before
