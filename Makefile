@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/eid up --host 127.0.0.1 --service-port 5000 --portal-port 5001
+	$(BIN)/eid up --host 127.0.0.1 --service-port 5000 --portal-port 5001 --office-port 5003
 
 test: lint typecheck pytest
 

@@ -20,7 +20,8 @@ stable snake_case string to branch on, log, or show (never parse the message).
     ├── LoginError             the relying party could not complete a login
     └── OAuthError             an OAuth 2.0 / OpenID Connect protocol error: one class
                                per error code (RFC 6749 §4.1.2.1, §5.2; OIDC Core
-                               §3.1.2.6; RFC 6750 §3.1), each knowing its HTTP status
+                               §3.1.2.6; RFC 6750 §3.1; OpenID4VCI 1.0 §8.3.1.2),
+                               each knowing its HTTP status
                                and whether it may be sent back to the redirect URI
 """
 
@@ -34,6 +35,7 @@ __all__ = [
     "AuditError",
     "ConfigurationError",
     "ConsentRequired",
+    "CredentialRequestDenied",
     "DataError",
     "DataFileMissing",
     "DocumentError",
@@ -44,8 +46,12 @@ __all__ = [
     "InvalidAuthorizationDetails",
     "InvalidClient",
     "InvalidClientMetadata",
+    "InvalidCredentialRequest",
     "InvalidDpopProof",
+    "InvalidEncryptionParameters",
     "InvalidGrant",
+    "InvalidNonce",
+    "InvalidProof",
     "InvalidRedirectUri",
     "InvalidRequest",
     "InvalidRequestUri",
@@ -66,6 +72,7 @@ __all__ = [
     "TokenError",
     "TokenFailure",
     "UnauthorizedClient",
+    "UnknownCredentialConfiguration",
     "UnmetAuthenticationRequirements",
     "UnsupportedGrantType",
     "UnsupportedResponseType",
@@ -154,6 +161,24 @@ class TokenFailure(StrEnum):
     JWE_KEY_NOT_FOUND = "jwe_key_not_found"
     JWE_DECRYPTION_FAILED = "jwe_decryption_failed"
     JWE_NOT_NESTED = "jwe_not_nested"
+    # Selective disclosure (RFC 9901 §4, §7.1, §7.3; SD-JWT VC); the format, header,
+    # signature and claim codes above apply to the issuer-signed JWT and the KB-JWT too.
+    SD_JWT_MALFORMED = "sd_jwt_malformed"
+    DISCLOSURE_MALFORMED = "disclosure_malformed"
+    DISCLOSURE_RESERVED_NAME = "disclosure_reserved_name"
+    DISCLOSURE_WRONG_KIND = "disclosure_wrong_kind"
+    DISCLOSURE_NAME_CLASH = "disclosure_name_clash"
+    DUPLICATE_DISCLOSURE = "duplicate_disclosure"
+    DUPLICATE_DIGEST = "duplicate_digest"
+    UNREFERENCED_DISCLOSURE = "unreferenced_disclosure"
+    INVALID_SD_CLAIM = "invalid_sd_claim"
+    UNSUPPORTED_SD_ALG = "unsupported_sd_alg"
+    INVALID_VCT = "invalid_vct"
+    KB_JWT_MISSING = "kb_jwt_missing"
+    HOLDER_KEY_MISSING = "holder_key_missing"
+    HOLDER_KEY_INVALID = "holder_key_invalid"
+    KB_BAD_SIGNATURE = "kb_bad_signature"
+    SD_HASH_MISMATCH = "sd_hash_mismatch"
     #: Only a :class:`TokenError` raised without a code (the library always names one).
     TOKEN_REJECTED = "token_rejected"  # noqa: S105
 
@@ -433,6 +458,50 @@ class InsufficientScope(OAuthError):
     redirectable = False
 
 
+# OpenID4VCI 1.0 §8.3.1.2: the Credential Endpoint's request errors, HTTP 400, never
+# redirected (the endpoint is called by the portal's server, not through a browser).
+class InvalidCredentialRequest(OAuthError):
+    """The Credential Request is missing a parameter, repeats one, or is malformed."""
+
+    default_code = "invalid_credential_request"
+    redirectable = False
+
+
+class UnknownCredentialConfiguration(OAuthError):
+    """``credential_configuration_id`` names no configuration of the issuer's metadata."""
+
+    default_code = "unknown_credential_configuration"
+    redirectable = False
+
+
+class InvalidProof(OAuthError):
+    """``proofs`` is missing, or a key proof is invalid or lacks ``c_nonce``."""
+
+    default_code = "invalid_proof"
+    redirectable = False
+
+
+class InvalidNonce(OAuthError):
+    """A key proof's ``nonce`` is not a fresh ``c_nonce``: fetch a new one (§7)."""
+
+    default_code = "invalid_nonce"
+    redirectable = False
+
+
+class InvalidEncryptionParameters(OAuthError):
+    """Credential Response encryption was asked for; this issuer offers none."""
+
+    default_code = "invalid_encryption_parameters"
+    redirectable = False
+
+
+class CredentialRequestDenied(OAuthError):
+    """The issuer will not issue this credential (unrecoverable for this request)."""
+
+    default_code = "credential_request_denied"
+    redirectable = False
+
+
 #: Error classes by OAuth ``error`` code, for turning a provider's answer into an exception.
 OAUTH_ERRORS: dict[str, type[OAuthError]] = {
     cls.default_code: cls
@@ -443,5 +512,7 @@ OAUTH_ERRORS: dict[str, type[OAuthError]] = {
         RequestNotSupported, RequestUriNotSupported, InvalidRequestUri, InvalidToken,
         InvalidAuthorizationDetails, RateLimited,
         InsufficientScope, UnmetAuthenticationRequirements, InvalidDpopProof, UseDpopNonce,
+        InvalidCredentialRequest, UnknownCredentialConfiguration, InvalidProof, InvalidNonce,
+        InvalidEncryptionParameters, CredentialRequestDenied,
     )
 }

@@ -20,14 +20,22 @@ from __future__ import annotations
 
 from flask_eid.csrf import CSRF_FIELD, csrf_token, csrf_token_valid
 from flask_eid.extension import EidLogin
-from flask_eid.state import SignedInCitizen, current_citizen, login_required
+from flask_eid.state import (
+    ENDED_REASONS,
+    SignedInCitizen,
+    current_citizen,
+    login_required,
+    session_ended,
+)
 
 __all__ = [
     "CSRF_FIELD",
+    "ENDED_REASONS",
     "EidLogin",
     "SignedInCitizen",
     "csrf_token",
     "csrf_token_valid",
     "current_citizen",
     "login_required",
+    "session_ended",
 ]

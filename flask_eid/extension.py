@@ -10,7 +10,7 @@ from flask import Flask
 
 from eid.datafiles import read_json
 from eid.errors import ConfigurationError
-from eid.oidc import HttpClient, RelyingParty
+from eid.oidc import HttpClient, RelyingParty, safe_local_path
 from eid.storage import EphemeralStore, ephemeral_store_from_url
 from eid.verify import DecryptionKeys
 from flask_eid.csrf import csrf_token
@@ -29,13 +29,20 @@ class EidLogin:
     ``EID_SESSION_LIFETIME`` (seconds, default 3600), ``EID_POST_LOGOUT_REDIRECT_URI``,
     ``EID_URL_PREFIX`` (default ``/auth``), ``EID_DECRYPTION_KEYS`` (path to the
     portal's private JWKS for encrypted ID tokens and userinfo, relative to the app's
-    root like ``app.config.from_file``; set, it makes plain ID tokens refused).
+    root like ``app.config.from_file``; set, it makes plain ID tokens refused),
+    ``EID_SIGNED_OUT_URL`` (where a citizen lands after signing out, default ``/``).
+
+    ``locale_selector`` returns the language the citizen chose on the portal (BCP 47
+    tags, most preferred first): sent as ``ui_locales`` on every login and step-up
+    (OIDC Core §3.1.2.1), so the provider's screens speak it too.
     """
 
     def __init__(self, app: Flask | None = None, *, http: HttpClient | None = None,
                  store: EphemeralStore | None = None,
-                 on_error: Callable[[Exception], Any] | None = None) -> None:
+                 on_error: Callable[[Exception], Any] | None = None,
+                 locale_selector: Callable[[], str | None] | None = None) -> None:
         self._http, self._store, self._on_error = http, store, on_error
+        self._locale_selector = locale_selector
         if app is not None:
             self.init_app(app)
 
@@ -52,8 +59,8 @@ class EidLogin:
             raise ConfigurationError("the app needs a SECRET_KEY for its session",
                                      code="missing_setting")
         prefix = cfg.get("EID_URL_PREFIX", "/auth")
-        redirect_uri = cfg.get("EID_REDIRECT_URI") or (
-            cfg.get("EID_PUBLIC_URL", "http://127.0.0.1:5001").rstrip("/") + prefix + "/callback")
+        public = cfg.get("EID_PUBLIC_URL", "http://127.0.0.1:5001").rstrip("/")
+        redirect_uri = cfg.get("EID_REDIRECT_URI") or public + prefix + "/callback"
         rp = RelyingParty(
             issuer=cfg["EID_ISSUER"], client_id=cfg["EID_CLIENT_ID"],
             client_secret=cfg["EID_CLIENT_SECRET"], redirect_uri=redirect_uri,
@@ -65,7 +72,10 @@ class EidLogin:
         app.extensions["eid_login"] = LoginState(
             rp=rp, store=store, lifetime=int(cfg.get("EID_SESSION_LIFETIME", 3600)),
             on_error=self._on_error,
-            post_logout_redirect_uri=cfg.get("EID_POST_LOGOUT_REDIRECT_URI"))
+            post_logout_redirect_uri=cfg.get("EID_POST_LOGOUT_REDIRECT_URI"),
+            locale_selector=self._locale_selector,
+            backchannel_logout_uri=public + prefix + "/backchannel-logout",
+            signed_out_url=safe_local_path(cfg.get("EID_SIGNED_OUT_URL")))
         app.register_blueprint(blueprint, url_prefix=prefix)
         # The logout form needs it: <input type=hidden name=eid_csrf_token value=...>.
         app.add_template_global(csrf_token, "eid_csrf_token")

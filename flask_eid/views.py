@@ -12,7 +12,7 @@ from flask import Blueprint, redirect, request, session
 from werkzeug.wrappers import Response
 
 from eid.errors import EidError, OAuthError, TokenError
-from eid.oidc import PendingLogin, safe_local_path
+from eid.oidc import PendingLogin, language_tags, safe_local_path
 from flask_eid.csrf import CSRF_FIELD, csrf_token_valid, renew_csrf_token
 from flask_eid.state import PENDING_KEY as _PENDING_KEY
 from flask_eid.state import (
@@ -20,7 +20,9 @@ from flask_eid.state import (
     current_citizen,
     end_session,
     logout_jti_key,
+    note_ended,
     provider_sid_key,
+    provider_sub_key,
     start_session,
 )
 from flask_eid.state import login_state as _state
@@ -65,12 +67,24 @@ def login() -> Any:
     try:
         url, pending = rp.start_login(
             acr=acr, prompt=request.args.get("prompt") or None,
-            ui_locales=request.args.get("lang") or None, scopes=scopes, procedure=procedure)
+            ui_locales=_ui_locales(), scopes=scopes, procedure=procedure)
     except EidError as exc:
         return _fail(exc, 400)
     session[_PENDING_KEY] = {**pending.to_dict(), "next": safe_local_path(request.args.get("next")),
                              "scopes": list(scopes)}
     return redirect(url)
+
+
+def _ui_locales() -> str | None:
+    # OIDC Core §3.1.2.1: the language the citizen chose here follows them to the
+    # provider's screens, on every login and step-up. ?lang= (hostile: only
+    # well-formed tags pass) overrides the portal's own choice (locale_selector).
+    selector = _state().locale_selector
+    for value in (request.args.get("lang"), selector() if selector else None):
+        tags = language_tags(value)
+        if tags:
+            return " ".join(tags)
+    return None
 
 
 @blueprint.get("/callback")
@@ -92,7 +106,9 @@ def callback() -> Any:
         subject=result.subject, acr=result.acr, claims=result.claims,
         id_token=result.tokens.id_token, sid=result.id_token_claims.get("sid"),
         signed_in_at=time.time(), refresh_token=result.tokens.refresh_token,
-        procedure=result.procedure,
+        procedure=result.procedure, access_token=result.tokens.access_token,
+        token_type=result.tokens.token_type,
+        access_token_expires_at=result.tokens.expires_at,
         # RFC 6749 §5.1: a token response may omit scope when it is what was asked.
         scopes=tuple(sorted(result.tokens.scope or set(requested or ())))))
     renew_csrf_token()  # a token seen before sign-in is worth nothing after it
@@ -108,6 +124,7 @@ def logout() -> Any:
     citizen = current_citizen()
     end_session()
     renew_csrf_token()
+    note_ended("signed_out")
     state = _state()
     if citizen is not None:
         if citizen.refresh_token:
@@ -121,7 +138,14 @@ def logout() -> Any:
                 post_logout_redirect_uri=state.post_logout_redirect_uri))
         except EidError:
             pass  # the provider has no end-session endpoint
-    return redirect("/")
+    return redirect(state.signed_out_url)
+
+
+@blueprint.get("/signed-out")
+def signed_out() -> Any:
+    # The post-logout redirect URI: the provider appends its parameters (state, iss);
+    # the citizen lands on a clean URL, where the portal says they are signed out.
+    return redirect(_state().signed_out_url, code=303)
 
 
 @blueprint.post("/backchannel-logout")
@@ -140,10 +164,17 @@ def backchannel_logout() -> Any:
                            state.rp.logout_jti_retention()):
         return Response('{"error":"invalid_request"}', status=400,
                         content_type="application/json", headers={"Cache-Control": "no-store"})
-    # Sessions are found by the provider's sid (the login service always sends
-    # one); a token with only sub ends nothing here and still answers 200.
-    sid = claims.get("sid")
-    mapping = state.store.consume(provider_sid_key(sid)) if isinstance(sid, str) else None
-    if mapping and isinstance(mapping.get("session"), str):
-        end_session(mapping["session"])
+    # §2.4: a sid names one provider session; a token with only sub means every
+    # session of that citizen here (the login service sends one when the citizen
+    # withdraws this portal's access). Each browser is told why at its next request.
+    sid, sub = claims.get("sid"), claims.get("sub")
+    if isinstance(sid, str):
+        mapping = state.store.consume(provider_sid_key(sid))
+        if mapping and isinstance(mapping.get("session"), str):
+            end_session(mapping["session"], reason="provider_session_ended")
+    elif isinstance(sub, str):
+        sessions = (state.store.consume(provider_sub_key(sub)) or {}).get("sessions")
+        for local in sessions if isinstance(sessions, list) else ():
+            if isinstance(local, str):
+                end_session(local, reason="access_withdrawn")
     return Response("", status=200, headers={"Cache-Control": "no-store"})

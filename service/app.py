@@ -23,6 +23,7 @@ __all__ = ["create_app"]
 
 # Responses that may be cached by anyone: they hold no personal data.
 _PUBLIC_ENDPOINTS = frozenset({"static", "discovery.configuration", "discovery.jwks",
+                               "credential.metadata", "credential.status_list",
                                "transparency.checkpoint", "transparency.key",
                                "transparency.inclusion", "transparency.consistency"})
 
@@ -61,6 +62,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         assets,
         authorize,
         consent,
+        credential,
         discovery,
         login,
         logout,
@@ -73,7 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     for module in (discovery, authorize, login, consent, mydata, accessed, logout, api, par,
-                   registration, ops, transparency, match, assets):
+                   registration, ops, transparency, match, credential, assets):
         app.register_blueprint(module.bp)
     if settings.mock:
         # The mock's picker and test-control API; never part of the normal service.

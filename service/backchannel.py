@@ -51,6 +51,7 @@ __all__ = [
     "install_sender",
     "logout_token",
     "queue_logout",
+    "queue_withdrawal",
     "sign_out",
 ]
 
@@ -87,8 +88,9 @@ def logout_token(p: Provider, client: Client, notice: LogoutNotice, now: float) 
     claims: dict[str, Any] = {
         "iss": p.issuer, "aud": client.client_id, "iat": iat, "exp": iat + LOGOUT_TOKEN_TTL,
         "jti": secrets.token_urlsafe(18), "events": {BACKCHANNEL_LOGOUT_EVENT: {}},
-        # The values of this client's ID tokens: pairwise sub, per-sector sid.
-        "sub": notice.subject, "sid": notice.sid,
+        # The values of this client's ID tokens: pairwise sub, per-sector sid. No sid:
+        # every session of the citizen at this portal (§2.4; queue_withdrawal).
+        "sub": notice.subject, **({"sid": notice.sid} if notice.sid else {}),
     }
     # §2.4: explicit typing, so the token cannot pass as an ID token (RFC 8725 §3.11).
     return sign_token(claims, p.keys.signing_key(client.id_token_alg), typ="logout+jwt")
@@ -263,6 +265,26 @@ def queue_logout(p: Provider, session: LoginSession) -> int:
         p.durable.add_logout_notices(notices)
         backchannel_sender().kick()
     return len(notices)
+
+
+def queue_withdrawal(p: Provider, client: Client, id_number: str) -> bool:
+    """Tell ``client`` that the citizen withdrew its access: a logout token with ``sub``
+    and no ``sid`` (§2.4: every session of that citizen there ends).
+
+    The back channel, not token introspection or a failing userinfo call, because a
+    portal keeps the released claims in its own session and calls neither on each
+    page: only a push reaches it before its next page shows the data again.
+
+    :returns: whether one was queued (the portal registered a back-channel URI).
+    """
+    if not client.backchannel_logout_uri:
+        return False
+    now = p.now()
+    p.durable.add_logout_notices([LogoutNotice(
+        notice_id=secrets.token_urlsafe(18), client_id=client.client_id,
+        subject=p.subject(client, id_number), sid="", created_at=now, due_at=now)])
+    backchannel_sender().kick()
+    return True
 
 
 def sign_out(p: Provider) -> LoginSession | None:

@@ -20,7 +20,30 @@ from eid.errors import ConfigurationError
 from eid.oidc.keystore import CLOCK_SKEW, RELOAD_INTERVAL
 from eid.storage.postgres_url import is_postgres_url
 
-__all__ = ["Settings"]
+__all__ = ["LocalPortal", "Settings"]
+
+
+@dataclass(frozen=True, slots=True)
+class LocalPortal:
+    """A portal started beside the service (``eid up``), on whatever port it was given.
+
+    Its client's registered URIs are these (RFC 6749 §3.1.2.2 exact match: a callback
+    on another port than the one in ``clients.json`` would be refused otherwise).
+    """
+
+    client_id: str
+    redirect_uri: str
+    post_logout_redirect_uris: tuple[str, ...] = ()
+    backchannel_logout_uri: str | None = None
+
+    def __post_init__(self) -> None:
+        uris = (self.redirect_uri, *self.post_logout_redirect_uris,
+                *((self.backchannel_logout_uri,) if self.backchannel_logout_uri else ()))
+        for uri in uris:
+            target = urlsplit(uri)
+            # RFC 6749 §3.1.2: an absolute URI without a fragment.
+            if target.scheme not in ("http", "https") or not target.hostname or target.fragment:
+                raise ConfigurationError(f"not a redirect URI: {uri!r}", code="invalid_setting")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +63,10 @@ class Settings:
     refresh_ttl: int = 30 * 86_400
     session_ttl: int = 8 * 3600
     request_ttl: int = 900  # a pending authorization request (login + consent screens)
+    # An SD-JWT credential (OpenID4VCI, service.credential_issuer): long enough for a
+    # dossier to be forwarded between offices and checked at each, short enough that a
+    # verifier offline (who cannot fetch the status list) never trusts it for long.
+    credential_ttl: int = 14 * 86_400
     lockout_after: int = 5  # as the national VNeID app: it locks after 5 wrong passwords
     lockout_seconds: int = 900
     durable_path: str | None = None  # ":memory:" in tests; default instance/eid.sqlite
@@ -61,6 +88,8 @@ class Settings:
     persona: str | None = None  # ID number: every login is silently this citizen
     # More redirect URIs for the test client, so a portal under test can use its own callback.
     test_redirect_uris: tuple[str, ...] = ()
+    # The demo portal `eid up` starts beside the service: its client's URIs follow its port.
+    local_portal: LocalPortal | None = None
     # How often a running service re-reads its signing keys (a rotation by `eid keys
     # rotate` in another process shows within this); see eid.oidc.keystore.
     key_reload_interval: float = RELOAD_INTERVAL
@@ -91,7 +120,8 @@ class Settings:
             raise ConfigurationError(f"EID_ISSUER is not a valid issuer URL: {self.issuer!r}",
                                      code="invalid_issuer")
         for name in ("code_ttl", "access_token_ttl", "id_token_ttl", "refresh_ttl",
-                     "session_ttl", "request_ttl", "lockout_after", "lockout_seconds"):
+                     "session_ttl", "request_ttl", "credential_ttl", "lockout_after",
+                     "lockout_seconds"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name} must be positive", code="invalid_setting")
         if self.dpop_nonce not in ("off", "fapi2", "always"):
@@ -137,8 +167,10 @@ class Settings:
         has expired. ID tokens live ``id_token_ttl``, but a portal may send one as the
         ``id_token_hint`` of a logout for as long as the session lasts (OIDC
         RP-Initiated Logout 1.0 §2 accepts expired ones); a worker that has not reloaded
-        may sign with the key for ``key_reload_interval`` more."""
-        return (max(self.id_token_ttl, self.access_token_ttl, self.session_ttl)
+        may sign with the key for ``key_reload_interval`` more. A credential must verify
+        until its ``exp`` (``credential_ttl``)."""
+        return (max(self.id_token_ttl, self.access_token_ttl, self.session_ttl,
+                    self.credential_ttl)
                 + self.key_reload_interval + CLOCK_SKEW)
 
     @property

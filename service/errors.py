@@ -40,7 +40,8 @@ log = logging.getLogger("eid.service")
 RETRY_AFTER = "5"
 
 # Endpoints portals call directly; their errors are JSON even before routing (405).
-_API_PATHS = frozenset({"/token", "/userinfo", "/revoke", "/introspect", "/par", "/register"})
+_API_PATHS = frozenset({"/token", "/userinfo", "/revoke", "/introspect", "/par", "/register",
+                        "/nonce", "/credential"})
 
 
 def _api() -> bool:

@@ -3,6 +3,11 @@
 Texts are data (``service/translations/<lang>.json``). The language is, in
 order: an explicit switch (``?lang=``, remembered in the session), the
 authorization request's ``ui_locales`` (OIDC Core §3.1.2.1), then Vietnamese.
+
+A new authorization request whose ``ui_locales`` names a supported language is
+remembered like a switch: it is the choice the citizen made last (at the portal),
+so it beats a language remembered from an earlier visit, holds on every screen of
+that login (login, consent, errors), and a switch on those screens still wins.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from urllib.parse import urlencode
 from flask import g, request, session
 
 from eid.datafiles import data_path, read_json
-from eid.oidc import quote_path, safe_local_path
+from eid.oidc import first_supported, quote_path, safe_local_path
 
 __all__ = ["LANGS", "choose_lang", "lang", "switch_url", "texts", "translate"]
 
@@ -29,20 +34,25 @@ def texts(code: str) -> dict[str, str]:
 
 
 def pick(ui_locales: str | None) -> str | None:
-    """The first supported language of a space-separated ``ui_locales`` list."""
-    for tag in (ui_locales or "").split():
-        code = tag.split("-")[0].lower()
-        if code in LANGS:
-            return code
-    return None
+    """The first supported language of a space-separated list of BCP 47 tags
+    (malformed and unsupported tags are passed over)."""
+    return first_supported(ui_locales, LANGS)
 
 
-def choose_lang(ui_locales: str | None = None) -> str:
-    """Decide (and remember on ``g``) this response's language."""
+def choose_lang(ui_locales: str | None = None, *, new_request: bool = False) -> str:
+    """Decide (and remember on ``g``) this response's language.
+
+    :param new_request: ``ui_locales`` comes with a new authorization request: a
+        supported language in it is remembered for the rest of the login.
+    """
     switch = request.args.get("lang")
+    asked = pick(ui_locales) if new_request else None
     if switch in LANGS:
         session["lang"] = switch
         g.lang = switch
+    elif asked is not None:
+        session["lang"] = asked
+        g.lang = asked
     else:
         g.lang = session.get("lang") or pick(ui_locales) or "vi"
     return str(g.lang)

@@ -173,6 +173,16 @@ def build_provider(settings: Settings) -> Provider:
     procedures = load_procedure_catalogue()
     codes = frozenset(procedures)
     clients = load_clients(settings.clients_file, known_scopes=known, known_procedures=codes)
+    local = settings.local_portal
+    if local is not None:
+        demo = clients.get(local.client_id)
+        if demo is None:
+            raise ConfigurationError(f"the local portal's client {local.client_id!r} is not "
+                                     "registered", code="invalid_setting")
+        clients = clients.with_clients(replace(
+            demo, redirect_uris=(local.redirect_uri,),
+            post_logout_redirect_uris=local.post_logout_redirect_uris,
+            backchannel_logout_uri=local.backchannel_logout_uri))
     if settings.test_mode:
         test = [replace(c, redirect_uris=(*c.redirect_uris, *settings.test_redirect_uris))
                 for c in load_clients(settings.test_clients_file, known_scopes=known,

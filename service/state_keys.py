@@ -10,7 +10,7 @@ flow's keys share a slot while flows spread over the shards:
   (redeeming reads the marker right after the consume failed);
 * a citizen: the login-attempt window, by the hash of the number typed;
 * everything else is its own group (a pending request, a pushed request, an access
-  token, a replay entry): nothing else is read with it.
+  token, a replay entry, a ``c_nonce``): nothing else is read with it.
 
 A code or an access token carries no other tag on purpose: the session's ``sid`` in it
 would hand portals the raw ``sid`` that they only ever see per sector (issue 10,
@@ -25,7 +25,7 @@ import hashlib
 from eid.storage import tagged
 
 __all__ = [
-    "access_token", "attempts", "client_jti", "code", "code_used", "dpop_jti",
+    "access_token", "attempts", "c_nonce", "client_jti", "code", "code_used", "dpop_jti",
     "match_window", "pending_request", "pushed_request", "readiness_probe", "session",
     "session_client", "session_clients", "sha256",
 ]
@@ -84,6 +84,12 @@ def attempts(id_number: str) -> str:
 def dpop_jti(digest: str) -> str:
     """A DPoP proof seen (RFC 9449 §11.1), by the digest of its key and ``jti``."""
     return tagged(digest, "dpop-jti")
+
+
+def c_nonce(nonce: str) -> str:
+    """A ``c_nonce`` handed out by the nonce endpoint (OpenID4VCI 1.0 §7), by its hash;
+    consumed by the one credential request whose key proof carries it."""
+    return tagged(sha256(nonce), "c-nonce")
 
 
 def client_jti(client_id: str, jti: str) -> str:

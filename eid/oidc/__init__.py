@@ -41,6 +41,7 @@ from eid.oidc.keystore import (
     key_states,
 )
 from eid.oidc.local_path import quote_path, safe_local_path
+from eid.oidc.locales import first_supported, language_tags
 from eid.oidc.pkce import check_challenge, make_pkce, s256, verify_pkce
 from eid.oidc.registration import RegisteredClients, RegistrationPolicy
 from eid.oidc.rp import RelyingParty
@@ -78,9 +79,11 @@ __all__ = [
     "client_from_metadata",
     "encrypt_jwe",
     "encryption_jwk",
+    "first_supported",
     "hash_client_secret",
     "jwk_thumbprint",
     "key_states",
+    "language_tags",
     "load_clients",
     "make_pkce",
     "pairwise_subject",

@@ -29,6 +29,7 @@ from eid.oidc.authorization_details import procedure_request
 from eid.oidc.discovery import ProviderMetadata
 from eid.oidc.dpop import DpopKey
 from eid.oidc.http import HttpClient, HttpResponse, StdlibHttpClient, basic_auth
+from eid.oidc.locales import language_tags
 from eid.oidc.pkce import make_pkce
 from eid.oidc.session import LoginResult, PendingLogin, TokenSet
 from eid.signing import SigningKey, sign_token
@@ -156,14 +157,23 @@ class RelyingParty:
 
         :param acr: the assurance level required (sent as ``acr_values`` and
             enforced on the returned ID token).
+        :param ui_locales: the citizen's preferred languages, most preferred first
+            (OIDC Core §3.1.2.1: space-separated BCP 47 tags, e.g. ``"en vi"``); the
+            provider shows its login and consent screens in the first it supports.
         :param procedure: the code of the administrative procedure this login serves,
             sent as RFC 9396 ``vn_procedure`` authorization details whose attributes are
             the requested scopes; the token response must grant it back.
-        :raises ConfigurationError: an unknown ``acr``.
+        :raises ConfigurationError: an unknown ``acr``; ``invalid_argument`` for a
+            ``ui_locales`` that is not a list of language tags.
         :raises LoginError: discovery failed, or the pushed request was refused.
         """
         if acr is not None and acr not in ACR_LEVELS:
             raise ConfigurationError(f"unknown acr {acr!r}", code="unknown_acr")
+        if ui_locales is not None:
+            tags = language_tags(ui_locales)
+            if not tags or " ".join(tags) != ui_locales:
+                raise ConfigurationError(f"ui_locales is not a list of language tags: "
+                                         f"{ui_locales!r}", code="invalid_argument")
         verifier, challenge = make_pkce()
         pending = PendingLogin(
             state=secrets.token_urlsafe(32), nonce=secrets.token_urlsafe(32),

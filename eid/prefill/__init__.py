@@ -33,10 +33,11 @@ from eid.prefill.loader import (
     load_forms,
 )
 from eid.prefill.procedures import ProcedureInfo, load_procedure_catalogue
-from eid.prefill.render import render_html, render_procedure_html, to_json
+from eid.prefill.render import ACTION_FIELD, render_html, render_procedure_html, to_json
 from eid.prefill.results import FieldValue, PrefillResult, ProcedureResult
 
 __all__ = [
+    "ACTION_FIELD",
     "CLAIM_NAMESPACE",
     "Attribute",
     "Catalogue",

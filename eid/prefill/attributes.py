@@ -17,7 +17,12 @@ Claim values (OIDC Core §5.1 for the standard ones):
   ``vn_province_code`` and ``vn_country_code`` for portals that need codes.
 - people (household head and members, father, mother, spouse, children): an
   object with ``name`` and, when recorded, ``vn_id_number``, ``vn_nationality``
-  and for full records ``birthdate``, ``gender``, ``vn_relationship``.
+  and for full records ``birthdate``, ``gender``, ``vn_relationship``. The family
+  (father, mother, spouse, legal representative, children) is looked up in the
+  registry, so a relative the registry holds comes as their full record, with
+  ``vn_ethnicity`` and ``vn_permanent_residence`` too (what a birth registration
+  declares about the parents, Circular 04/2020/TT-BTP); a relative it does not hold
+  stays the reference the citizen's record carries.
 - codes (ethnicity, religion, nationality, marital status, blood type) as the
   database holds them (``"01"``, ``"VNM"``, ``"married"``).
 
@@ -99,17 +104,27 @@ def address_claim(value: Address) -> dict[str, Json] | None:
     return out
 
 
-def person_claim(person: Citizen | Relative, relationship: str | None = None) -> dict[str, Json]:
+def person_claim(person: Citizen | Relative, relationship: str | None = None, *,
+                 details: bool = False) -> dict[str, Json]:
     """A person inside a claim: name and what the record holds about them.
 
     A :class:`Relative` reference carries the three facts the law records for a
     relative (Law on Citizen Identification art. 9: name, ID number,
-    nationality); a full :class:`Citizen` adds birth date and sex.
+    nationality); a full :class:`Citizen` adds birth date and sex, and with
+    ``details`` (the family, whose consent text names them) ethnicity and
+    permanent residence.
     """
     out: dict[str, Json] = {"name": person.full_name}
     if isinstance(person, Citizen):
         out["birthdate"] = date_claim(person.birth_date)
         out["gender"] = person.sex
+        if details:
+            if person.ethnicity:
+                out["vn_ethnicity"] = person.ethnicity
+            residence = None if person.permanent_residence is None \
+                else address_claim(person.permanent_residence)
+            if residence is not None:
+                out["vn_permanent_residence"] = residence
     if person.id_number:
         out["vn_id_number"] = person.id_number
     if person.nationality:
@@ -193,14 +208,17 @@ def _members(r: RecordView) -> Json:
 
 def _relative(name: str) -> Callable[[RecordView], Json]:
     def extract(r: RecordView) -> Json:
-        value: Relative | None = getattr(r.citizen, name)
-        return None if value is None else person_claim(value)
+        # The registry's full record of the relative when it holds one (Registry.relatives):
+        # the reference in the citizen's own record has only name, number, nationality.
+        value: Citizen | Relative | None = getattr(
+            r.citizen if r.registry is None else r.relatives(), name)
+        return None if value is None else person_claim(value, details=True)
 
     return extract
 
 
 def _children(r: RecordView) -> Json:
-    return [person_claim(c) for c in r.relatives().children] or None
+    return [person_claim(c, details=True) for c in r.relatives().children] or None
 
 
 def _account(name: str) -> Callable[[RecordView], Json]:

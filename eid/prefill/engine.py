@@ -77,12 +77,43 @@ def _table(field: Field) -> Callable[[Any], tuple[Any, str, str | None]]:
     return fmt
 
 
-def _resolver(field: Field) -> Resolver:
+# The citizen's own claims that tell their entry in a list of people (a chosen table).
+_SELF = ("citizen.id_number", "citizen.full_name", "citizen.birth_date")
+
+
+def _not_self(getter: Callable[[Mapping[str, Any]], Any], own: tuple[str, str, str]
+              ) -> Callable[[Mapping[str, Any]], Any]:
+    id_claim, name_claim, birth_claim = own
+    id_key, name_key, birth_key = (PERSON_PARTS[p][0] for p in ("id_number", "full_name",
+                                                                   "birth_date"))
+
+    def candidates(claims: Mapping[str, Any]) -> Any:
+        people = getter(claims)
+        if type(people) is not list:
+            return people
+        number, name, born = claims.get(id_claim), claims.get(name_claim), claims.get(birth_claim)
+
+        def is_self(person: Any) -> bool:
+            if type(person) is not dict:
+                return False
+            if number and person.get(id_key):
+                return bool(person.get(id_key) == number)
+            return bool(name and born and person.get(name_key) == name
+                        and person.get(birth_key) == born)
+
+        return [p for p in people if not is_self(p)]
+
+    return candidates
+
+
+def _resolver(field: Field, own: tuple[str, str, str] | None = None) -> Resolver:
     fid, src = field.id, field.source
     if src.getter is None:
         user = FieldValue(fid, None, "user", "to_enter", None, False, False, None)
         return lambda claims, granted, now: user
     getter, requires, preferred = src.getter, src.requires, src.preferred
+    if field.choose and own is not None:
+        getter = _not_self(getter, own)  # the declarant is not among those they choose
     fmt = _table(field) if field.format == "table" else FORMATS[field.format]
     verified, lock = src.verified, src.verified and field.lock
 
@@ -115,12 +146,20 @@ def compile_form(form: Form, catalogue: Catalogue) -> Form:
     The loader returns compiled forms; a form built in code goes through here once.
     """
     attrs: dict[str, tuple[str, str, frozenset[str]]] = {}
+    chooses = any(f.choose for f in form.fields)
+    own: tuple[str, str, str] | None = None
+    if chooses and all(a in catalogue.attributes for a in _SELF):
+        id_claim, name_claim, birth_claim = (catalogue.attributes[a].claim for a in _SELF)
+        own = (id_claim, name_claim, birth_claim)
     for f in form.fields:
-        for a in f.source.attributes:
+        for a in (*f.source.attributes, *(_SELF if f.choose and own else ())):
             attr = catalogue.attributes[a]
             attrs[a] = (a, attr.claim, frozenset(catalogue.releasers(a)))
-    return replace(form, plan=Plan(tuple(_resolver(f) for f in form.fields),
-                                   tuple(attrs.values())))
+    releasing = {s for _, _, scopes in attrs.values() for s in scopes}
+    labels = {s: (catalogue.scopes[s].label_vi, catalogue.scopes[s].label_en)
+              for s in sorted(releasing) if s in catalogue.scopes}
+    return replace(form, plan=Plan(tuple(_resolver(f, own) for f in form.fields),
+                                   tuple(attrs.values()), labels))
 
 
 def _plan(form: Form) -> Plan:

@@ -8,12 +8,12 @@ A field's ``source`` is one of:
   ``citizen.permanent_residence``, ``household.members`` for a table);
 - a person attribute and one of its parts (``household.head.full_name``,
   ``father.id_number``): parts are ``full_name``, ``birth_date``, ``sex``,
-  ``id_number``, ``nationality``, ``relationship``;
+  ``id_number``, ``nationality``, ``relationship``, ``ethnicity``, ``residence``;
 - ``newborn.mother.<part>`` / ``newborn.father.<part>`` – the parents of a child
   being registered (Circular 04/2020/TT-BTP): the declaring citizen on the side
-  of their sex, their spouse on the other. Parts also include ``ethnicity`` and
-  ``residence`` (the declarant's own; a spouse reference holds only name, ID
-  number and nationality). Needs ``profile`` and ``family``.
+  of their sex, their spouse on the other (the spouse's full record when the
+  registry holds it; a reference holds only name, ID number and nationality).
+  Needs ``profile`` and ``family``.
 
 Every source resolves to a getter over a claims dict, built once when the form
 is loaded, so prefill does no parsing.
@@ -44,6 +44,9 @@ PERSON_PARTS: Mapping[str, tuple[str, str]] = {
     "id_number": ("vn_id_number", "text"),
     "nationality": ("vn_nationality", "code"),
     "relationship": ("vn_relationship", "relationship"),
+    # Only in a family member's full record (eid.prefill.attributes.person_claim).
+    "ethnicity": ("vn_ethnicity", "code"),
+    "residence": ("vn_permanent_residence", "address"),
 }
 # newborn.<parent>.<part> on the declarant's side: part → (attribute, value type).
 _SELF_PARTS: Mapping[str, tuple[str, str]] = {
@@ -106,6 +109,10 @@ class Field:
     #: (e.g. which household members move together, CT01 item 11).
     lock: bool = True
     columns: tuple[Column, ...] = ()
+    #: A table whose rows the citizen chooses (CT01 item 11: the members changing
+    #: together): the registry's rows are the candidates to add from, the citizen's own
+    #: entry is not one, and the table starts empty.
+    choose: bool = False
 
     def label(self, lang: str = "vi") -> str:
         """The label in ``lang`` (``"vi"`` or ``"en"``)."""
@@ -119,6 +126,9 @@ class Plan:
     resolvers: tuple[Resolver, ...]
     #: (attribute path, claim, scopes releasing it): what the provider computes.
     attributes: tuple[tuple[str, str, frozenset[str]], ...]
+    #: The catalogue's labels (vi, en) of every scope that releases a field: a citizen
+    #: is told which consent would release a field by its label, never its id.
+    scope_labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +147,14 @@ class Form:
     def title(self, lang: str = "vi") -> str:
         """The title in ``lang`` (``"vi"`` or ``"en"``)."""
         return self.title_en if lang == "en" else self.title_vi
+
+    def scope_label(self, scope: str, lang: str = "vi") -> str:
+        """The catalogue's label of ``scope`` in ``lang`` (a scope the compiled form does
+        not know: the scope itself, which a catalogue test keeps from happening)."""
+        labels = self.plan.scope_labels.get(scope) if self.plan is not None else None
+        if labels is None:
+            return scope
+        return labels[1] if lang == "en" else labels[0]
 
     @property
     def scopes(self) -> tuple[str, ...]:

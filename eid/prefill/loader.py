@@ -179,7 +179,8 @@ def load_catalogue(path: Path_) -> Catalogue:
 def _field(r: _Reader, raw: Any, i: int, catalogue: Catalogue) -> Field:
     rec = r.obj(raw, f"fields[{i}]")
     fid = r.str_(rec, "id", f"fields[{i}]")
-    r.keys(rec, fid, {"id", "source", "format", "required", *_LABELS}, {"lock", "columns", "note"})
+    r.keys(rec, fid, {"id", "source", "format", "required", *_LABELS},
+           {"lock", "columns", "note", "choose"})
     try:
         source = parse_source(r.str_(rec, "source", fid), catalogue)
     except ConfigurationError as exc:
@@ -209,9 +210,13 @@ def _field(r: _Reader, raw: Any, i: int, catalogue: Catalogue) -> Field:
                               part, cfmt))  # fmt: skip
     if fmt == "table" and not columns:
         raise r.fail(f"{fid}.columns", "a table needs columns", "bad_shape")
+    choose = r.bool_(rec, "choose", fid, False)
+    if choose and (fmt != "table" or r.bool_(rec, "lock", fid, True)):
+        raise r.fail(f"{fid}.choose", "only an unlocked table has chosen rows", "bad_shape")
     return Field(
         fid, r.str_(rec, "label_vi", fid), r.str_(rec, "label_en", fid), source, fmt,
         r.bool_(rec, "required", fid, False), r.bool_(rec, "lock", fid, True), tuple(columns),
+        choose,
     )  # fmt: skip
 
 

@@ -13,33 +13,53 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 from eid.prefill.forms import Field, Form, Procedure
 from eid.prefill.results import FieldValue, PrefillResult, ProcedureResult
 
-__all__ = ["render_html", "render_procedure_html", "to_json"]
+__all__ = ["ACTION_FIELD", "render_html", "render_procedure_html", "to_json"]
 
 _NOTES = {
     "vi": {
-        "withheld": "Chưa được chia sẻ: cần đồng ý phạm vi",
+        "withheld": "Chưa được chia sẻ: cần bạn đồng ý chia sẻ",
         "not_in_record": "Cơ sở dữ liệu không có thông tin này",
         "unknown_in_record": "Cơ sở dữ liệu ghi là không rõ",
         "empty_in_record": "Cơ sở dữ liệu để trống",
         "invalid_claim": "Dữ liệu nhận được không hợp lệ",
         "partial_date": "Chỉ biết một phần ngày sinh",
         "required": "bắt buộc",
+        "row": "Dòng",
+        "actions": "Thao tác",
+        "pick": "Thêm người trong hộ",
+        "add": "Thêm",
+        "blank": "Thêm dòng để tự khai",
+        "remove": "Xoá dòng",
+        "none_chosen": "Chưa có ai. Chọn người trong hộ để thêm, hoặc thêm dòng để tự khai.",
     },
     "en": {
-        "withheld": "Not shared: requires consent to scope",
+        "withheld": "Not shared: needs your consent to share",
         "not_in_record": "The database holds no value",
         "unknown_in_record": "The database records this as unknown",
         "empty_in_record": "The database holds an empty value",
         "invalid_claim": "The value received is invalid",
         "partial_date": "Only part of the date is known",
         "required": "required",
+        "row": "Row",
+        "actions": "Actions",
+        "pick": "Add a household member",
+        "add": "Add",
+        "blank": "Add a row to fill in",
+        "remove": "Remove row",
+        "none_chosen": "Nobody yet. Choose a household member to add, or add a row to fill in.",
     },
 }
+
+
+class _Page(NamedTuple):
+    lang: str
+    notes: dict[str, str]
+    prefix: str
 
 
 def to_json(result: PrefillResult | ProcedureResult, *, indent: int | None = None) -> str:
@@ -47,28 +67,29 @@ def to_json(result: PrefillResult | ProcedureResult, *, indent: int | None = Non
     return json.dumps(result.as_dict(), ensure_ascii=False, indent=indent)
 
 
-def _note(value: FieldValue, notes: dict[str, str], note_id: str | None = None) -> str:
+def _note(
+    value: FieldValue, notes: dict[str, str], form: Form, lang: str, note_id: str
+) -> str:
     if value.status == "withheld":
-        text = f"{notes['withheld']} {', '.join(value.withheld_by)}"
+        # The consent that would release it, by the catalogue's label (never the scope id).
+        labels = ", ".join(f"“{form.scope_label(s, lang)}”" for s in value.withheld_by)
+        text = f"{notes['withheld']} {labels}"
     elif value.reason:
         text = notes.get(value.reason, value.reason)
     else:
         return ""
-    id_attr = f' id="{note_id}"' if note_id else ""
-    return f'<small class="eid-note"{id_attr}>{escape(text)}</small>'
+    return f'<small class="eid-note" id="{escape(note_id)}">{escape(text)}</small>'
 
 
-def _described(value: FieldValue, name: str, error_id: str | None) -> tuple[str, str]:
-    """The input's ``aria-invalid``/``aria-describedby`` attributes and its note's id.
+def _described(note: str, note_id: str, error_id: str | None) -> str:
+    """The input's ``aria-invalid``/``aria-describedby`` attributes.
 
     WCAG 2.2 §3.3.1 and §1.3.1: a screen reader reads the note (why a value is missing)
     and the error that names the field when the field is focused.
     """
-    note_id = f"eid-{name}-note" if value.status == "withheld" or value.reason else None
-    ids = " ".join(escape(i) for i in (note_id, error_id) if i)
-    attrs = (' aria-invalid="true"' if error_id else "") + \
+    ids = " ".join(escape(i) for i in (note_id if note else None, error_id) if i)
+    return (' aria-invalid="true"' if error_id else "") + \
         (f' aria-describedby="{ids}"' if ids else "")
-    return attrs, note_id or ""
 
 
 def _attrs(value: FieldValue) -> str:
@@ -78,58 +99,117 @@ def _attrs(value: FieldValue) -> str:
     )
 
 
-def _text(field: Field, value: FieldValue, notes: dict[str, str], prefix: str,
-          error_id: str | None = None) -> str:
+def _text(field: Field, value: FieldValue, page: _Page, note: str, entered: Any, *,
+          aria: str = "") -> str:
+    prefix = page.prefix
     text = "" if value.value is None else str(value.value)
+    if isinstance(entered, str) and not value.locked:
+        text = entered  # what the citizen typed, shown again (a round trip, an error)
     name = escape(prefix + field.id)
     required = " required" if field.required and not value.locked else ""
     if field.format == "id_number_boxes" and value.value is not None:
         boxes = "".join(f'<span class="eid-box">{escape(d)}</span>' for d in text)
         widget = f'<span class="eid-boxes">{boxes}</span>'
         inp = f'<input type="hidden" name="{name}" value="{escape(text)}">'
-        return widget + inp + _note(value, notes)
+        return widget + inp + note
     # The paper form's own date shape (CT01 item 2), so what the citizen types matches it.
     hint = ' placeholder="dd/mm/yyyy"' if field.format == "date_ddmmyyyy" and not text else ""
-    aria, note_id = _described(value, name, error_id)
     return (
         f'<input type="text" id="eid-{name}" name="{name}" value="{escape(text)}"'
-        f"{_attrs(value)}{required}{hint}{aria}>" + _note(value, notes, note_id)
+        f"{_attrs(value)}{required}{hint}{aria}>" + note
     )
 
 
-def _table(
-    field: Field, value: FieldValue, lang: str, notes: dict[str, str], prefix: str
-) -> str:
+def _cells(field: Field, row: Mapping[str, Any], i: int, page: _Page, attrs: str) -> str:
+    lang, notes, prefix = page
+    cells = []
+    for c in field.columns:
+        cell: Any = row.get(c.id)
+        text = "" if cell is None else str(cell)
+        label = c.label_en if lang == "en" else c.label_vi
+        named = f"{notes['row']} {i + 1}: {label}"
+        # WCAG 2.2 §1.3.1, §4.1.2: each input is named by its row and its column.
+        cells.append(
+            f'<td data-label="{escape(label)}"><input type="text"'
+            f' name="{escape(f"{prefix}{field.id}[{i}].{c.id}")}" value="{escape(text)}"'
+            f' aria-label="{escape(named)}"{attrs}></td>'
+        )
+    return "".join(cells)
+
+
+def _head(field: Field, lang: str, extra: str = "") -> str:
     head = "".join(
-        f"<th>{escape(c.label_en if lang == 'en' else c.label_vi)}</th>" for c in field.columns
+        f'<th scope="col" data-col="{escape(c.id)}">'
+        f"{escape(c.label_en if lang == 'en' else c.label_vi)}</th>" for c in field.columns
     )
-    rows: list[str] = []
-    for i, row in enumerate(value.value or []):
-        cells = []
-        for c in field.columns:
-            cell: Any = row.get(c.id)
-            text = "" if cell is None else str(cell)
-            cells.append(
-                f'<td><input type="text" name="{escape(f"{prefix}{field.id}[{i}].{c.id}")}"'
-                f' value="{escape(text)}"{_attrs(value)}></td>'
-            )
-        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<thead><tr>{head}{extra}</tr></thead>"
+
+
+def _table(field: Field, value: FieldValue, page: _Page, note: str) -> str:
+    rows = [f"<tr>{_cells(field, row, i, page, _attrs(value))}</tr>"
+            for i, row in enumerate(value.value or [])]
     return (
-        f'<table class="eid-table"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>" + _note(value, notes)
+        f'<table class="eid-table">{_head(field, page.lang)}'
+        f"<tbody>{''.join(rows)}</tbody></table>" + note
+    )
+
+
+#: The submit button of a chosen table's add and remove actions (no JavaScript needed).
+ACTION_FIELD = "eid-action"
+
+
+def _chosen(field: Field, value: FieldValue, page: _Page, note: str, entered: Any) -> str:
+    """A table the citizen fills by choosing: the rows chosen so far (none at first),
+    each with its remove button, and the candidates to add or a blank row to type in.
+    Every button submits the form (``formnovalidate``: not a filing), so it works
+    without JavaScript; the portal's script does the same in the page when it can."""
+    lang, notes, prefix = page
+    name = prefix + field.id
+    chosen = [r for r in entered if isinstance(r, Mapping)] if isinstance(entered, list) else []
+    rows = []
+    for i, row in enumerate(chosen):
+        remove = (f'<td class="eid-row-actions"><button type="submit" class="eid-remove"'
+                  f' name="{ACTION_FIELD}" value="{escape(f"{name}:remove:{i}")}"'
+                  f" formnovalidate>{escape(notes['remove'])} {i + 1}</button></td>")
+        rows.append(f"<tr>{_cells(field, row, i, page, '')}{remove}</tr>")
+    actions = f'<th scope="col"><span class="eid-visually-hidden">{escape(notes["actions"])}' \
+              "</span></th>"
+    empty = "" if rows else f'<p class="eid-empty">{escape(notes["none_chosen"])}</p>'
+    candidates = value.value or []
+    options = "".join(
+        f'<option value="{i}" data-row="{escape(json.dumps(c, ensure_ascii=False))}">'
+        f"{escape(' · '.join(str(c[k]) for k in ('full_name', 'relationship') if c.get(k)))}"
+        "</option>"
+        for i, c in enumerate(candidates))
+    pick = (
+        f'<label for="eid-{escape(name)}-pick">{escape(notes["pick"])}</label>'
+        f'<select id="eid-{escape(name)}-pick" name="{escape(name)}.pick">{options}</select>'
+        f'<button type="submit" class="eid-add" name="{ACTION_FIELD}"'
+        f' value="{escape(name)}:add" formnovalidate>{escape(notes["add"])}</button>'
+    ) if candidates else ""
+    blank = (f'<button type="submit" class="eid-blank secondary" name="{ACTION_FIELD}"'
+             f' value="{escape(name)}:blank" formnovalidate>{escape(notes["blank"])}</button>')
+    return (
+        f'<div class="eid-chosen" data-field="{escape(name)}"'
+        f' data-row-label="{escape(notes["row"])}" data-remove-label="{escape(notes["remove"])}">'
+        f'<table class="eid-table eid-cards">{_head(field, lang, actions)}'
+        f"<tbody>{''.join(rows)}</tbody></table>{empty}"
+        f'<div class="eid-add-row">{pick}{blank}</div></div>' + note
     )
 
 
 def render_html(
     result: PrefillResult, form: Form, *, lang: str = "vi", prefix: str = "",
-    errors: Mapping[str, str] | None = None,
+    entered: Mapping[str, Any] | None = None, errors: Mapping[str, str] | None = None,
 ) -> str:
     """An HTML fragment of the prefilled ``form`` (labels in ``lang``: ``vi`` or ``en``).
 
     ``prefix`` goes before every input name and id, so several forms can share
-    one HTML ``<form>`` (a chained procedure). ``errors`` maps the id of a field in
-    error to the id of the portal's element that says what is wrong: that field's
-    input is marked ``aria-invalid`` and described by it.
+    one HTML ``<form>`` (a chained procedure). ``entered`` is what the citizen has
+    entered so far, by field id (text, or a table's rows as column id → text): shown
+    again in the fields they may edit, and the rows of a chosen table (none by default).
+    ``errors`` maps the id of a field in error to the id of the portal's element that
+    says what is wrong: that field's input is marked ``aria-invalid`` and described by it.
 
     :raises KeyError: ``result`` is not a result of ``form`` (a field is missing).
     """
@@ -142,15 +222,28 @@ def render_html(
         label = escape(field.label(lang))
         if field.required:
             label += f' <abbr title="{escape(notes["required"])}">*</abbr>'
-        widget = (
-            _table(field, value, lang, notes, prefix)
-            if field.format == "table"
-            else _text(field, value, notes, prefix, (errors or {}).get(field.id))
-        )
-        parts.append(
-            f'<div class="eid-field eid-{escape(value.status)}">'
-            f'<label for="eid-{escape(prefix + field.id)}">{label}</label>{widget}</div>'
-        )
+        note_id = f"eid-{prefix}{field.id}-note"
+        note = _note(value, notes, form, lang, note_id)
+        typed = (entered or {}).get(field.id)
+        page = _Page(lang, notes, prefix)
+        if field.choose:
+            widget = _chosen(field, value, page, note, typed)
+        elif field.format == "table":
+            widget = _table(field, value, page, note)
+        else:
+            aria = _described(note, note_id, (errors or {}).get(field.id))
+            widget = _text(field, value, page, note, typed, aria=aria)
+        if field.format == "table":
+            # A group of inputs, each named on its own: a legend, not a label for one input.
+            parts.append(
+                f'<fieldset class="eid-field eid-{escape(value.status)}">'
+                f"<legend>{label}</legend>{widget}</fieldset>"
+            )
+        else:
+            parts.append(
+                f'<div class="eid-field eid-{escape(value.status)}">'
+                f'<label for="eid-{escape(prefix + field.id)}">{label}</label>{widget}</div>'
+            )
     parts.append("</section>")
     return "".join(parts)
 

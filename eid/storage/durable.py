@@ -203,6 +203,22 @@ class DurableStore(Protocol):
         """
         ...
 
+    # -- credential status (eid.storage.credential_status) -------------------------
+    def add_credential_status(self, subject: str, client_id: str, grant_id: str) -> int | None:
+        """Allocate the status-list index of a credential issued to ``client_id`` about
+        ``subject``, remembering the citizen's revocation epoch for it, in one atomic step
+        and only while the grant ``grant_id`` is not revoked.
+
+        :returns: the index (1 and up, never reused), or ``None`` (nothing stored) when the
+            grant was revoked meanwhile.
+        """
+        ...
+
+    def credential_statuses(self) -> tuple[int, list[int]]:
+        """``(size, revoked)``: one more than the largest index allocated (0: none), and
+        the indexes, ascending, whose citizen has withdrawn the portal's access since."""
+        ...
+
     # -- the data-access log ---------------------------------------------------
     def append_access(self, entry: AccessEntry) -> int:
         """Append ``entry`` with its leaf hash and the subtree hashes it completes, in one

@@ -34,6 +34,7 @@ from typing import Any
 
 from eid.errors import StorageError
 from eid.storage.postgres_access_log import PostgresAccessLog
+from eid.storage.postgres_credential_status import PostgresCredentialStatus
 from eid.storage.postgres_durable_schema import SCHEMA_VERSION, create_schema
 from eid.storage.postgres_pool import PoolSettings, open_pool, translate_errors
 from eid.storage.records import Consent, Grant, LogoutNotice, RegisteredClient, StoredKey
@@ -68,7 +69,7 @@ def _grant_of(row: tuple[Any, ...]) -> Grant:
                  row[6], row[7], row[8])
 
 
-class PostgresDurableStore(PostgresAccessLog):
+class PostgresDurableStore(PostgresAccessLog, PostgresCredentialStatus):
     """The durable store on a PostgreSQL database, shared by every instance using it."""
 
     def __init__(self, url: str, pool: PoolSettings | None = None) -> None:

@@ -81,6 +81,13 @@ _SCHEMA = (
     *(f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}"
       f" FOR EACH STATEMENT EXECUTE FUNCTION eid_append_only()"
       for table in ("access_log", "access_nodes", "access_checkpoints")),
+    # Credential status (eid.storage.credential_status): a sequence, from 1 up.
+    """CREATE TABLE IF NOT EXISTS credential_status (
+        idx bigserial PRIMARY KEY, subject text NOT NULL, client_id text NOT NULL,
+        epoch integer NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS credential_status_by_pair ON credential_status"
+    " (subject, client_id)",
 )
 
 

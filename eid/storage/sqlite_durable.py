@@ -21,6 +21,7 @@ from eid.errors import StorageError
 from eid.storage.private_files import prepare_private_file
 from eid.storage.records import Consent, Grant, LogoutNotice, RegisteredClient, StoredKey
 from eid.storage.sqlite_access_log import ACCESS_LOG_SCHEMA, SqliteAccessLog
+from eid.storage.sqlite_credential_status import CREDENTIAL_STATUS_SCHEMA, SqliteCredentialStatus
 from eid.storage.sqlite_writes import GroupCommit
 
 __all__ = ["SqliteDurableStore"]
@@ -84,7 +85,7 @@ def _epoch(db: sqlite3.Connection, subject: str, client_id: str) -> int:
     return int(row[0]) if row else 0
 
 
-class SqliteDurableStore(SqliteAccessLog):
+class SqliteDurableStore(SqliteAccessLog, SqliteCredentialStatus):
     """The embedded default: one SQLite file (or ``:memory:``), safe across threads."""
 
     def __init__(self, path: str | Path = ":memory:") -> None:
@@ -101,7 +102,7 @@ class SqliteDurableStore(SqliteAccessLog):
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             if not in_memory:
                 self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA + ACCESS_LOG_SCHEMA)
+            self._db.executescript(_SCHEMA + ACCESS_LOG_SCHEMA + CREDENTIAL_STATUS_SCHEMA)
             # Every write goes through here: concurrent writers share one commit (fsync).
             self._writes = GroupCommit(self._db, self._lock)
             self._migrate()

@@ -18,7 +18,7 @@ from typing import Any
 
 from eid.errors import TokenError
 
-__all__ = ["CHARSET", "b64url_decode", "b64url_encode", "json_object"]
+__all__ = ["CHARSET", "b64url_decode", "b64url_encode", "json_object", "json_value"]
 
 #: Whether a string uses only the base64url alphabet.
 CHARSET = re.compile(r"[A-Za-z0-9_-]*").fullmatch
@@ -80,16 +80,21 @@ def _finite_float(text: str) -> float:
 
 
 def _has_lone_surrogate(value: Any) -> bool:
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
-    if isinstance(value, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_lone_surrogate(v) for v in value)
+    # Iterative: a value nested just under the parser's limit must not overflow the
+    # stack here (a recursive walk raised RecursionError, not a TokenError).
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 
@@ -104,6 +109,18 @@ def json_object(raw: bytes, part: str) -> dict[str, Any]:
 
     :raises TokenError: ``bad_json`` (or ``too_deep``) naming ``part``.
     """
+    value = json_value(raw, part)
+    if not isinstance(value, dict):
+        raise TokenError(f"{part} is not a JSON object", code="bad_json")
+    return value
+
+
+def json_value(raw: bytes, part: str) -> Any:
+    """Parse ``raw`` as one UTF-8 JSON value (an SD-JWT Disclosure is an array) under
+    the strict rules above.
+
+    :raises TokenError: ``bad_json`` (or ``too_deep``) naming ``part``.
+    """
     try:
         text = raw.decode("utf-8")
         value = _DECODER.decode(text)
@@ -111,8 +128,6 @@ def json_object(raw: bytes, part: str) -> dict[str, Any]:
         raise TokenError(f"{part} JSON is nested too deeply", code="too_deep") from None
     except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise TokenError(f"{part} is not valid UTF-8 JSON: {exc}", code="bad_json") from None
-    if not isinstance(value, dict):
-        raise TokenError(f"{part} is not a JSON object", code="bad_json")
     # Escaped lone surrogates (\ud800) survive json.loads; only look when the
     # text has such an escape, which real tokens almost never do.
     if _HAS_SURROGATE_ESCAPE(text) and _has_lone_surrogate(value):

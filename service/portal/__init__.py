@@ -15,8 +15,11 @@ from flask import Flask
 
 from eid.datafiles import data_path, read_json
 from eid.oidc import HttpClient
+from eid.oidc.credential_request import CredentialHttp
+from eid.prefill import default_catalogue
 from eid.storage import make_private_folder, prepare_private_file
 from flask_eid import EidLogin
+from service.portal.dossiers import DossierMaker
 from service.portal.filings import FilingStore
 from service.portal.procedures import load_procedures
 from service.portal.settings import PortalSettings
@@ -38,7 +41,8 @@ def create_portal_app(test_config: dict[str, Any] | None = None, *,
                       settings: PortalSettings | None = None) -> Flask:
     """The portal app, configured by ``settings`` (:meth:`PortalSettings.from_env` by
     default): the login service it trusts, its client id and secret, its public URL,
-    and an instance folder for its secret key and the filings database.
+    and an instance folder for its secret key, its credential holder key and the
+    filings database; the receiving office its dossiers are addressed to.
     ``test_config`` adds or overrides Flask configuration keys.
     """
     settings = settings or PortalSettings.from_env()
@@ -50,7 +54,8 @@ def create_portal_app(test_config: dict[str, Any] | None = None, *,
         EID_CLIENT_SECRET=settings.client_secret,
         EID_PUBLIC_URL=settings.public_url,
         EID_SCOPES="openid profile",
-        EID_POST_LOGOUT_REDIRECT_URI=settings.public_url + "/",
+        # flask_eid's landing: the citizen ends on "/" (a clean URL) told they signed out.
+        EID_POST_LOGOUT_REDIRECT_URI=settings.public_url + "/auth/signed-out",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",  # the callback is a top-level GET from the provider
         SESSION_COOKIE_NAME="portal_session",
@@ -63,13 +68,21 @@ def create_portal_app(test_config: dict[str, Any] | None = None, *,
     app.config["SESSION_COOKIE_SECURE"] = app.config["EID_PUBLIC_URL"].startswith("https://")
     if app.config["FILINGS_DB"] != ":memory:":
         make_private_folder(Path(app.config["FILINGS_DB"]).parent)  # citizens' filings
+    # The credential requests go through the same seam as the login's HTTP when it can
+    # POST JSON (tests pass one client for both), else through the strict stdlib one.
+    dossiers = DossierMaker(
+        issuer=app.config["EID_ISSUER"], client_id=app.config["EID_CLIENT_ID"],
+        instance=Path(app.config.get("PORTAL_INSTANCE") or instance),
+        scope=settings.credential_scope, office=settings.office_id,
+        catalogue=default_catalogue(), http=http if isinstance(http, CredentialHttp) else None)
     app.extensions["portal"] = {
         "procedures": load_procedures(),
         "filings": FilingStore(app.config["FILINGS_DB"]),
         "text": read_json(data_path("service.portal", "translations.json")),
+        "dossiers": dossiers,
     }
-    from service.portal.views import blueprint, render_login_error
+    from service.portal.views import blueprint, chosen_language, render_login_error
 
-    EidLogin(app, http=http, on_error=render_login_error)
+    EidLogin(app, http=http, on_error=render_login_error, locale_selector=chosen_language)
     app.register_blueprint(blueprint)
     return app

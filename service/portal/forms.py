@@ -11,9 +11,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from eid.prefill import FieldValue, Form, PrefillResult
+from eid.prefill import ACTION_FIELD, FieldValue, Form, PrefillResult
 
-__all__ = ["collect"]
+__all__ = ["collect", "entered", "table_action"]
 
 _MAX_TEXT = 500
 _MAX_ROWS = 20
@@ -24,14 +24,64 @@ def _text(posted: Mapping[str, str], name: str) -> str:
     return str(posted.get(name, "")).strip()[:_MAX_TEXT]
 
 
-def _rows(posted: Mapping[str, str], name: str) -> list[dict[str, str]]:
+def _rows(posted: Mapping[str, str], name: str, *, blank: bool = False
+          ) -> list[dict[str, str]]:
     rows: dict[int, dict[str, str]] = {}
     for key in posted:
         if key.startswith(name + "["):
             m = _ROW_KEY.fullmatch(key[len(name):])
             if m and int(m.group(1)) < _MAX_ROWS:
                 rows.setdefault(int(m.group(1)), {})[m.group(2)] = _text(posted, key)
-    return [rows[i] for i in sorted(rows) if any(rows[i].values())]
+    return [rows[i] for i in sorted(rows) if blank or any(rows[i].values())]
+
+
+def entered(result: PrefillResult, form: Form, posted: Mapping[str, str], prefix: str = ""
+            ) -> dict[str, Any]:
+    """What the citizen entered so far in the fields they may edit (to show again):
+    text by field id, a table's rows (blank ones kept: a row added to fill in)."""
+    out: dict[str, Any] = {}
+    fields = {f.id: f for f in form.fields}
+    for fv in result.fields:
+        field, name = fields[fv.id], prefix + fv.id
+        if fv.locked:
+            continue
+        if field.format == "table":
+            out[fv.id] = _rows(posted, name, blank=True)
+        elif name in posted:
+            out[fv.id] = _text(posted, name)
+    return out
+
+
+def table_action(result: PrefillResult, form: Form, posted: Mapping[str, str],
+                 values: dict[str, Any], prefix: str = "") -> bool:
+    """Apply the add/remove button pressed in a chosen table (``eid.prefill.ACTION_FIELD``:
+    ``<field>:add`` the picked candidate, ``<field>:blank`` a row to fill in,
+    ``<field>:remove:<row>``) to ``values`` (from :func:`entered`).
+
+    :returns: whether the button was one of this form's (the page is shown again, not filed).
+    """
+    action = str(posted.get(ACTION_FIELD, ""))
+    for fv, field in zip(result.fields, form.fields, strict=True):
+        name = prefix + field.id
+        if not field.choose or not action.startswith(name + ":"):
+            continue
+        verb, _, arg = action[len(name) + 1:].partition(":")
+        rows: list[dict[str, str]] = values.setdefault(field.id, [])
+        candidates = fv.value or []
+        if verb == "add" and len(rows) < _MAX_ROWS:
+            pick = str(posted.get(name + ".pick", ""))
+            if pick.isdigit() and int(pick) < len(candidates):
+                rows.append({c.id: _cell(candidates[int(pick)].get(c.id)) for c in field.columns})
+        elif verb == "blank" and len(rows) < _MAX_ROWS:
+            rows.append({c.id: "" for c in field.columns})
+        elif verb == "remove" and arg.isdigit() and int(arg) < len(rows):
+            del rows[int(arg)]
+        return True
+    return False
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def _entry(fv: FieldValue, value: Any, source: str) -> dict[str, Any]:
@@ -54,9 +104,13 @@ def collect(result: PrefillResult, form: Form, posted: Mapping[str, str], prefix
             continue
         if field.format == "table":
             value: Any = _rows(posted, name)
-            prefilled = fv.value or []
-            unchanged = fv.source == "population_db" and value == [
-                {k: "" if v is None else str(v) for k, v in row.items()} for row in prefilled]
+            prefilled = [{k: _cell(v) for k, v in row.items()} for row in fv.value or []]
+            # A chosen table is the registry's when every row is one of its candidates
+            # unchanged; any other table when it is the registry's rows as they were.
+            # Nobody chosen holds nothing from the registry: the citizen's own answer.
+            unchanged = fv.source == "population_db" and (
+                bool(value) and all(row in prefilled for row in value) if field.choose
+                else value == prefilled)
         else:
             value = _text(posted, name)
             unchanged = fv.source == "population_db" and value == ("" if fv.value is None

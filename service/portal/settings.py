@@ -21,7 +21,8 @@ __all__ = ["PortalSettings"]
 # Variable → field, for from_env.
 _ENV = {"EID_PORTAL_ISSUER": "issuer", "EID_PORTAL_CLIENT_ID": "client_id",
         "EID_PORTAL_CLIENT_SECRET": "client_secret", "EID_PORTAL_URL": "public_url",
-        "EID_PORTAL_INSTANCE": "instance"}
+        "EID_PORTAL_INSTANCE": "instance", "EID_PORTAL_OFFICE": "office_id",
+        "EID_PORTAL_CREDENTIAL_SCOPE": "credential_scope"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,11 @@ class PortalSettings:
 
     :param issuer: the login service this portal trusts (its ``EID_ISSUER``).
     :param public_url: where citizens reach the portal (its callback is under it).
-    :param instance: folder of the portal's secret key and filings database.
+    :param instance: folder of the portal's secret key, holder key and filings database.
+    :param office_id: the receiving office its dossiers are addressed to (the
+        presentation's ``aud``; the demo office's URL by default).
+    :param credential_scope: the scope that requests the citizen's credential at login
+        (the login service's credential configuration); empty: no dossiers.
     """
 
     issuer: str = "http://127.0.0.1:5000"
@@ -39,6 +44,8 @@ class PortalSettings:
     client_secret: str = "demo-hcm-portal-secret-2026"  # noqa: S105
     public_url: str = "http://127.0.0.1:5001"
     instance: Path = Path("instance/portal")
+    office_id: str = "http://127.0.0.1:5003"
+    credential_scope: str = "citizen_credential"
 
     def __post_init__(self) -> None:
         for name in ("issuer", "public_url"):
@@ -48,6 +55,9 @@ class PortalSettings:
                     or parts.query or parts.fragment or value.endswith("/"):
                 raise ConfigurationError(f"portal {name} is not a base URL: {value!r}",
                                          code="invalid_setting")
+        if not self.office_id or len(self.office_id) > 512:
+            raise ConfigurationError("the portal needs a receiving office identifier",
+                                     code="invalid_setting")
         if not self.client_id or not self.client_secret:
             raise ConfigurationError("the portal needs a client id and secret",
                                      code="invalid_setting")
@@ -63,8 +73,9 @@ class PortalSettings:
         values: dict[str, Any] = dict(defaults)
         for variable, name in _ENV.items():
             if env.get(variable):
-                values[name] = env[variable].rstrip("/") if name != "instance" \
-                    else Path(env[variable])
+                values[name] = Path(env[variable]) if name == "instance" \
+                    else env[variable] if name == "credential_scope" \
+                    else env[variable].rstrip("/")
         return cls(**values)
 
     def with_(self, **changes: Any) -> PortalSettings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from typing import Any
 
@@ -22,11 +23,20 @@ from werkzeug.wrappers import Response
 
 from eid.errors import EidError, NotFoundError
 from eid.oidc import quote_path, safe_local_path
-from eid.prefill import PrefillResult, prefill, render_html
+from eid.prefill import ACTION_FIELD, PrefillResult, prefill, render_html
 from eid.verify import acr_rank
-from flask_eid import CSRF_FIELD, SignedInCitizen, csrf_token, csrf_token_valid, current_citizen
-from service.portal.forms import collect
+from flask_eid import (
+    CSRF_FIELD,
+    SignedInCitizen,
+    csrf_token,
+    csrf_token_valid,
+    current_citizen,
+    session_ended,
+)
+from service.portal.filings import new_reference
+from service.portal.forms import collect, entered, table_action
 from service.portal.procedures import PortalProcedure
+from service.times import iso_time, local_time
 
 blueprint = Blueprint("portal", __name__, template_folder="templates")
 
@@ -43,6 +53,11 @@ def _lang() -> str:
     return "en" if session.get("lang") == "en" else "vi"
 
 
+def chosen_language() -> str:
+    """The language the citizen chose here: flask_eid sends it as ``ui_locales``."""
+    return _lang()
+
+
 def _switch_url(code: str) -> str:
     # The way back after the switch: this page's URL, encoded again (request.path is
     # decoded) and held to the same-site rule the switch itself applies.
@@ -57,12 +72,25 @@ def _globals() -> dict[str, Any]:
     # (flask_eid renews it at sign-in and sign-out).
     return {"t": _ext()["text"][lang], "lang": lang, "citizen": current_citizen(),
             "csrf_token": csrf_token, "csrf_field": CSRF_FIELD, "switch_url": _switch_url,
-            "level": _level}
+            "level": _level,
+            # Signed out (here, or ended by the login service): said once, on the next page.
+            "session_ended": session_ended()}
 
 
 def _level(acr: str) -> str:
     """The level as citizens name it ("mức độ 2"), never the protocol's ``LoA2``."""
     return str(acr_rank(acr) + 1) if acr_rank(acr) >= 0 else "?"
+
+
+@blueprint.before_app_request
+def _ended_elsewhere() -> Response | None:
+    # A session the login service ended (consent withdrawn, signed out there) ends at
+    # this request: the citizen lands on the home page saying why, not silently on a
+    # fresh login.
+    if request.method == "GET" and request.endpoint not in ("portal.index", "static") \
+            and session_ended(keep=True) in ("provider_session_ended", "access_withdrawn"):
+        return redirect("/")
+    return None
 
 
 @blueprint.after_app_request
@@ -131,6 +159,11 @@ def _login_url(proc: PortalProcedure, *, scopes: tuple[str, ...], prompt: str | 
                ) -> str:
     # RFC 9396: the login names the procedure (shown on the consent screen, recorded
     # with every release of the citizen's data).
+    # The credential's scope too (OpenID4VCI 1.0 §5.1.2): at filing, the portal obtains
+    # the citizen's credential for the dossier it forwards to the receiving office.
+    credential_scope = _ext()["dossiers"].scope
+    if credential_scope:
+        scopes = tuple(dict.fromkeys((*scopes, credential_scope)))
     query = {"acr": proc.acr, "scope": " ".join(scopes), "next": f"/procedures/{proc.id}",
              "procedure": proc.id}
     if prompt:
@@ -144,22 +177,31 @@ def _results(proc: PortalProcedure, citizen: SignedInCitizen) -> list[PrefillRes
 
 
 def _page(proc: PortalProcedure, citizen: SignedInCitizen, missing: list[str] | None = None,
-          status: int = 200) -> tuple[str, int]:
+          status: int = 200, typed: dict[str, dict[str, Any]] | None = None
+          ) -> tuple[str, int]:
     results = _results(proc, citizen)
     chained = len(proc.forms) > 1
     missing = missing or []
-    html, labels = "", []
+    html, missing_labels = "", []
     for r, f in zip(results, proc.forms, strict=True):
         prefix = f"{f.id}." if chained else ""
         # Each missing field is marked invalid and described by the message naming it.
         errors = {fl.id: "missing" for fl in f.fields if prefix + fl.id in missing}
-        labels += [fl.label(_lang()) for fl in f.fields if fl.id in errors]
-        html += render_html(r, f, lang=_lang(), prefix=prefix, errors=errors)
+        missing_labels += [fl.label(_lang()) for fl in f.fields if fl.id in errors]
+        html += render_html(r, f, lang=_lang(), prefix=prefix,
+                            entered=(typed or {}).get(f.id), errors=errors)
     withheld = sorted({s for r in results for fv in r.fields for s in fv.withheld_by})
     ask = _login_url(proc, scopes=(*proc.scopes, *withheld), prompt="consent") if withheld \
         else None
+    # What more to share, by the catalogue's labels (never the scope ids).
+    labels = [_scope_label(proc, s) for s in withheld]
     return render_template("procedure.html", proc=proc, form_html=Markup(html),  # noqa: S704
-                           withheld=withheld, ask_url=ask, missing=labels), status
+                           withheld=labels, ask_url=ask, missing=missing_labels), status
+
+
+def _scope_label(proc: PortalProcedure, scope: str) -> str:
+    labels = (f.scope_label(scope, _lang()) for f in proc.forms)
+    return next((label for label in labels if label != scope), scope)
 
 
 @blueprint.route("/procedures/<pid>", methods=["GET", "POST"])
@@ -178,15 +220,26 @@ def procedure(pid: str) -> Any:
         return render_template("error.html", code="csrf", message="csrf"), 400
     chained = len(proc.forms) > 1
     forms: dict[str, dict[str, Any]] = {}
+    typed: dict[str, dict[str, Any]] = {}
     missing: list[str] = []
     for result, form in zip(_results(proc, citizen), proc.forms, strict=True):
         prefix = f"{form.id}." if chained else ""
+        typed[form.id] = entered(result, form, request.form, prefix)
+        table_action(result, form, request.form, typed[form.id], prefix)
         values, absent = collect(result, form, request.form, prefix)
         forms[form.id] = values
         missing += [prefix + f for f in absent]
+    if ACTION_FIELD in request.form:
+        # A table's add/remove button (the page without JavaScript): shown again, not filed.
+        return _page(proc, citizen, typed=typed)
     if missing:
-        return _page(proc, citizen, missing, 422)
-    filing = _ext()["filings"].add(citizen.subject, proc.id, citizen.acr, forms)
+        return _page(proc, citizen, missing, 422, typed)
+    now = time.time()
+    reference = new_reference(now)
+    dossier, problem = _ext()["dossiers"].seal(citizen, proc, reference, now, forms)
+    filing = _ext()["filings"].add(citizen.subject, proc.id, citizen.acr, forms,
+                                   reference=reference, submitted_at=now, dossier=dossier,
+                                   dossier_problem=problem)
     return redirect(f"/filings/{filing.reference}", code=303)
 
 
@@ -196,7 +249,8 @@ def filings() -> Any:
     if citizen is None:
         return redirect("/auth/login?next=/filings")
     return render_template("filings.html", filings=_ext()["filings"].of(citizen.subject),
-                           procedures=_ext()["procedures"])
+                           procedures=_ext()["procedures"], local_time=local_time,
+                           iso_time=iso_time)
 
 
 @blueprint.get("/filings/<reference>")
@@ -213,4 +267,23 @@ def receipt(reference: str) -> Any:
         if proc else {}
     titles = {f.id: f.title(_lang()) for f in proc.forms} if proc else {}
     return render_template("receipt.html", filing=filing, proc=proc, labels=labels,
-                           titles=titles)
+                           titles=titles, office=_ext()["dossiers"].office,
+                           submitted=local_time(filing.submitted_at, _lang()),
+                           submitted_iso=iso_time(filing.submitted_at))
+
+
+@blueprint.get("/filings/<reference>/dossier")
+def dossier(reference: str) -> Any:
+    """The sealed dossier as a file to forward ("chuyển hồ sơ")."""
+    citizen = current_citizen()
+    if citizen is None:
+        return redirect("/auth/login?next=/filings")
+    try:
+        filing = _ext()["filings"].get(reference, citizen.subject)
+    except NotFoundError:
+        abort(404)
+    if filing.dossier is None:
+        abort(404)
+    return Response(filing.dossier, content_type="application/json; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{filing.reference}.dossier.json"'})

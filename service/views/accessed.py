@@ -14,12 +14,10 @@ only narrows it.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 from collections.abc import Mapping
 from functools import cache
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -33,6 +31,7 @@ from service.i18n import choose_lang, lang, translate
 from service.params import collect
 from service.provider import Provider, provider
 from service.sessions import current_session
+from service.times import iso_time, local_time
 from service.transparency import checkpointer
 
 __all__ = ["DOWNLOAD_LIMIT", "PAGE_SIZE", "bp", "shown"]
@@ -41,9 +40,6 @@ bp = Blueprint("accessed", __name__)
 
 #: Entries per page.
 PAGE_SIZE: Final = 20
-#: Vietnam's time (UTC+7 all year); the log keeps UTC epoch seconds.
-VIETNAM: Final = ZoneInfo("Asia/Ho_Chi_Minh")
-_TIME_FORMATS: Final = {"vi": "%H:%M, %d/%m/%Y", "en": "%d %b %Y, %H:%M"}
 
 
 @cache
@@ -81,12 +77,11 @@ def shown(p: Provider, index: int, entry: AccessEntry) -> dict[str, Any]:
     language = lang()
     client = p.clients.get(entry.client_id)
     title = _procedure_titles().get(entry.procedure or "")
-    when = dt.datetime.fromtimestamp(entry.time, VIETNAM)
     return {
         "index": index, "action": entry.action, "client_id": entry.client_id,
         "revocation": entry.action == "revocation",
-        "when": when.strftime(_TIME_FORMATS.get(language, _TIME_FORMATS["vi"])),
-        "iso": when.isoformat(),
+        "when": local_time(entry.time, language),
+        "iso": iso_time(entry.time),
         "portal": _localised(client.name if client else None, entry.organisation),
         "procedure": (title.get(language) or title["vi"]) if title else entry.procedure,
         "purpose": _localised(client.purpose if client else None, entry.purpose),

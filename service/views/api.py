@@ -11,23 +11,15 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from eid.errors import InvalidRequest, InvalidToken, UnsupportedGrantType
-from eid.prefill import claims_for
+from eid.errors import InvalidRequest, UnsupportedGrantType
 from service.audit import consent_basis, grant_procedure, record_release
 from service.client_auth import authenticate_client
-from service.dpop import add_nonce_header, token_proof, userinfo_proof
+from service.dpop import add_nonce_header, token_proof
 from service.params import Params, collect
 from service.protected import userinfo_jwt
 from service.provider import provider
-from service.tokens import (
-    access_token_info,
-    citizen_who_may_sign_in,
-    introspect,
-    redeem_code,
-    refresh,
-    requested_claims,
-    revoke_token,
-)
+from service.resource_access import authorize_resource, released_claims
+from service.tokens import introspect, redeem_code, refresh, revoke_token
 
 __all__ = ["bp"]
 
@@ -94,52 +86,19 @@ def token() -> ResponseReturnValue:
     return _no_store(body)
 
 
-def _access_token() -> tuple[str, str]:
-    """``(scheme, token)``: RFC 6750 §2.1 (header) or §2.2 (form body of a POST), never
-    both, never the query; or RFC 9449 §7.1 ``Authorization: DPoP``."""
-    header = request.headers.get("Authorization", "")
-    in_body = request.method == "POST" and request.mimetype == \
-        "application/x-www-form-urlencoded" and "access_token" in request.form
-    if in_body:
-        _params()  # one access_token, capped like every parameter
-    if header:
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() == "dpop":
-            g.dpop_resource = True  # errors answer with the DPoP challenge (§7.1)
-        if scheme.lower() not in ("bearer", "dpop") or not value.strip():
-            raise InvalidToken("malformed Authorization header")
-        if in_body:
-            raise InvalidRequest("access token in both header and body")
-        return scheme.lower(), value.strip()
-    if in_body:
-        return "bearer", request.form["access_token"]
-    g.no_token = True
-    raise InvalidToken("access token required")
-
-
 @bp.route("/userinfo", methods=["GET", "POST"])
 def userinfo() -> ResponseReturnValue:
     p = provider()
-    scheme, token_value = _access_token()
-    info = access_token_info(p, token_value)
-    if info is None:
-        raise InvalidToken("the access token is invalid, expired or revoked")
-    userinfo_proof(p, scheme, token_value, info)
-    grant = info["grant"]
-    client = p.clients.get(info["client_id"])
-    citizen = citizen_who_may_sign_in(p, grant.subject)
-    if client is None or citizen is None:
-        raise InvalidToken("the access token no longer grants access")
+    access = authorize_resource(p)
+    client, grant = access.client, access.grant
     # OIDC Core §5.3.2: exactly the consented attributes, and sub.
-    claims: dict[str, Any] = claims_for(citizen, info["scopes"], p.registry,
-                                        catalogue=p.catalogue)
-    claims.update(requested_claims(p, citizen, grant, info["scopes"], "userinfo"))
+    claims = released_claims(p, access)
     claims["sub"] = p.subject(client, grant.subject)
     jwt = userinfo_jwt(p, client, claims)
     # Issue 14: the release is logged before anything leaves (or nothing leaves).
     record_release(p, citizen=grant.subject, client=client, action="userinfo",
                    attributes=claims, procedure=grant_procedure(grant),
-                   basis=consent_basis(info["scopes"]))
+                   basis=consent_basis(access.scopes))
     if jwt is None:
         return _no_store(claims)
     # OIDC Core §5.3.2: a signed or encrypted response is application/jwt.

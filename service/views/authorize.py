@@ -72,6 +72,9 @@ def authorize() -> Response:
         g.redirect_target = (req.redirect_uri, req.state)
     else:
         req = parse_request(p, params)
+    # A valid request's language holds for the rest of its login (not a bogus one's: a
+    # link from anywhere must not change the citizen's language); PAR: the pushed one's.
+    choose_lang(req.ui_locales, new_request=True)
     if p.mock is not None:
         # After parse_request: the client and redirect URI are trusted, so the
         # injected error goes back to the portal with state and iss.

@@ -2,24 +2,26 @@
 
 Revoking a portal deletes its consent and revokes every grant of that portal
 for the citizen, so its refresh tokens (and the access tokens issued from them)
-stop working at once, codes issued before can no longer be redeemed, and the
-next login asks for consent again.
+stop working at once, codes issued before can no longer be redeemed, the
+portal's sessions of the citizen are ended by a back-channel logout token (when it
+registered a URI for them), and the next login asks for consent again.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from service.audit import record_release
+from service.backchannel import queue_withdrawal
 from service.csrf import check_csrf
-from service.i18n import choose_lang
+from service.i18n import choose_lang, lang
 from service.params import collect
 from service.provider import Provider, provider
 from service.sessions import current_session
+from service.times import iso_time, local_time
 from service.views.consent import consent_items
 
 __all__ = ["bp"]
@@ -70,8 +72,7 @@ def _portals(p: Provider, id_number: str) -> list[dict[str, Any]]:
         claims = [s.removeprefix("claim:") for s in allowed if s.startswith("claim:")]
         portals.append({
             "client": client, "items": consent_items(p, scopes, claims),
-            "granted": dt.datetime.fromtimestamp(granted_at, dt.UTC)
-            .strftime("%Y-%m-%d %H:%M UTC"),
+            "granted": local_time(granted_at, lang()), "granted_iso": iso_time(granted_at),
         })
     return portals
 
@@ -92,6 +93,9 @@ def revoke() -> ResponseReturnValue:
     client = p.clients.get(client_id)
     if client is not None:
         p.durable.revoke_access(session.id_number, client_id, p.now())
+        # The portal's sessions of this citizen end at their next request (it still
+        # holds the released claims: revoking tokens alone would not reach them).
+        queue_withdrawal(p, client, session.id_number)
         # Issue 14: the revocation shows in "who accessed my data". Logged after the
         # revocation: withdrawing access must never wait on the log (if the append
         # fails, the citizen sees 503 and the access is withdrawn all the same).

@@ -8,7 +8,6 @@ Every screen a test visits is kept as a PNG under ``artifacts/screens/``.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -57,24 +56,19 @@ def running_stack(tmp_path: Path, browser_keys_db: Path) -> Iterator[Stack]:
     from service.config import Settings
     from service.portal import PortalSettings, create_portal_app
     from service.serving import Server
+    from service.stack import local_portal
 
     # Both bound first: each app is built knowing the other's URL.
     with Server() as login_server, Server() as portal_server:
         issuer, portal = login_server.url, portal_server.url
-        # The demo portal's registration, pointed at this run's portal port.
-        clients = json.loads((ROOT / "fixtures" / "clients.json").read_text(encoding="utf-8"))
-        for client in clients["clients"]:
-            if client["client_id"] == "cong-dvc-hcm":
-                client["redirect_uris"] = [portal + "/auth/callback"]
-                client["post_logout_redirect_uris"] = [portal + "/"]
-        clients_file = tmp_path / "clients.json"
-        clients_file.write_text(json.dumps(clients), encoding="utf-8")
         db = tmp_path / "eid.sqlite"
         shutil.copy(browser_keys_db, db)
-        service_app = create_app({"EID_SETTINGS": Settings(
-            issuer=issuer, instance=tmp_path, durable_path=str(db), clients_file=clients_file)})
         portal_app = create_portal_app(settings=PortalSettings(
             issuer=issuer, public_url=portal, instance=tmp_path / "portal"))
+        # The demo portal's registration follows this run's portal port (as `eid up`).
+        service_app = create_app({"EID_SETTINGS": Settings(
+            issuer=issuer, instance=tmp_path, durable_path=str(db),
+            local_portal=local_portal(portal_app))})
         login_server.mount(service_app).start()
         portal_server.mount(portal_app).start()
         yield Stack(issuer, portal, service_app, portal_app)

@@ -49,8 +49,6 @@ class Screen:
     status: int = 200
     # Inputs the screen's error message is about (aria-invalid, aria-describedby).
     invalid: tuple[str, ...] = ()
-    # It shows the CT01 household table (owned by branch `screens`, scanned on its own).
-    members_table: bool = False
 
 
 def _rp(env: Env, scopes: tuple[str, ...] = ("openid", "profile")) -> RelyingParty:
@@ -262,7 +260,7 @@ SCREENS: tuple[Screen, ...] = (
     Screen("mock-consent", "mock", "consent.consent", _mock_consent),
     Screen("portal-home", "portal", "portal.index", _portal_home),
     Screen("portal-home-en", "portal", "portal.index", _portal_home_en, lang="en"),
-    Screen("form-ct01", "portal", "portal.procedure", _form("ct01"), members_table=True),
+    Screen("form-ct01", "portal", "portal.procedure", _form("ct01")),
     Screen("form-khai-sinh", "portal", "portal.procedure", _form("khai-sinh")),
     Screen("form-lien-thong-khai-sinh", "portal", "portal.procedure",
            _form("lien-thong-khai-sinh")),

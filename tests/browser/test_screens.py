@@ -30,14 +30,8 @@ from tests.servers import interop_packages
 
 WIDTHS = (1280, 390)
 PHONE = 390
-# The CT01 household table (and the chained birth registration that contains it) is
-# reworked on branch `screens` (issue 16: one card per member below ~600 px, inputs
-# labelled per row and column). Its own scan is kept, expected to fail until then.
-MEMBERS_TABLE = "table.eid-table"
-MEMBERS_TABLE_REASON = ("the CT01 members table (labels per row and column, one card per "
-                        "member on phones) is owned by branch `screens` (issue 16)")
 
-_FACTS_JS = """(table) => {
+_FACTS_JS = """() => {
   const visible = (el) => { const s = getComputedStyle(el);
     return s.display !== 'none' && s.visibility !== 'hidden' && el.getClientRects().length > 0; };
   const small = [];
@@ -71,16 +65,8 @@ _FACTS_JS = """(table) => {
     .filter(visible).map((el) => { const s = getComputedStyle(el);
       return {what: el.name || el.id, border: s.borderTopColor,
               width: parseFloat(s.borderTopWidth), bg: s.backgroundColor, behind: behind(el)}; });
-  const scrollWidth = document.documentElement.scrollWidth;
-  // The page's width without the members table (scanned on its own), then put back.
-  let rest = scrollWidth;
-  if (table) {
-    const t = document.querySelector(table);
-    t.style.display = 'none';
-    rest = document.documentElement.scrollWidth;
-    t.style.display = '';
-  }
-  return {lang: document.documentElement.lang, scrollWidth, scrollWidthWithoutTable: rest,
+  return {lang: document.documentElement.lang,
+          scrollWidth: document.documentElement.scrollWidth,
           innerWidth: window.innerWidth, small, announced, edges};
 }"""
 
@@ -105,9 +91,7 @@ _FOCUS_JS = """() => {
 @dataclass
 class WidthFacts:
     violations: list[dict[str, Any]]
-    table_violations: list[dict[str, Any]]
     scroll_width: int
-    scroll_width_without_table: int
     inner_width: int
     lang: str
     small_text: list[str]
@@ -233,19 +217,15 @@ class Scanner:
     def _at_width(self, page: Any, screen: Screen, width: int) -> WidthFacts:
         if not page.evaluate("() => typeof axe !== 'undefined'"):
             page.add_script_tag(content=self._axe)
-        table = MEMBERS_TABLE if page.locator(MEMBERS_TABLE).count() else None
-        run = "(ctx) => axe.run(ctx, {resultTypes: ['violations']}).then(r => r.violations)"
-        everything = {"exclude": [[MEMBERS_TABLE]]} if table else {"exclude": []}
-        violations = page.evaluate(run, everything)
-        table_violations = page.evaluate(run, {"include": [[MEMBERS_TABLE]]}) if table else []
-        facts = page.evaluate(_FACTS_JS, table)
+        violations = page.evaluate(
+            "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)")
+        facts = page.evaluate(_FACTS_JS)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shot = ARTIFACTS / f"{screen.name}-{width}.png"
         page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
         page.screenshot(path=str(shot), full_page=True)  # before the walk leaves focus on
         focus = _focus_walk(page)
-        return WidthFacts(_serious(violations), _serious(table_violations),
-                          facts["scrollWidth"], facts["scrollWidthWithoutTable"],
+        return WidthFacts(_serious(violations), facts["scrollWidth"],
                           facts["innerWidth"], facts["lang"],
                           facts["small"], facts["announced"], facts["edges"], focus, shot)
 
@@ -282,26 +262,9 @@ def test_no_serious_or_critical_axe_violation(scan: Scan, screen: Screen, width:
     assert scan(screen).widths[width].violations == []
 
 
-@BY_WIDTH
-@pytest.mark.parametrize("screen", [s for s in SCREENS if s.members_table],
-                         ids=[s.name for s in SCREENS if s.members_table])
-@pytest.mark.xfail(strict=True, reason=MEMBERS_TABLE_REASON)
-def test_members_table_has_no_serious_or_critical_axe_violation(
-        scan: Scan, screen: Screen, width: int) -> None:
-    assert scan(screen).widths[width].table_violations == []
-
-
 @BY_NAME
 def test_no_horizontal_scroll_on_a_phone(scan: Scan, screen: Screen) -> None:
-    # WCAG 2.2 §1.4.10; the members table is held to it by the test below.
-    facts = scan(screen).widths[PHONE]
-    assert facts.scroll_width_without_table <= facts.inner_width
-
-
-@pytest.mark.parametrize("screen", [s for s in SCREENS if s.members_table],
-                         ids=[s.name for s in SCREENS if s.members_table])
-@pytest.mark.xfail(strict=True, reason=MEMBERS_TABLE_REASON)
-def test_members_table_does_not_scroll_sideways_on_a_phone(scan: Scan, screen: Screen) -> None:
+    # WCAG 2.2 §1.4.10
     facts = scan(screen).widths[PHONE]
     assert facts.scroll_width <= facts.inner_width
 
@@ -370,6 +333,9 @@ NOT_PAGES = {
         "ops.prometheus": "Prometheus text",
         "transparency.checkpoint": "signed note (text)", "transparency.consistency": "JSON",
         "transparency.inclusion": "JSON", "transparency.key": "text",
+        # The credential issuer (OpenID4VCI 1.0): machine-to-machine only.
+        "credential.metadata": "JSON", "credential.nonce": "JSON",
+        "credential.credential": "JSON", "credential.status_list": "status list JWT",
     },
     # The mock is the login service plus these; its shared pages are scanned on the service.
     "mock": {
@@ -382,6 +348,8 @@ NOT_PAGES = {
         "portal.set_lang": "redirects back to the page",
         "eid_login.login": "redirects to the login service",
         "eid_login.logout": "redirects to the login service's end-session",
+        "eid_login.signed_out": "post-logout landing: redirects to a clean URL "
+                                "(scanned as portal-signed-out)",
         "eid_login.backchannel_logout": "OpenID Back-Channel Logout: empty answer",
     },
 }

@@ -67,6 +67,13 @@ class FakeProvider:
             return _json(404, {"error": "not_found"})
         return handler(headers or {}, form or {})
 
+    def post_json(self, url: str, payload: Any, *,
+                  headers: dict[str, str] | None = None) -> HttpResponse:
+        """No credential issuer here (a portal under test then files without a dossier,
+        and never reaches the network for one)."""
+        self.requests.append(("POST", url))
+        return _json(404, {"error": "not_found"})
+
     def _discovery(self, headers: dict[str, str], form: dict[str, str]) -> HttpResponse:
         doc = {
             "issuer": ISSUER, "authorization_endpoint": ISSUER + "/authorize",

@@ -75,7 +75,7 @@ def test_ct01_opens_prefilled_and_files_with_provenance(app: Flask, provider: Fa
     assert resp.headers["Location"] == "/procedures/ct01"
     page = client.get("/procedures/ct01").text
     assert "Nguyễn Văn Hùng" in page
-    assert 'name="members[0].full_name"' in page  # the household table
+    assert 'name="members.pick"' in page  # the household's members, to choose from
     assert re.search(r'name="full_name" value="Nguyễn Văn Hùng"[^>]*readonly', page)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     form = {"csrf_token": token, "receiving_office": "Công an phường Thủ Dầu Một",
@@ -140,3 +140,17 @@ def test_security_headers(app: Flask) -> None:
     assert resp.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
     assert resp.headers["Cache-Control"] == "no-store"
+
+
+def test_a_filing_without_a_credential_issuer_is_filed_without_a_dossier(
+        app: Flask, provider: FakeProvider, registry: Any) -> None:
+    client = app.test_client()
+    sign_in(client, provider, registry, "/procedures/ct01")
+    page = client.get("/procedures/ct01").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    resp = client.post("/procedures/ct01", data={
+        "csrf_token": token, "receiving_office": "Công an phường", "request": "Tạm trú"})
+    assert resp.status_code == 303
+    receipt = client.get(resp.headers["Location"]).text
+    assert 'id="dossier-unavailable"' in receipt
+    assert "credential_issuer_unavailable" in receipt

@@ -65,11 +65,13 @@ def test_ct01_filled_and_locked(registry: SqliteRegistry, forms: dict[str, Form]
     assert r.field("id_number").value == HUNG
     assert r.field("relationship_to_head").value == "Chủ hộ"
     members = r.field("members")
-    assert len(members.value) == 6 and not members.locked  # a suggestion (CT01 item 11)
-    assert members.value[0] == {
-        "full_name": "Nguyễn Văn Hùng", "birth_date": "15/03/1978", "sex": "Nam",
-        "id_number": HUNG, "relationship": "Chủ hộ",
+    # CT01 item 11: the household's other members, for the declarant to choose from.
+    assert len(members.value) == 5 and not members.locked
+    assert members.value[1] == {
+        "full_name": "Trần Thị Hoà", "birth_date": "02/11/1981", "sex": "Nữ",
+        "id_number": HOA, "relationship": "Vợ/chồng",
     }  # fmt: skip
+    assert HUNG not in [m["id_number"] for m in members.value]
     assert r.to_enter == ("receiving_office", "request")
     assert r.withheld == {}
 
@@ -144,7 +146,7 @@ def test_newborn_parents_follow_the_declarant_s_sex(
     assert as_mother["mother_full_name"] == as_father["mother_full_name"] == "Trần Thị Hoà"
     assert as_mother["father_full_name"] == as_father["father_full_name"] == "Nguyễn Văn Hùng"
     assert as_mother["mother_birth_year"] == "1981" and as_father["father_birth_year"] == "1978"
-    # The spouse's reference holds no birth date: empty, never guessed.
+    # Without the registry only the spouse's reference: no birth date, never guessed.
     assert as_mother["father_birth_year"] is None and as_father["mother_birth_year"] is None
     assert as_father["father_residence"].endswith("Thành phố Hồ Chí Minh")
 

@@ -35,7 +35,9 @@ def test_vietnamese_by_default_english_on_request(
     vi, en = render_html(r, forms["ct01"]), render_html(r, forms["ct01"], lang="en")
     assert "1. Họ, chữ đệm và tên" in vi and "1. Full name" not in vi
     assert "1. Full name" in en and "Nam" in en  # values stay Vietnamese
-    assert "Chưa được chia sẻ" in vi and "requires consent to scope id_number" in en
+    assert "Chưa được chia sẻ" in vi and "consent to share “Personal identification number”" in en
+    note = en.split('class="eid-note"')[1].split(">", 1)[1].split("</small>")[0]
+    assert "id_number" not in note  # the label, never the scope id
 
 
 def test_locked_fields_are_readonly(registry: SqliteRegistry, forms: dict[str, Form]) -> None:
@@ -49,7 +51,9 @@ def test_locked_fields_are_readonly(registry: SqliteRegistry, forms: dict[str, F
     request = html.split('name="request"')[1].split(">")[0]
     assert "readonly" not in request and "required" in request
     assert html.count('class="eid-box"') == 24  # citizen's and head's 12 boxes
-    assert 'name="members[5].full_name"' in html
+    # CT01 item 11 starts empty: the household's other members are offered to add.
+    assert 'name="members[0].full_name"' not in html
+    assert html.count("<option value=") == 5 and ">Trần Thị Hoà · Vợ/chồng</option>" in html
 
 
 def test_procedure_html(registry: SqliteRegistry, procedures: dict[str, Procedure]) -> None:

@@ -149,7 +149,7 @@ def test_the_english_switch(flow: Flow) -> None:
     _sign_in(flow)
     html = _page(flow, lang="en")
     assert "Who accessed my data" in html
-    assert "01 Dec 2025, 07:00" in html
+    assert "1 December 2025, 07:00" in html
     assert "Ho Chi Minh City Public Service Portal (demo)" in html
     assert "Procedure: Residence information change (CT01)" in html
     assert "Full birth name" in html and "Date of birth" in html

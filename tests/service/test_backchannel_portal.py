@@ -77,4 +77,6 @@ def test_a_portal_that_is_down_and_then_up_ends_its_session(stack: Stack) -> Non
         portal_server.mount(stack.portal).start()
         assert sender.deliver_due(retry) is None  # delivered: the queue is empty
     signed_out = at_portal.get("/filings")
-    assert signed_out.status_code == 302 and "/auth/login" in signed_out.location
+    # Ended: home, saying why (not silently a fresh login).
+    assert signed_out.status_code == 302 and signed_out.location == "/"
+    assert "đăng xuất khỏi dịch vụ đăng nhập" in at_portal.get("/").get_data(as_text=True)

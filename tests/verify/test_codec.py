@@ -56,6 +56,8 @@ def test_non_canonical_base64url_is_rejected(segment: str, why: str) -> None:
         (b'{"a":1} x', "bad_json"),
         (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, "too_deep"),
         (b'{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}", "too_deep"),
+        # Deep enough for a recursive search to overflow, shallow enough to parse.
+        (b'{"a":' + b"[" * 500 + b'"\\ud800"' + b"]" * 500 + b"}", "bad_json"),
     ],
     ids=lambda v: v[:20] if isinstance(v, bytes) else v,
 )
@@ -63,6 +65,14 @@ def test_strict_json_rejects(raw: bytes, code: str) -> None:
     with pytest.raises(TokenError) as err:
         json_object(raw, "payload")
     assert err.value.code == code
+
+
+def test_a_deep_valid_surrogate_pair_is_accepted() -> None:
+    raw = b'{"a":' + b"[" * 500 + b'"\\ud83d\\ude00"' + b"]" * 500 + b"}"
+    value = json_object(raw, "payload")["a"]
+    for _ in range(500):
+        value = value[0]
+    assert value == "\U0001f600"
 
 
 def test_json_accepts_a_valid_surrogate_pair_and_unicode() -> None:
