@@ -1,7 +1,8 @@
-"""Draw the favicons of the login service and the demo portal (16 and 32 px, in one ICO each).
+"""Draw the favicons of the login service, the demo portal and the receiving office (16 and
+32 px, in one ICO each).
 
 A five-pointed star on a rounded square: gold on the service's red, white on the portal's
-blue. Deterministic, so running it again changes nothing:
+blue, amber on the office's dark blue. Deterministic, so running it again changes nothing:
 
     .venv/bin/python tools/make_favicons.py
 """
@@ -19,6 +20,7 @@ SERVICE = ROOT / "service"
 ICONS: dict[Path, tuple[Colour, Colour]] = {
     SERVICE / "static" / "favicon.ico": ((0xB3, 0x26, 0x1E), (0xFF, 0xE0, 0x82)),
     SERVICE / "portal" / "static" / "favicon.ico": ((0x15, 0x65, 0xC0), (0xFF, 0xFF, 0xFF)),
+    SERVICE / "office" / "static" / "favicon.ico": ((0x0D, 0x47, 0xA1), (0xFF, 0xBF, 0x00)),
 }
 _SAMPLES = 4  # per axis: 16 samples a pixel, for smooth edges
 

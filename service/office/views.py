@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -60,6 +60,14 @@ def _too_large(exc: RequestEntityTooLarge) -> Any:
 @blueprint.get("/")
 def index() -> str:
     return render_template("index.html", error=None)
+
+
+@blueprint.get("/favicon.ico")
+def favicon() -> Response:
+    # Browsers ask for it on every page: a real icon, not a 404.
+    folder = blueprint.static_folder
+    assert folder is not None  # noqa: S101 - the blueprint is built with its static folder
+    return send_from_directory(folder, "favicon.ico", mimetype="image/x-icon")
 
 
 @blueprint.get("/lang/<code>")

@@ -17,7 +17,7 @@ from eid.oidc import RelyingParty
 from eid.prefill.loader import load_form
 from tests.browser.conftest import ROOT, Stack
 
-App = Literal["service", "mock", "portal"]
+App = Literal["service", "mock", "portal", "office"]
 #: The endpoint of a page no route answers (the 404 page).
 NO_ROUTE = "(no route)"
 
@@ -32,10 +32,12 @@ MOCK_REDIRECT = "http://127.0.0.1:9/cb"  # registered on the mock; never reached
 
 @dataclass(frozen=True)
 class Env:
-    """Where the servers of one test run: the login service and portal, and the mock."""
+    """Where the servers of one test run: the login service and portal, the mock and the
+    receiving office (each started only for its screens)."""
 
     stack: Stack
     mock: str | None = None
+    office: str | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,30 @@ def _portal_signed_out(page: Any, env: Env) -> None:
     page.wait_for_load_state()
 
 
+# --- the receiving office ----------------------------------------------------------------
+def _office(page: Any, env: Env) -> None:
+    assert env.office is not None  # the scan starts the office for office screens
+    page.goto(env.office + "/")
+
+
+def _office_no_file(page: Any, env: Env) -> None:
+    _office(page, env)
+    page.evaluate("() => { document.getElementById('upload').noValidate = true; }")
+    page.click("#check")
+    page.wait_for_selector("#upload-error")
+
+
+def _office_report(page: Any, env: Env) -> None:
+    _receipt(page, env)  # the portal seals the filing as a dossier for the office
+    with page.expect_download() as download:
+        page.click("#dossier-download")
+    path = download.value.path()
+    _office(page, env)
+    page.set_input_files("#dossier-file", str(path))
+    page.click("#check")
+    page.wait_for_selector("#verdict")
+
+
 SCREENS: tuple[Screen, ...] = (
     Screen("login", "service", "login.login", _login),
     Screen("login-en", "service", "login.login", _login_en, lang="en"),
@@ -271,4 +297,8 @@ SCREENS: tuple[Screen, ...] = (
     Screen("refusal", "portal", "eid_login.callback", _refusal, status=403),
     Screen("portal-signed-out", "portal", "portal.index", _portal_signed_out),
     Screen("portal-not-found", "portal", "portal.procedure", _portal_not_found, status=404),
+    Screen("office-upload", "office", "office.index", _office),
+    Screen("office-no-file", "office", "office.verify", _office_no_file, method="POST",
+           status=400),
+    Screen("office-report", "office", "office.verify", _office_report, method="POST"),
 )

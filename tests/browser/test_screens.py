@@ -127,6 +127,19 @@ def contrast(a: str, b: str) -> float:
 
 
 @contextmanager
+def _office(issuer: str) -> Iterator[tuple[str, Any]]:
+    """The receiving office, trusting ``issuer``; its identifier the portal's default
+    addressee, so the portal's dossiers are addressed to it."""
+    from service.office import OfficeSettings, create_office_app
+    from service.serving import Server
+
+    with Server() as server:
+        app = create_office_app(settings=OfficeSettings(issuer=issuer))
+        server.mount(app).start()
+        yield server.url, app
+
+
+@contextmanager
 def _mock(tmp_path: Path, keys_db: Path) -> Iterator[tuple[str, Any]]:
     from service import create_app
     from service.config import Settings
@@ -194,7 +207,10 @@ class Scanner:
             env = Env(running)
             if screen.app == "mock":
                 url, apps["mock"] = stack.enter_context(_mock(tmp_path, self._keys))
-                env = Env(running, url)
+                env = Env(running, mock=url)
+            if screen.app == "office":
+                url, apps["office"] = stack.enter_context(_office(running.issuer))
+                env = Env(running, office=url)
             # The pages' CSP admits only their own scripts; axe is injected by the test.
             context = self._chromium.new_context(locale="vi-VN", bypass_csp=True,
                                                  viewport={"width": WIDTHS[0], "height": 900})
@@ -342,10 +358,16 @@ NOT_PAGES = {
         "mock.next_error": "JSON test control", "mock.reset": "JSON test control",
         "mock.rotate_keys": "JSON test control", "mock.state": "JSON test control",
     },
+    "office": {
+        "static": "CSS", "office.static": "CSS",
+        "office.set_lang": "redirects back to the page",
+        "office.favicon": "the icon",
+    },
     "portal": {
         "static": "CSS",
         "portal.favicon": "the icon",
         "portal.set_lang": "redirects back to the page",
+        "portal.dossier": "the sealed dossier: a JSON download",
         "eid_login.login": "redirects to the login service",
         "eid_login.logout": "redirects to the login service's end-session",
         "eid_login.signed_out": "post-logout landing: redirects to a clean URL "
@@ -360,6 +382,7 @@ def _build_url_maps() -> dict[str, Any]:
 
     from service import create_app
     from service.config import Settings
+    from service.office import OfficeSettings, create_office_app
     from service.portal import PortalSettings, create_portal_app
 
     maps: dict[str, Any] = {}
@@ -374,6 +397,8 @@ def _build_url_maps() -> dict[str, Any]:
         maps["portal"] = create_portal_app(settings=PortalSettings(
             issuer="http://127.0.0.1:1", public_url="http://127.0.0.1:2",
             instance=instance / "portal")).url_map
+        maps["office"] = create_office_app(settings=OfficeSettings(
+            issuer="http://127.0.0.1:1")).url_map
     return maps
 
 
