@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
 
+from service.app_class import ServiceFlask
 from service.backchannel import install_sender
 from service.config import Settings
 from service.csrf import CSRF_FIELD, csrf_token
@@ -39,7 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """
     config = dict(test_config or {})
     settings = config.pop("EID_SETTINGS", None) or Settings.from_env()
-    app = Flask(__name__)
+    app = ServiceFlask(__name__)
     p = build_provider(settings)
     app.extensions["eid"] = p
     app.config.update(

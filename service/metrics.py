@@ -33,6 +33,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from flask import Flask, Response, current_app, request
 from prometheus_client import (
@@ -147,16 +148,29 @@ def install_metrics(app: Flask, multiprocess_dir: Path | None) -> Metrics:
     m = Metrics(multiprocess_dir)
     app.extensions[_EXTENSION] = m
 
+    # Each series' child, found once: labels() validates and locks on every call. The
+    # keys are bounded as the series are (endpoint names, methods, status codes).
+    counted: dict[tuple[str, str, int], Any] = {}
+    timed: dict[str, Any] = {}
+
     def started() -> None:
         request.environ[_STARTED] = time.perf_counter()
 
     def answered(response: Response) -> Response:
         endpoint = request.endpoint or "none"
         method = request.method if request.method in _METHODS else "other"
-        m.requests.labels(endpoint, method, str(response.status_code)).inc()
+        status = response.status_code
+        child = counted.get((endpoint, method, status))
+        if child is None:
+            child = counted[(endpoint, method, status)] = m.requests.labels(
+                endpoint, method, str(status))
+        child.inc()
         began = request.environ.get(_STARTED)
         if isinstance(began, float):
-            m.latency.labels(endpoint).observe(time.perf_counter() - began)
+            clock = timed.get(endpoint)
+            if clock is None:
+                clock = timed[endpoint] = m.latency.labels(endpoint)
+            clock.observe(time.perf_counter() - began)
         if endpoint == "api.token" and response.status_code == 200:
             # A 200 from the token endpoint is a token issued (RFC 6749 §5.1); only a
             # supported grant type gets one, and the label stays bounded regardless.

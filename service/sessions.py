@@ -9,7 +9,7 @@ as :func:`client_sid`, per sector like ``sub``, so portals of different sectors
 cannot link a citizen by it (issue 10 item 9).
 
 Which portals got an ID token in a session is kept beside the record
-(:func:`remember_client`), so that ending the session can tell each of them
+(:func:`client_entry`), so that ending the session can tell each of them
 (OIDC Back-Channel Logout 1.0 §2.5; :mod:`service.backchannel`).
 """
 
@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import session
+from flask import g, session
 
 from eid.oidc import pairwise_subject
 from eid.oidc.clients import Client
@@ -28,11 +28,14 @@ from service.state_keys import session as session_key
 from service.state_keys import session_client
 from service.state_keys import session_clients as clients_key
 
-__all__ = ["LoginSession", "browser_key", "client_sid", "current_session", "end_session",
-           "remember_client", "session_clients", "start_session"]
+__all__ = ["LoginSession", "browser_key", "client_entry", "client_sid", "current_session",
+           "end_session", "session_clients", "start_session"]
 
 #: How many token issuances of one session are remembered for back-channel logout.
 _MAX_CLIENTS = 64
+
+#: ``g`` attribute: (cookie key, record) of the session read or started in this request.
+_CURRENT = "eid_login_session"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ def start_session(id_number: str, acr: str, amr: tuple[str, ...]) -> LoginSessio
     key = f"{sid}.{secrets.token_urlsafe(32)}"
     p.ephemeral.put(session_key(key), record.as_dict(), p.settings.session_ttl)
     session["sk"] = key
+    setattr(g, _CURRENT, (key, record))
     return record
 
 
@@ -75,12 +79,20 @@ def current_session() -> LoginSession | None:
     key = session.get("sk")
     if not isinstance(key, str):
         return None
+    # Read once per request: a sign-in followed by the decision what comes next (the
+    # login form, the test sign-in) asked the store for the record it had just written.
+    # The key is fresh and random, so nobody else could have changed the record since.
+    known = g.get(_CURRENT)
+    if known is not None and known[0] == key:
+        return known[1]  # type: ignore[no-any-return]
     raw = provider().ephemeral.get(session_key(key))
     if raw is None:
         session.pop("sk", None)
         return None
-    return LoginSession(raw["id_number"], int(raw["auth_time"]), raw["acr"],
-                        tuple(raw["amr"]), raw["sid"])
+    record = LoginSession(raw["id_number"], int(raw["auth_time"]), raw["acr"],
+                          tuple(raw["amr"]), raw["sid"])
+    setattr(g, _CURRENT, (key, record))
+    return record
 
 
 def end_session() -> LoginSession | None:
@@ -90,13 +102,17 @@ def end_session() -> LoginSession | None:
     """
     ended = current_session()
     key = session.pop("sk", None)
+    g.pop(_CURRENT, None)
     if isinstance(key, str):
         provider().ephemeral.delete(session_key(key))
     return ended
 
 
-def remember_client(p: Provider, sid: str, client_id: str) -> None:
-    """Note that ``client_id`` got an ID token in the session ``sid``.
+def client_entry(p: Provider, sid: str, client_id: str
+                 ) -> dict[str, tuple[dict[str, Any], float]]:
+    """The entry noting that ``client_id`` got an ID token in the session ``sid``, for
+    the caller to store (the token endpoint writes it in the access token's round
+    trip); empty once the session has :data:`_MAX_CLIENTS` of them.
 
     One numbered entry per issuance, numbered by an atomic counter, so concurrent
     token requests of several portals never overwrite each other (a read-modify-
@@ -104,8 +120,9 @@ def remember_client(p: Provider, sid: str, client_id: str) -> None:
     """
     ttl = p.settings.session_ttl
     n = p.ephemeral.incr(clients_key(sid), ttl)
-    if n <= _MAX_CLIENTS:
-        p.ephemeral.put(session_client(sid, n), {"client_id": client_id}, ttl)
+    if n > _MAX_CLIENTS:
+        return {}
+    return {session_client(sid, n): ({"client_id": client_id}, ttl)}
 
 
 def session_clients(p: Provider, sid: str) -> list[str]:

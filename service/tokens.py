@@ -42,7 +42,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from eid.errors import InvalidGrant, InvalidScope, NotFoundError, PopulationError, StorageError
@@ -58,7 +58,7 @@ from service.audit import consent_basis, grant_procedure, record_release
 from service.authz_request import AuthorizationRequest
 from service.protected import encrypt_for
 from service.provider import OFFLINE_ACCESS, Provider
-from service.sessions import LoginSession, client_sid, remember_client
+from service.sessions import LoginSession, client_entry, client_sid
 from service.state_keys import access_token, code_used
 from service.state_keys import code as code_key
 
@@ -98,14 +98,19 @@ def citizen_who_may_sign_in(p: Provider, id_number: str) -> Citizen | None:
     return citizen
 
 
-def issue_code(p: Provider, req: AuthorizationRequest, session: LoginSession) -> str:
-    """A fresh authorization code bound to the client, redirect URI and PKCE challenge."""
+def issue_code(p: Provider, req: AuthorizationRequest, session: LoginSession, *,
+               replaces: str | None = None) -> str:
+    """A fresh authorization code bound to the client, redirect URI and PKCE challenge.
+
+    ``replaces``: a short-lived key the code supersedes (the pending request it
+    answers), deleted in the same round trip as the code is stored.
+    """
     code = secrets.token_urlsafe(32)
     ttl = p.settings.code_ttl
     client = p.clients.get(req.client_id)
     if client is not None and client.fapi2:
         ttl = min(ttl, FAPI2_CODE_TTL)
-    p.ephemeral.put(code_key(_h(code)), {
+    p.ephemeral.write_many({code_key(_h(code)): ({
         "client_id": req.client_id, "redirect_uri": req.redirect_uri,
         "id_number": session.id_number, "scopes": req.scopes, "claims": req.claims,
         "nonce": req.nonce, "code_challenge": req.code_challenge,
@@ -116,7 +121,7 @@ def issue_code(p: Provider, req: AuthorizationRequest, session: LoginSession) ->
         # What redemption checks against the consent (see _save_grant_under_consent).
         "consent": sorted(req.consent_items),
         "epoch": p.durable.revocation_epoch(session.id_number, req.client_id),
-    }, ttl)
+    }, ttl)}, deletes=[replaces] if replaces is not None else ())
     return code
 
 
@@ -173,10 +178,11 @@ def redeem_code(p: Provider, client: Client, code: str, redirect_uri: str | None
         expires_at=now + (p.settings.refresh_ttl if offline else p.settings.access_token_ttl),
     )
     _save_grant_under_consent(p, grant, data)
-    # Back-channel logout tells every portal that got an ID token in the session.
-    remember_client(p, data["sid"], client.client_id)
+    # Back-channel logout tells every portal that got an ID token in the session; the
+    # entry saying so is stored with the access token, in one round trip.
+    also = client_entry(p, data["sid"], client.client_id)
     return _token_response(p, client, grant, scopes, nonce=data["nonce"],
-                           refresh_token=refresh_token, jkt=jkt)
+                           refresh_token=refresh_token, jkt=jkt, also=also)
 
 
 def _save_grant_under_consent(p: Provider, grant: Grant, code: dict[str, Any]) -> None:
@@ -254,7 +260,11 @@ def refresh(p: Provider, client: Client, token: str, scope: str | None,
 
 def _token_response(p: Provider, client: Client, grant: Grant, scopes: frozenset[str], *,
                     nonce: str | None, refresh_token: str | None,
-                    jkt: str | None) -> dict[str, Any]:
+                    jkt: str | None,
+                    also: Mapping[str, tuple[dict[str, Any], float]] | None = None
+                    ) -> dict[str, Any]:
+    """The token response; ``also``: other short-lived entries (key: (value, ttl)) to
+    store in the access token's round trip."""
     now = p.now()
     ttl = p.settings.access_token_ttl
     access = secrets.token_urlsafe(32)
@@ -264,7 +274,7 @@ def _token_response(p: Provider, client: Client, grant: Grant, scopes: frozenset
     }
     if jkt is not None:
         record["cnf"] = {"jkt": jkt}  # RFC 9449 §6: the token's confirmation key
-    p.ephemeral.put(access_token(_h(access)), record, ttl)
+    p.ephemeral.write_many({access_token(_h(access)): (record, ttl), **(also or {})})
     body: dict[str, Any] = {
         # RFC 9449 §5: token_type DPoP for a bound access token.
         "access_token": access, "token_type": "DPoP" if jkt else "Bearer", "expires_in": ttl,

@@ -7,6 +7,7 @@ single-use authorization codes (RFC 6749 §4.1.2) and reuse detection need.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from eid.errors import ConfigurationError
@@ -25,6 +26,19 @@ class EphemeralStore(Protocol):
 
     def add(self, key: str, value: Value, ttl: float) -> bool:
         """Store only if ``key`` is absent; ``True`` when stored (atomic)."""
+        ...
+
+    def write_many(self, puts: Mapping[str, tuple[Value, float]],
+                   deletes: Iterable[str] = ()) -> None:
+        """Remove every key of ``deletes``, then store each ``key: (value, ttl)`` of
+        ``puts``, each as :meth:`delete` and :meth:`put` would, in one round trip.
+
+        Not atomic as a whole (a Redis Cluster spreads the keys over nodes): a failure
+        may leave part done, so callers batch only writes each of which stands alone.
+        Every ``ttl`` is checked before anything is written.
+
+        :raises ConfigurationError: ``invalid_ttl`` (nothing written).
+        """
         ...
 
     def get(self, key: str) -> Value | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import marshal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 from eid.storage.ephemeral import Value, check_limit, check_ttl
 
@@ -62,6 +62,19 @@ class MemoryStore:
         with self._lock:
             self._data[key] = (self._now() + ttl, frozen)
             self._sweep()
+
+    def write_many(self, puts: Mapping[str, tuple[Value, float]],
+                   deletes: Iterable[str] = ()) -> None:
+        for _, ttl in puts.values():
+            check_ttl(ttl)
+        frozen = {key: (ttl, marshal.dumps(value)) for key, (value, ttl) in puts.items()}
+        with self._lock:
+            for key in deletes:
+                self._data.pop(key, None)
+            now = self._now()
+            for key, (ttl, data) in frozen.items():
+                self._data[key] = (now + ttl, data)
+                self._sweep()
 
     def add(self, key: str, value: Value, ttl: float) -> bool:
         check_ttl(ttl)

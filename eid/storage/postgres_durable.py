@@ -46,8 +46,20 @@ __all__ = ["PostgresDurableStore"]
 _PAIR_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(%s || chr(31) || %s, 0))"
 # Expired grants are dead weight; a write sweeps a bounded batch of them, skipping rows
 # another transaction holds (so concurrent writers neither wait nor deadlock on the sweep).
-_SWEEP = ("DELETE FROM grants WHERE grant_id IN (SELECT grant_id FROM grants"
-          " WHERE expires_at < %s LIMIT 100 FOR UPDATE SKIP LOCKED)")
+# The sweep rides with the insert as a data-modifying CTE: one statement, one round trip
+# (the rows it deletes are expired, the one inserted is not, so neither sees the other).
+_INSERT_GRANT = (
+    "WITH swept AS (DELETE FROM grants WHERE grant_id IN (SELECT grant_id FROM grants"
+    " WHERE expires_at < %s LIMIT 100 FOR UPDATE SKIP LOCKED))"
+    " INSERT INTO grants (grant_id, subject, client_id, scopes, details, refresh_hash,"
+    " created_at, expires_at, revoked_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)")
+# What a grant needs of its pair, read under the pair's lock (taken by a statement of its
+# own before: a statement's snapshot is taken when it starts, so one that waited for the
+# lock inside would not see the revocation it waited for): the consent's scopes (NULL
+# without one) and the revocation epoch (0 before any), in one statement.
+_CONSENT_AND_EPOCH = (
+    "SELECT (SELECT scopes FROM consents WHERE subject = %s AND client_id = %s),"
+    " COALESCE((SELECT epoch FROM revocations WHERE subject = %s AND client_id = %s), 0)")
 _CLAIM = (
     "WITH picked AS (SELECT notice_id, client_id, subject, sid, created_at, attempts, due_at"
     " FROM logout_notices WHERE due_at <= %s ORDER BY due_at, notice_id LIMIT %s"
@@ -185,11 +197,8 @@ class PostgresDurableStore(PostgresAccessLog, PostgresCredentialStatus):
     # -- grants ----------------------------------------------------------------
     @staticmethod
     def _insert_grant(db: Any, grant: Grant) -> None:
-        db.execute(_SWEEP, (grant.created_at,))
-        db.execute("INSERT INTO grants (grant_id, subject, client_id, scopes, details,"
-                   " refresh_hash, created_at, expires_at, revoked_at)"
-                   " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                   (grant.grant_id, grant.subject, grant.client_id,
+        db.execute(_INSERT_GRANT,
+                   (grant.created_at, grant.grant_id, grant.subject, grant.client_id,
                     " ".join(sorted(grant.scopes)), json.dumps(grant.details),
                     grant.refresh_hash, grant.created_at, grant.expires_at, grant.revoked_at))
 
@@ -226,10 +235,10 @@ class PostgresDurableStore(PostgresAccessLog, PostgresCredentialStatus):
     def save_grant_if_consented(self, grant: Grant, needs: frozenset[str], epoch: int) -> bool:
         with self._tx() as db:
             db.execute(_PAIR_LOCK, (grant.subject, grant.client_id))
-            row = db.execute("SELECT scopes FROM consents WHERE subject = %s AND client_id = %s",
-                             (grant.subject, grant.client_id)).fetchone()
-            if row is None or not needs <= frozenset(row[0].split()) \
-                    or self._epoch(db, grant.subject, grant.client_id) != epoch:
+            pair = (grant.subject, grant.client_id)
+            scopes, current = db.execute(_CONSENT_AND_EPOCH, pair + pair).fetchone()
+            if scopes is None or not needs <= frozenset(scopes.split()) \
+                    or int(current) != epoch:
                 return False
             self._insert_grant(db, grant)
             return True

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import redis
@@ -171,6 +171,19 @@ class RedisStore:
     def put(self, key: str, value: Value, ttl: float) -> None:
         check_ttl(ttl)
         self._call(self.client.set, self._k(key), json.dumps(value), px=max(1, int(ttl * 1000)))
+
+    def write_many(self, puts: Mapping[str, tuple[Value, float]],
+                   deletes: Iterable[str] = ()) -> None:
+        for _, ttl in puts.values():
+            check_ttl(ttl)
+        # A pipeline without MULTI: one round trip per node, and a cluster may take keys
+        # of several slots in it (a transaction could not).
+        pipe = self.client.pipeline(transaction=False)
+        for key in deletes:
+            pipe.delete(self._k(key))
+        for key, (value, ttl) in puts.items():
+            pipe.set(self._k(key), json.dumps(value), px=max(1, int(ttl * 1000)))
+        self._call(pipe.execute)
 
     def add(self, key: str, value: Value, ttl: float) -> bool:
         check_ttl(ttl)

@@ -156,8 +156,7 @@ def proceed(p: Provider, req: AuthorizationRequest, req_id: str) -> Response:
         if "none" in req.prompt:
             raise ConsentRequired("the citizen has not consented to this request")
         return redirect(url_for("consent.consent", req=req_id))
-    p.ephemeral.delete(pending_request(req_id))
-    code = issue_code(p, req, session)
+    code = issue_code(p, req, session, replaces=pending_request(req_id))
     return redirect_to_client(req.redirect_uri, {"code": code, "state": req.state})
 
 

@@ -68,6 +68,9 @@ def test_a_dossier_travels_from_the_portal_to_the_office(page: Any, shot: Shot, 
     page.wait_for_selector("form#filing")
     page.fill("input[name=receiving_office]", "Công an phường Thủ Dầu Một")
     page.fill("input[name=request]", "Đăng ký tạm trú cho cả hộ")
+    # Item 11 starts empty: the declarant picks who changes with them, from the household.
+    page.select_option("select[name='members.pick']", label="Trần Thị Hoà · Vợ/chồng")
+    page.click("button.eid-add")
     page.click("#submit")
     page.wait_for_selector("#reference")
     assert page.text_content("#dossier-office") == s.office

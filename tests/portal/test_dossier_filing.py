@@ -79,8 +79,13 @@ def file_ct01(stack: Stack) -> tuple[FlaskClient, str]:
     at_portal.get("/auth/callback?" + urlencode(flow.authorize(auth)))
     page = at_portal.get("/procedures/ct01").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    # The household table goes back as the browser sends it: unchanged.
+    # The declarant picks one household member changing with them (item 11 starts empty);
+    # that row then goes back as the browser sends it: unchanged.
+    page = at_portal.post("/procedures/ct01", data={
+        "csrf_token": token, "eid-action": "members:add", "members.pick": "1"}).get_data(
+        as_text=True)
     rows = dict(re.findall(r'name="(members\[\d+\]\.[a-z_]+)" value="([^"]*)"', page))
+    assert rows, "no member row after adding one"
     filed = at_portal.post("/procedures/ct01", data={
         **{k: html.unescape(v) for k, v in rows.items()}, "csrf_token": token,
         "receiving_office": "Công an phường Thủ Dầu Một",

@@ -36,3 +36,21 @@ def test_the_receipt_says_when_and_what_state(app: Flask, provider: FakeProvider
     assert status in page
     listing = client.get("/filings").text
     assert when in listing and status in listing
+
+
+@pytest.mark.parametrize(("entry", "kind"), [
+    ({"value": "Nguyễn Văn Hùng", "source": "population_db", "verified": True}, "registry"),
+    # Phone and e-mail are prefilled from the e-ID account, never attested by the registry.
+    ({"value": "0912345678", "source": "population_db", "verified": False}, "account"),
+    ({"value": "Tạm trú", "source": "user", "verified": False}, "citizen"),
+])
+def test_the_receipt_calls_verified_only_what_the_registry_attests(
+        app: Flask, provider: FakeProvider, registry: Any, entry: dict[str, Any],
+        kind: str) -> None:
+    client = app.test_client()
+    sign_in(client, provider, registry, "/procedures/ct01")
+    filing = app.extensions["portal"]["filings"].add(
+        "pairwise-1", "ct01", "LoA2", {"ct01": {"phone": {**entry, "retrieved_at": None}}})
+    page = client.get(f"/filings/{filing.reference}").text
+    assert f'data-kind="{kind}"' in page
+    assert ("(đã xác thực)" in page) == (kind == "registry")

@@ -101,6 +101,39 @@ def test_delete(store: EphemeralStore) -> None:
     assert store.get("k") is None
 
 
+# --- several writes in one round trip ----------------------------------------------
+
+def test_write_many_deletes_then_puts_on_every_shard(store: EphemeralStore) -> None:
+    keys = [tagged(str(n), "k") for n in range(64)]  # spread over every shard of a cluster
+    gone = [tagged(str(n), "old") for n in range(16)]
+    for key in [*gone, keys[0]]:
+        store.put(key, {"old": True}, 60)
+    store.write_many({key: ({**VALUE, "n": n}, 30 + n) for n, key in enumerate(keys)},
+                     deletes=[*gone, keys[0], "never-there"])
+    assert [store.get(k) for k in keys] == [{**VALUE, "n": n} for n in range(64)]
+    assert [k for k in gone if store.get(k) is not None] == []
+    left = store.ttl(keys[10])
+    assert left is not None
+    assert 35 < left <= 40
+
+
+def test_write_many_values_are_copies(store: EphemeralStore) -> None:
+    value = {"scopes": ["openid"]}
+    store.write_many({"k": (value, 60)})
+    value["scopes"].append("profile")
+    assert store.get("k") == {"scopes": ["openid"]}
+
+
+@pytest.mark.parametrize("ttl", [0, -1, "60", True, float("nan"), 10**10])
+def test_write_many_with_a_bad_ttl_writes_nothing(store: EphemeralStore, ttl: Any) -> None:
+    store.put("kept", VALUE, 60)
+    with pytest.raises(ConfigurationError) as err:
+        store.write_many({"fine": (VALUE, 60), "bad": (VALUE, ttl)}, deletes=["kept"])
+    assert err.value.code == "invalid_ttl"
+    assert store.get("kept") == VALUE
+    assert store.get("fine") is None
+
+
 def test_counter_counts_and_keeps_its_first_expiry(store: EphemeralStore) -> None:
     assert [store.incr("fail:1", 300) for _ in range(3)] == [1, 2, 3]
     left = store.ttl("fail:1")
@@ -264,6 +297,9 @@ def test_unreachable_redis_is_a_storage_error() -> None:
     store = ephemeral_store_from_url(f"redis://127.0.0.1:{free_port()}/0")
     with pytest.raises(StorageError) as err:
         store.get("k")
+    assert err.value.code == "storage_unavailable"
+    with pytest.raises(StorageError) as err:
+        store.write_many({"k": (VALUE, 60)}, deletes=["j"])
     assert err.value.code == "storage_unavailable"
 
 

@@ -1,0 +1,151 @@
+"""ServiceFlask: a buffered response handed over in one piece, the rest as werkzeug does;
+ensure_sync without inspect; the session cookie's serializer built once per key set."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import pytest
+from flask import Response, session, stream_with_context
+
+from service.app_class import ServiceFlask, ServiceResponse
+
+
+def _app() -> ServiceFlask:
+    app = ServiceFlask(__name__)
+    app.config["SECRET_KEY"] = "k" * 32
+
+    @app.route("/json", methods=["GET", "HEAD"])
+    def as_json() -> Any:
+        return {"a": 1}
+
+    @app.get("/empty")
+    def empty() -> Any:
+        return "", 204
+
+    @app.get("/stream")
+    def stream() -> Any:
+        def parts() -> Iterator[str]:
+            yield "one,"
+            yield "two"
+        return Response(stream_with_context(parts()))
+
+    @app.get("/closing")
+    def closing() -> Any:
+        response = Response("body")
+        response.call_on_close(lambda: closed.append(True))
+        return response
+
+    @app.get("/set")
+    def set_value() -> Any:
+        session["v"] = "x"
+        return "set"
+
+    @app.get("/get")
+    def get_value() -> Any:
+        return str(session.get("v"))
+
+    closed: list[bool] = []
+    app.extensions["closed"] = closed
+    return app
+
+
+def _call(app: ServiceFlask, path: str, method: str = "GET"
+          ) -> tuple[str, Iterable[bytes]]:
+    status: list[str] = []
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "",
+               "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "5000",
+               "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http",
+               "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr}
+
+    def start(code: str, headers: list[tuple[str, str]], *args: Any) -> Callable[..., Any]:
+        status.append(code)
+        return lambda data: None
+
+    body = app(environ, start)
+    return status[0], body
+
+
+def test_a_buffered_response_goes_out_as_one_bytes_in_a_list() -> None:
+    status, body = _call(_app(), "/json")
+    assert status == "200 OK"
+    assert type(body) is list and len(body) == 1
+    assert body[0].replace(b" ", b"").strip() == b'{"a":1}'
+
+
+@pytest.mark.parametrize(("path", "method"), [("/json", "HEAD"), ("/empty", "GET")])
+def test_an_answer_without_a_body_stays_empty(path: str, method: str) -> None:
+    _, body = _call(_app(), path, method)
+    assert b"".join(body) == b""
+    assert type(body) is not list  # werkzeug's own path, unchanged
+
+
+def test_a_streamed_response_is_still_iterated() -> None:
+    _, body = _call(_app(), "/stream")
+    assert type(body) is not list
+    assert b"".join(body) == b"one,two"
+    body.close()  # type: ignore[attr-defined]
+
+
+def test_a_response_with_a_close_callback_keeps_it() -> None:
+    app = _app()
+    _, body = _call(app, "/closing")
+    assert type(body) is not list
+    assert b"".join(body) == b"body"
+    assert app.extensions["closed"] == []
+    body.close()  # type: ignore[attr-defined]
+    assert app.extensions["closed"] == [True]
+
+
+def test_responses_are_service_responses() -> None:
+    app = _app()
+    with app.test_request_context():
+        assert isinstance(app.make_response({"a": 1}), ServiceResponse)
+
+
+def test_ensure_sync_returns_plain_functions_and_wraps_coroutine_functions(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    app = _app()
+
+    def plain() -> None: ...
+
+    async def coroutine() -> None: ...
+
+    wrapped: list[object] = []
+    monkeypatch.setattr(app, "async_to_sync", lambda f: wrapped.append(f) or "sync")
+    assert app.ensure_sync(plain) is plain
+    assert app.ensure_sync(coroutine) == "sync"
+    assert wrapped == [coroutine]
+
+
+def test_the_session_cookie_round_trips_and_its_serializer_is_built_once() -> None:
+    app = _app()
+    client = app.test_client()
+    assert client.get("/get").text == "None"
+    client.get("/set")
+    assert client.get("/get").text == "x"
+    first = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    assert app.session_interface.get_signing_serializer(app) is first  # type: ignore[attr-defined]
+
+
+def test_a_new_key_signs_anew_and_fallbacks_still_open_old_cookies() -> None:
+    app = _app()
+    client = app.test_client()
+    client.get("/set")
+    app.config["SECRET_KEY"] = "n" * 32
+    assert client.get("/get").text == "None"  # the old key no longer verifies
+    app.config["SECRET_KEY_FALLBACKS"] = ["k" * 32]
+    assert client.get("/get").text == "x"  # key rotation: the old one as a fallback
+
+
+def test_a_tampered_cookie_is_an_empty_session() -> None:
+    app = _app()
+    client = app.test_client()
+    client.get("/set")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    client.set_cookie("session", cookie.value[:-2] + "xx")
+    assert client.get("/get").text == "None"
