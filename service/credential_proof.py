@@ -28,10 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from eid.errors import InvalidProof, KeySourceError, TokenError
-from eid.verify import KeySet, parse_jws
-from eid.verify._codec import json_object
-from eid.verify.jws import check_signature
+from eid.errors import InvalidProof
+from eid.verify.self_signed import verify_self_signed_jws
 
 __all__ = ["PROOF_ALGS", "PROOF_MAX_AGE", "PROOF_MAX_FUTURE", "PROOF_TYP", "KeyProof",
            "verify_key_proof"]
@@ -61,7 +59,7 @@ class KeyProof:
     iat: int
 
 
-def _header_key(header: dict[str, Any]) -> dict[str, Any]:
+def _header_key(header: dict[str, Any]) -> None:
     for other in ("kid", "x5c", "trust_chain", "key_attestation"):
         if other in header:
             raise InvalidProof(f"{other} is not accepted: send the key as jwk only")
@@ -70,7 +68,6 @@ def _header_key(header: dict[str, Any]) -> dict[str, Any]:
         raise InvalidProof("the proof's header has no jwk")
     if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
         raise InvalidProof("the proof's key must be an EC P-256 key")
-    return jwk
 
 
 def verify_key_proof(proof: object, *, audience: str, client_id: str, now: float,
@@ -84,23 +81,10 @@ def verify_key_proof(proof: object, *, audience: str, client_id: str, now: float
     """
     if not isinstance(proof, str) or not proof:
         raise InvalidProof("a jwt key proof is a compact JWS string")
-    try:
-        parsed = parse_jws(proof, max_size=_MAX_PROOF)
-        typ = parsed.header.get("typ")
-        if not isinstance(typ, str) or typ.lower() != PROOF_TYP:
-            raise InvalidProof(f"typ must be {PROOF_TYP}")
-        if parsed.alg.name not in PROOF_ALGS:
-            raise InvalidProof(f"alg must be one of {' '.join(PROOF_ALGS)}")
-        jwk = _header_key(parsed.header)
-        keys = KeySet.from_jwks({"keys": [jwk]})
-        if len(keys) != 1:
-            raise InvalidProof(f"the jwk is not usable: {next(iter(keys.skipped.values()))}")
-        check_signature(parsed._replace(kid=None), keys)
-        claims = json_object(parsed.payload, "payload")
-    except TokenError as exc:
-        raise InvalidProof(f"the key proof is not a valid JWS ({exc.code})") from exc
-    except KeySourceError as exc:
-        raise InvalidProof(f"the jwk is not a public key ({exc.code})") from exc
+    checked = verify_self_signed_jws(proof, typ=PROOF_TYP, algs=PROOF_ALGS,
+                                     max_size=_MAX_PROOF, fail=InvalidProof,
+                                     check_header=_header_key)
+    claims, jwk = checked.claims, checked.jwk
     aud, iss, iat, nonce = (claims.get(n) for n in ("aud", "iss", "iat", "nonce"))
     if aud != audience:  # F.1: a string, the Credential Issuer Identifier
         raise InvalidProof("aud must be the Credential Issuer Identifier")

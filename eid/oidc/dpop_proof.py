@@ -35,10 +35,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from eid.errors import InvalidDpopProof, KeySourceError, TokenError, UseDpopNonce
-from eid.verify._codec import b64url_encode, json_object
-from eid.verify.jws import check_signature, parse_jws
-from eid.verify.keys import KeySet
+from eid.errors import InvalidDpopProof, UseDpopNonce
+from eid.verify._codec import b64url_encode
+from eid.verify.self_signed import verify_self_signed_jws
 
 __all__ = [
     "DPOP_ALGS",
@@ -122,27 +121,9 @@ def _claims(values: Sequence[str]) -> tuple[dict[str, Any], str]:
     """Points 1-7: the proof's verified claims and its key's thumbprint."""
     if len(values) != 1:
         raise InvalidDpopProof("exactly one DPoP header is required")
-    try:
-        parsed = parse_jws(values[0].strip(), max_size=_MAX_PROOF)
-        header = parsed.header
-        typ = header.get("typ")
-        # RFC 7515 §4.1.9: media types compare case-insensitively.
-        if not isinstance(typ, str) or typ.lower() != "dpop+jwt":
-            raise InvalidDpopProof("typ must be dpop+jwt")
-        if parsed.alg.name not in DPOP_ALGS:
-            raise InvalidDpopProof(f"alg must be one of {' '.join(DPOP_ALGS)}")
-        jwk = header.get("jwk")
-        if not isinstance(jwk, dict):
-            raise InvalidDpopProof("the jwk header is missing")
-        keys = KeySet.from_jwks({"keys": [jwk]})
-        if len(keys) != 1:
-            raise InvalidDpopProof(f"the jwk is not usable: {next(iter(keys.skipped.values()))}")
-        check_signature(parsed._replace(kid=None), keys)
-        claims = json_object(parsed.payload, "payload")
-    except TokenError as exc:
-        raise InvalidDpopProof(f"the proof is not a valid JWS ({exc.code})") from exc
-    except KeySourceError as exc:
-        raise InvalidDpopProof(f"the jwk is not a public key ({exc.code})") from exc
+    proof = verify_self_signed_jws(values[0].strip(), typ="dpop+jwt", algs=DPOP_ALGS,
+                                   max_size=_MAX_PROOF, fail=InvalidDpopProof)
+    claims, jwk = proof.claims, proof.jwk
     return claims, jwk_thumbprint(jwk)
 
 

@@ -33,7 +33,7 @@ from flask_eid import (
     current_citizen,
     session_ended,
 )
-from service.portal.filings import new_reference
+from service.portal.filings import Filing, FilingStore, new_reference
 from service.portal.forms import collect, entered, table_action
 from service.portal.procedures import PortalProcedure
 from service.times import iso_time, local_time
@@ -253,15 +253,27 @@ def filings() -> Any:
                            iso_time=iso_time)
 
 
-@blueprint.get("/filings/<reference>")
-def receipt(reference: str) -> Any:
+def _own_filing(reference: str) -> Filing | None:
+    """The signed-in citizen's filing ``reference``; ``None`` when nobody is signed in.
+
+    Another citizen's filing is a 404, as one that does not exist: the answer must not
+    tell a reference number that exists from one that does not.
+    """
     citizen = current_citizen()
     if citizen is None:
-        return redirect("/auth/login?next=/filings")
+        return None
+    store: FilingStore = _ext()["filings"]
     try:
-        filing = _ext()["filings"].get(reference, citizen.subject)
+        return store.get(reference, citizen.subject)
     except NotFoundError:
         abort(404)
+
+
+@blueprint.get("/filings/<reference>")
+def receipt(reference: str) -> Any:
+    filing = _own_filing(reference)
+    if filing is None:
+        return redirect("/auth/login?next=/filings")
     proc = _ext()["procedures"].get(filing.procedure_id)
     labels = {f.id: {fl.id: fl.label(_lang()) for fl in f.fields} for f in proc.forms} \
         if proc else {}
@@ -275,13 +287,9 @@ def receipt(reference: str) -> Any:
 @blueprint.get("/filings/<reference>/dossier")
 def dossier(reference: str) -> Any:
     """The sealed dossier as a file to forward ("chuyển hồ sơ")."""
-    citizen = current_citizen()
-    if citizen is None:
+    filing = _own_filing(reference)
+    if filing is None:
         return redirect("/auth/login?next=/filings")
-    try:
-        filing = _ext()["filings"].get(reference, citizen.subject)
-    except NotFoundError:
-        abort(404)
     if filing.dossier is None:
         abort(404)
     return Response(filing.dossier, content_type="application/json; charset=utf-8",
