@@ -129,8 +129,8 @@ class DossierMaker:
         try:
             client = self.credentials
             credential = client.request(citizen.access_token,
-                                                  token_type=citizen.token_type or "Bearer",
-                                                  scope=self.scope)
+                                        token_type=citizen.token_type or "Bearer",
+                                        scope=self.scope)
             dossier = seal_dossier(
                 credential=credential, holder_key=client.holder_key,
                 filing=reference, procedure=proc.id,

@@ -268,3 +268,23 @@ def test_eid_serve_in_production_and_eid_audit_from_the_wheel(installed: Install
         assert proc.wait(timeout=60) == 0  # SIGTERM: a graceful stop
     out = installed.run(installed.bin("eid"), "audit", "verify", "--instance", str(instance))
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_a_dossier_sealed_and_verified_with_the_wheel(installed: Installed) -> None:
+    """The dossier path of the README from the wheel alone: a credential issued from the
+    wheel's own registry and forms, sealed by the portal's side, checked offline by
+    ``eid dossier verify`` against pinned keys; one edited value rejected, named."""
+    folder = installed.work / "dossier"
+    folder.mkdir()
+    script = folder / "seal_dossier.py"
+    shutil.copy(SCRIPTS / "seal_dossier.py", script)  # run from outside the checkout
+    _check(installed.run(installed.bin("python"), str(script), str(folder)), "seal a dossier")
+    verify = (installed.bin("eid"), "dossier", "verify", "--issuer", "https://login.eid.test",
+              "--jwks", str(folder / "issuer.jwks.json"))
+    good = installed.run(*verify, str(folder / "good.dossier.json"))
+    assert good.returncode == 0, good.stdout + good.stderr
+    edited = installed.run(*verify, "--json", str(folder / "edited.dossier.json"))
+    assert edited.returncode == 1, edited.stdout + edited.stderr
+    report = json.loads(edited.stdout)
+    failed = {f["field"]: f.get("code") for f in report["fields"] if f["status"] == "failed"}
+    assert failed == {"full_name": "value_mismatch"}, report
