@@ -26,6 +26,7 @@ from service.credential_request import parse_credential_request
 from service.credential_status import STATUS_LIST_PATH, STATUS_TTL, StatusListCache
 from service.dpop import add_nonce_header
 from service.provider import provider
+from service.public import public
 from service.resource_access import authorize_resource
 
 __all__ = ["bp"]
@@ -56,10 +57,7 @@ def _no_store(body: dict[str, object]) -> Response:
 
 @bp.get("/.well-known/openid-credential-issuer")
 def metadata() -> ResponseReturnValue:
-    response = jsonify(issuer_metadata(provider()))
-    response.headers["Cache-Control"] = _METADATA_CACHE
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return public(jsonify(issuer_metadata(provider())), _METADATA_CACHE)
 
 
 @bp.post("/nonce")
@@ -85,7 +83,5 @@ def credential() -> ResponseReturnValue:
 def status_list() -> ResponseReturnValue:
     # draft-ietf-oauth-status-list §8.1: the token as application/statuslist+jwt.
     cache: StatusListCache = current_app.extensions[_CACHE]
-    response = Response(cache.token(provider()), mimetype="application/statuslist+jwt")
-    response.headers["Cache-Control"] = f"public, max-age={STATUS_TTL}"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return public(Response(cache.token(provider()), mimetype="application/statuslist+jwt"),
+                  f"public, max-age={STATUS_TTL}")

@@ -23,6 +23,7 @@ from eid.oidc.keystore import JWKS_MAX_AGE
 from eid.verify import ACR_LEVELS
 from service.i18n import LANGS
 from service.provider import OFFLINE_ACCESS, Provider, provider
+from service.public import public
 
 __all__ = ["bp", "metadata"]
 
@@ -106,15 +107,9 @@ def metadata(p: Provider) -> dict[str, Any]:
 
 @bp.get("/.well-known/openid-configuration")
 def configuration() -> ResponseReturnValue:
-    response = jsonify(metadata(provider()))
-    response.headers["Cache-Control"] = _CACHE
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return public(jsonify(metadata(provider())), _CACHE)
 
 
 @bp.get("/jwks")
 def jwks() -> ResponseReturnValue:
-    response = jsonify(provider().keys.jwks())
-    response.headers["Cache-Control"] = _CACHE
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return public(jsonify(provider().keys.jwks()), _CACHE)

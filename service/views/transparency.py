@@ -31,6 +31,7 @@ from eid.errors import AuditError, InvalidRequest
 from eid.storage.access_proofs import consistency_proof, inclusion_proof
 from service.params import collect
 from service.provider import provider
+from service.public import public
 from service.transparency import checkpointer
 
 __all__ = ["bp"]
@@ -56,19 +57,13 @@ def _audit_error(err: AuditError) -> ResponseReturnValue:
 
 
 def _text(body: str, cache: str) -> Response:
-    response = Response(body, mimetype="text/plain")
-    response.headers["Cache-Control"] = cache
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return public(Response(body, mimetype="text/plain"), cache)
 
 
 def _json(doc: dict[str, object], *, sized: bool) -> Response:
-    response = jsonify(doc)
     # A proof for a named size never changes: cacheable for long; one for "the latest"
     # changes with the next checkpoint.
-    response.headers["Cache-Control"] = _KEY_CACHE if sized else _NOTE_CACHE
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return public(jsonify(doc), _KEY_CACHE if sized else _NOTE_CACHE)
 
 
 def _b64(values: list[bytes]) -> list[str]:
