@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
@@ -100,21 +100,34 @@ def _origin(uri: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+#: The headers every answer gets (lower-cased name, name, value); Cache-Control only where
+#: the endpoint is not public. CSP is a default: a view may set its own.
+_ALWAYS: Final = (("x-frame-options", "X-Frame-Options", "DENY"),
+                  ("x-content-type-options", "X-Content-Type-Options", "nosniff"),
+                  # Codes travel in redirect URLs: never leak them through Referer.
+                  ("referrer-policy", "Referrer-Policy", "no-referrer"))
+_NO_STORE: Final = ("cache-control", "Cache-Control", "no-store")
+_CSP: Final = ("default-src 'none'; style-src 'self'; img-src 'self'; "
+               "form-action {}; frame-ancestors 'none'; base-uri 'none'")
+_CSP_SELF: Final = _CSP.format("'self'")
+
+
 def _security_headers(response: Response) -> Response:
-    # Forms post to this origin; the login and consent forms end in a redirect to the
-    # portal, which browsers also check against form-action (CSP Level 3 §6.3.1.1).
-    form_action = "'self'"
-    target = g.get("form_action_origin")
-    if target:
-        form_action += f" {_origin(target)}"
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'none'; style-src 'self'; img-src 'self'; "
-        f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'")
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # Codes travel in redirect URLs: never leak them through Referer.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    if request.endpoint not in _PUBLIC_ENDPOINTS:
-        response.headers["Cache-Control"] = "no-store"
+    # One pass over the response's headers instead of a search per header set (werkzeug's
+    # Headers.__setitem__ scans the list each time): every request pays this hook.
+    headers = response.headers
+    present = {key.lower() for key, _ in headers}
+    if "content-security-policy" not in present:
+        # Forms post to this origin; the login and consent forms end in a redirect to
+        # the portal, which browsers also check against form-action (CSP Level 3
+        # §6.3.1.1).
+        target = g.get("form_action_origin")
+        headers.add("Content-Security-Policy",
+                    _CSP.format(f"'self' {_origin(target)}") if target else _CSP_SELF)
+    wanted = _ALWAYS if request.endpoint in _PUBLIC_ENDPOINTS else (*_ALWAYS, _NO_STORE)
+    for lowered, name, value in wanted:
+        if lowered in present:
+            headers[name] = value  # replaces the view's value, as before
+        else:
+            headers.add(name, value)
     return response

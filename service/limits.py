@@ -31,12 +31,15 @@ def apply_body_limit(app: Flask, limit: int = MAX_BODY) -> None:
 
 
 def _read_streamed_body() -> None:
-    wsgi_env = request.environ  # the request's WSGI environ, not the process's
-    limit = request.max_content_length
+    req = request._get_current_object()  # type: ignore[attr-defined]  # every request
+    wsgi_env = req.environ  # the request's WSGI environ, not the process's
     # Only streams the server terminates itself (wsgi.input_terminated: werkzeug's
-    # dechunking, gunicorn) may be read without a length; others have Content-Length.
-    if limit is None or request.content_length is not None \
-            or not wsgi_env.get("wsgi.input_terminated"):
+    # dechunking, gunicorn, granian) may be read without a length; others have
+    # Content-Length.
+    if not wsgi_env.get("wsgi.input_terminated") or req.content_length is not None:
+        return
+    limit = req.max_content_length
+    if limit is None:
         return
     body = wsgi_env["wsgi.input"].read(limit + 1)
     if len(body) > limit:

@@ -157,15 +157,16 @@ def install_metrics(app: Flask, multiprocess_dir: Path | None) -> Metrics:
         request.environ[_STARTED] = time.perf_counter()
 
     def answered(response: Response) -> Response:
-        endpoint = request.endpoint or "none"
-        method = request.method if request.method in _METHODS else "other"
+        req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+        endpoint = req.endpoint or "none"
+        method = req.method if req.method in _METHODS else "other"
         status = response.status_code
         child = counted.get((endpoint, method, status))
         if child is None:
             child = counted[(endpoint, method, status)] = m.requests.labels(
                 endpoint, method, str(status))
         child.inc()
-        began = request.environ.get(_STARTED)
+        began = req.environ.get(_STARTED)
         if isinstance(began, float):
             clock = timed.get(endpoint)
             if clock is None:
@@ -174,7 +175,7 @@ def install_metrics(app: Flask, multiprocess_dir: Path | None) -> Metrics:
         if endpoint == "api.token" and response.status_code == 200:
             # A 200 from the token endpoint is a token issued (RFC 6749 §5.1); only a
             # supported grant type gets one, and the label stays bounded regardless.
-            grant = request.form.get("grant_type", "")
+            grant = req.form.get("grant_type", "")
             m.tokens.labels(grant if grant in GRANT_TYPES else "other").inc()
         return response
 

@@ -40,7 +40,9 @@ class CachedCookieSessions(SecureCookieSessionInterface):
         return found  # type: ignore[return-value]
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        # No Cookie header at all (every portal back-channel call): nothing to parse.
+        if app.secret_key and ("HTTP_COOKIE" not in request.environ
+                               or not request.cookies.get(self.get_cookie_name(app))):
             return self.session_class()  # what Flask answers without a cookie
         return super().open_session(app, request)
 

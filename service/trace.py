@@ -28,12 +28,15 @@ _REQUEST_ID: Final = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 
 
 def _incoming() -> str | None:
-    parent = _TRACEPARENT.fullmatch(request.headers.get("traceparent", "").strip())
+    # The WSGI environ's names for the two headers (PEP 3333): read there, every request
+    # pays this, and no other header matters.
+    environ = request.environ
+    parent = _TRACEPARENT.fullmatch(str(environ.get("HTTP_TRACEPARENT", "")).strip())
     if parent is not None and parent["version"] != "ff" \
             and (parent["rest"] is None or parent["version"] != "00") \
             and parent["trace"] != "0" * 32 and parent["parent"] != "0" * 16:
         return parent["trace"]
-    own = request.headers.get(REQUEST_ID_HEADER, "")
+    own = str(environ.get("HTTP_X_REQUEST_ID", ""))
     return own if _REQUEST_ID.fullmatch(own) else None
 
 

@@ -31,6 +31,7 @@ from eid.errors import (
     LoginRequired,
     UnmetAuthenticationRequirements,
 )
+from eid.population import Citizen
 from eid.storage import Consent
 from eid.verify import acr_satisfies
 from service.authz_request import AuthorizationRequest, load_request, parse_request, save_request
@@ -127,8 +128,13 @@ def _consent_remembered(p: Provider, req: AuthorizationRequest, session: LoginSe
     return stored is not None and req.consent_items <= stored.scopes
 
 
-def proceed(p: Provider, req: AuthorizationRequest, req_id: str) -> Response:
+def proceed(p: Provider, req: AuthorizationRequest, req_id: str, *,
+            citizen: Citizen | None = None) -> Response:
     """Send the citizen to the next screen, or back to the portal with a code.
+
+    ``citizen``: the signed-in citizen as :func:`citizen_who_may_sign_in` found them
+    in this request (the test sign-in has just looked them up), so the registry is
+    not asked twice.
 
     :raises LoginRequired, ConsentRequired: ``prompt=none`` and a screen is needed.
     :raises AccessDenied: the account cannot sign in.
@@ -145,7 +151,9 @@ def proceed(p: Provider, req: AuthorizationRequest, req_id: str) -> Response:
     # citizen than the one the request names, even after a fresh login.
     if not _is_required_subject(p, req, session):
         raise LoginRequired("the signed-in citizen is not the one this request names")
-    if citizen_who_may_sign_in(p, session.id_number) is None:
+    if citizen is None or citizen.id_number != session.id_number:
+        citizen = citizen_who_may_sign_in(p, session.id_number)
+    if citizen is None:
         raise AccessDenied("the account cannot sign in")
     # Decree 69/2024: a level-1 account never satisfies a level-2 request; the portal
     # gets an error, never a weaker token.
@@ -174,4 +182,4 @@ def _test_sign_in(p: Provider, req: AuthorizationRequest, req_id: str, id_number
         p.durable.save_consent(Consent(session.id_number, req.client_id, scopes, p.now()))
     req.fresh_login = True
     req.consented = True
-    return proceed(p, req, req_id)
+    return proceed(p, req, req_id, citizen=citizen)
