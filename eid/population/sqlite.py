@@ -60,6 +60,14 @@ _CHILDREN = (
 _PAGE = "SELECT id_number, record FROM citizens WHERE id_number > ? ORDER BY id_number LIMIT ?"
 _PAGE_SIZE = 1000
 _MMAP_BYTES = 1 << 34
+#: Citizens :meth:`SqliteRegistry.find` keeps decoded, by ID number (the oldest goes
+#: first past this many). A login looks the same citizen up at authorize, token and
+#: userinfo within seconds, and a row never changes under its connection: rows are
+#: only inserted (``add_many``), an in-memory database has no other connection, and a
+#: read-only file keeps its shared lock while open (the generator writes a new file
+#: and renames it, and this connection goes on reading the old one). Only hits are
+#: kept, so a citizen added later is found.
+_DECODED_MAX = 4096
 
 
 class SqliteRegistry:
@@ -117,6 +125,7 @@ class SqliteRegistry:
             )
         self._lock = threading.Lock()
         self._places: dict[tuple[Any, ...], Address] = {}  # see decode_stored()
+        self._decoded: dict[str, Citizen] = {}  # see _DECODED_MAX
 
     # -- lifecycle ---------------------------------------------------------
     def close(self) -> None:
@@ -157,6 +166,9 @@ class SqliteRegistry:
             id_number.isascii() and id_number.isdigit()
         ):
             parse_id_number(id_number)  # raises IdNumberError with the precise code
+        found = self._decoded.get(id_number)
+        if found is not None:
+            return found  # frozen: safe to share
         try:
             with self._lock:
                 row = self._conn.execute(_GET, (int(id_number),)).fetchone()
@@ -164,7 +176,12 @@ class SqliteRegistry:
             raise StorageError(f"registry query failed: {exc}") from exc
         if row is not None:
             # Only well-formed numbers are ever stored, so a hit needs no parsing.
-            return _decode(row[0], id_number, self._places)
+            citizen = _decode(row[0], id_number, self._places)
+            with self._lock:
+                if len(self._decoded) >= _DECODED_MAX:
+                    del self._decoded[next(iter(self._decoded))]
+                self._decoded[id_number] = citizen
+            return citizen
         parse_id_number(id_number)  # malformed: IdNumberError, not "not found"
         return None
 

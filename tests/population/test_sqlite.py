@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from eid.errors import StorageError
+import eid.population.sqlite as sqlite_module
+from eid.errors import IdNumberError, StorageError
 from eid.population import (
     Address,
     Citizen,
@@ -197,3 +198,45 @@ def test_unopenable_path(tmp_path: Path) -> None:
     with pytest.raises(StorageError) as info:
         SqliteRegistry(tmp_path)  # a directory
     assert info.value.code == "registry_missing"
+
+
+def test_a_citizen_found_again_is_the_same_decoded_record(citizens: list[Citizen]) -> None:
+    # authorize, token and userinfo look the same citizen up seconds apart.
+    with SqliteRegistry() as registry:
+        registry.add_many(citizens)
+        first = registry.get(HEAD)
+        assert registry.get(HEAD) is first
+        assert first == by_id(citizens, HEAD)
+
+
+def test_a_miss_is_not_kept_so_a_citizen_added_later_is_found(
+    citizens: list[Citizen],
+) -> None:
+    newcomer = dataclasses.replace(by_id(citizens, HEAD), id_number="074078000199")
+    with SqliteRegistry() as registry:
+        registry.add_many(citizens)
+        assert registry.find(newcomer.id_number) is None
+        registry.add_many([newcomer])
+        assert registry.get(newcomer.id_number) == newcomer
+
+
+def test_the_decoded_records_kept_are_bounded(
+    citizens: list[Citizen], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_module, "_DECODED_MAX", 3)
+    with SqliteRegistry() as registry:
+        registry.add_many(citizens)
+        ids = [c.id_number for c in citizens[:5]]
+        kept = [registry.get(i) for i in ids]
+        assert len(registry._decoded) == 3
+        # The oldest went first; the newest are still the very objects returned.
+        assert registry.get(ids[-1]) is kept[-1]
+        assert registry.get(ids[0]) == kept[0]
+
+
+def test_a_malformed_number_is_still_refused_after_lookups(citizens: list[Citizen]) -> None:
+    with SqliteRegistry() as registry:
+        registry.add_many(citizens)
+        registry.get(HEAD)
+        with pytest.raises(IdNumberError):
+            registry.find(HEAD[:-1] + "x")
