@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # Real servers the tests use come from Debian's packages, installed when
 # missing (the tests start their own instances on free loopback ports).
 # Each entry is command:debian-package.
-SYSTEM_PACKAGES := redis-server:redis-server chromium:chromium node:nodejs npm:npm
+SYSTEM_PACKAGES := redis-server:redis-server chromium:chromium node:nodejs npm:npm valgrind:valgrind
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

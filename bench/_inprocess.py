@@ -1,0 +1,146 @@
+"""Plain login flows against the service's WSGI app in this process, for
+:mod:`bench.instructions` (run as ``python bench/_inprocess.py`` with the checkout to
+measure on ``PYTHONPATH``; the parent counts). Self-contained: it imports only the
+service, so it can drive an older checkout.
+
+The app is built as ``eid serve`` builds it (test mode, a throw-away instance: memory
+short-lived store, SQLite durable store) and called directly with environs shaped as
+granian's (the process environment, ``wsgi.input_terminated``), so what is counted is the
+service's own work per flow, without a server, sockets or threads: the authorization
+request with the test header, the token request (client_secret_basic, PKCE) and userinfo,
+as :func:`bench._load.plain_flow`. The flow's own requests and checks are counted too:
+they are the same on both sides of a comparison.
+
+Handshake: after the warm-up the child writes its pid to ``--ready`` and waits for the
+file ``--go``; the parent turns callgrind's instrumentation on in between, so start-up and
+warm-up are not counted. Without the two files it runs and prints its CPU time per flow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import io
+import json
+import os
+import secrets
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+__all__ = ["main", "plain_flow_in_process"]
+
+CITIZEN: Final = "074078000101"  # fixtures/README.md: Nguyễn Văn Hùng, level 2
+CLIENT: Final = ("eid-test-client", "eid-test-secret", "http://127.0.0.1:9999/cb")
+HOST: Final = "127.0.0.1:5000"
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
+Answer = tuple[int, dict[str, str], bytes]
+
+
+def _caller(app: WsgiApp) -> Callable[..., Answer]:
+    base = {**os.environ, "GATEWAY_INTERFACE": "CGI/1.1", "SCRIPT_NAME": "",
+            "SERVER_SOFTWARE": "Granian", "wsgi.errors": sys.stderr,
+            "wsgi.input_terminated": True, "wsgi.multiprocess": False,
+            "wsgi.multithread": True, "wsgi.run_once": False, "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "5000",
+            "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": HOST}
+
+    def call(method: str, path: str, *, query: str = "",
+             headers: Mapping[str, str] | None = None,
+             form: Mapping[str, str] | None = None) -> Answer:
+        body = urllib.parse.urlencode(form).encode() if form is not None else b""
+        environ = {**base, "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
+                   "wsgi.input": io.BytesIO(body)}
+        if form is not None:
+            environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+            environ["CONTENT_LENGTH"] = str(len(body))
+        for name, value in (headers or {}).items():
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, response_headers: list[tuple[str, str]],
+                           exc_info: object = None) -> None:
+            answer["status"], answer["headers"] = int(status[:3]), dict(response_headers)
+
+        chunks = app(environ, start_response)
+        data = b"".join(chunks)
+        getattr(chunks, "close", lambda: None)()
+        return answer["status"], answer["headers"], data
+    return call
+
+
+def plain_flow_in_process(app: WsgiApp) -> Callable[[], None]:
+    """One plain flow per call against ``app``; raises when a step does not answer as a
+    portal expects."""
+    call = _caller(app)
+    client_id, secret, redirect_uri = CLIENT
+    auth = "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+    def flow() -> None:
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(
+            hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        state = secrets.token_urlsafe(16)
+        query = urllib.parse.urlencode({
+            "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
+            "scope": "openid profile", "state": state, "nonce": secrets.token_urlsafe(16),
+            "code_challenge": challenge, "code_challenge_method": "S256"})
+        status, headers, body = call("GET", "/authorize", query=query,
+                                     headers={"X-Eid-Test-Identity": CITIZEN})
+        callback = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(
+            headers.get("Location", "")).query))
+        if status != 302 or callback.get("state") != state:
+            raise RuntimeError(f"authorize answered {status}: {body[:200]!r}")
+        status, _, body = call("POST", "/token", headers={"Authorization": auth}, form={
+            "grant_type": "authorization_code", "code": callback["code"],
+            "redirect_uri": redirect_uri, "code_verifier": verifier})
+        if status != 200:
+            raise RuntimeError(f"token answered {status}: {body[:200]!r}")
+        token = json.loads(body)["access_token"]
+        status, _, body = call("GET", "/userinfo", headers={"Authorization": f"Bearer {token}"})
+        if status != 200 or "sub" not in json.loads(body):
+            raise RuntimeError(f"userinfo answered {status}: {body[:200]!r}")
+    return flow
+
+
+def _wait_for(path: Path, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"no {path} within {timeout:g} s")
+        time.sleep(0.05)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python bench/_inprocess.py")
+    parser.add_argument("--flows", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--ready", type=Path, help="write the pid here after the warm-up")
+    parser.add_argument("--go", type=Path, help="then wait for this file")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="eid-bench-inprocess-") as instance:
+        os.environ.update(EID_TEST_MODE="1", EID_INSTANCE=instance)
+        from service.app import create_app  # after the settings it reads
+
+        flow = plain_flow_in_process(create_app())
+        for _ in range(args.warmup):
+            flow()
+        if args.ready is not None and args.go is not None:
+            args.ready.write_text(str(os.getpid()), encoding="ascii")
+            _wait_for(args.go)
+        began = time.process_time()
+        for _ in range(args.flows):
+            flow()
+        spent = time.process_time() - began
+    print(f"{args.flows} flows, {spent / args.flows * 1000:.3f} ms CPU per flow")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
