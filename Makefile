@@ -7,8 +7,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test lint typecheck pytest bench clean system-deps node-deps
 
-# Real servers the tests use come from Debian's packages, installed when
-# missing (the tests start their own instances on free loopback ports).
+# Real servers and tools the tests use (valgrind: bench.instructions) come from
+# Debian's packages, installed when missing (the tests start their own
+# instances on free loopback ports).
 # Each entry is command:debian-package.
 SYSTEM_PACKAGES := redis-server:redis-server chromium:chromium node:nodejs npm:npm valgrind:valgrind
 
