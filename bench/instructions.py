@@ -8,9 +8,11 @@ does not move, for telling what a change to the service's own code bought.
 Each checkout's app runs in a child process (``bench/_inprocess.py``: test mode,
 embedded stores, environs shaped as granian's, the plain flow of :mod:`bench.flows`)
 under ``valgrind --tool=callgrind --instr-atstart=no``; instrumentation is turned on
-(``callgrind_control -i on``) only after start-up and a warm-up, so the count is the
-flows', divided by their number. ``PYTHONHASHSEED=0`` keeps dictionaries the same from
-run to run: the same code and inputs give the same count to within a few thousandths.
+(``callgrind_control -i on``) only after start-up and a warm-up, and the child ends
+with ``os._exit`` after the last flow, so the count is the flows', divided by their
+number (the checkpoint signer, which runs on a clock, is off). ``PYTHONHASHSEED=0``
+keeps dictionaries the same from run to run: the same code and inputs give the same
+count to within a few thousandths.
 
 This counts the Python process's work only: not the kernel (the fsyncs of the durable
 store, the sockets), not a WSGI server's, not waiting. :mod:`bench.flows` measures those,
@@ -60,7 +62,7 @@ def count(source: Path, flows: int, *, timeout: float = 1800) -> float:
              # By path, not -m: the app comes from ``source`` (PYTHONPATH), the driver
              # from this checkout (a baseline may predate it).
              sys.executable, str(DRIVER), "--flows", str(flows),
-             "--ready", str(ready), "--go", str(go)],
+             "--instance", str(folder / "instance"), "--ready", str(ready), "--go", str(go)],
             cwd=source, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         try:
