@@ -14,7 +14,6 @@ portal's access. Every issuance is a release in the data-access log before it le
 
 from __future__ import annotations
 
-import secrets
 from typing import Any, Final
 
 from eid.credentials import CITIZEN_DATA_VCT, issue_sd_jwt
@@ -26,6 +25,7 @@ from eid.errors import (
     InvalidToken,
 )
 from service.audit import consent_basis, grant_procedure, record_release
+from service.credential_nonce import C_NONCE_TTL
 from service.credential_proof import PROOF_ALGS, verify_key_proof
 from service.credential_request import CredentialRequest
 from service.credential_status import status_claim
@@ -51,9 +51,6 @@ CONFIGURATION_ID: Final = "citizen_data"
 VCT: Final = CITIZEN_DATA_VCT
 #: The configurations by id, with the scope each needs (what the request parser checks).
 CONFIGURATIONS: Final = {CONFIGURATION_ID: CREDENTIAL_SCOPE}
-#: Seconds a ``c_nonce`` may wait for its Credential Request (§7: short-lived); a
-#: portal fetches one right before it asks.
-C_NONCE_TTL: Final = 120
 _ALG: Final = "ES256"  # the key store's P-256 key signs credentials
 
 
@@ -96,10 +93,9 @@ def issuer_metadata(p: Provider) -> dict[str, Any]:
 
 
 def new_c_nonce(p: Provider) -> str:
-    """A fresh ``c_nonce`` (§7.2), remembered for :data:`C_NONCE_TTL` seconds."""
-    value = secrets.token_urlsafe(32)
-    p.ephemeral.put(c_nonce(value), {}, C_NONCE_TTL)
-    return value
+    """A fresh ``c_nonce`` (§7.2), valid for :data:`C_NONCE_TTL` seconds; nothing is
+    stored until it is used (:mod:`service.credential_nonce`)."""
+    return p.c_nonces.new(p.now())
 
 
 def issue_credential(p: Provider, access: ResourceAccess, req: CredentialRequest) -> str:
@@ -119,9 +115,12 @@ def issue_credential(p: Provider, access: ResourceAccess, req: CredentialRequest
     now = p.now()
     proof = verify_key_proof(req.proof, audience=p.issuer, client_id=client.client_id,
                              now=now)
-    # Checked last, consumed at once: a proof that fails another check never burns the
-    # portal's nonce, and one nonce serves one request only (§7, Appendix F.1).
-    if p.ephemeral.consume(c_nonce(proof.nonce)) is None:
+    # Checked last, used up at once: a proof that fails another check never burns the
+    # portal's nonce, and one nonce serves one request only (§7, Appendix F.1): a used one
+    # is remembered until it would have expired anyway.
+    expires = p.c_nonces.expires(proof.nonce, now)
+    if expires is None or not p.ephemeral.add(c_nonce(proof.nonce), {},
+                                              max(1.0, expires - now)):
         raise InvalidNonce("the proof's nonce is not a fresh c_nonce: fetch a new one")
     claims = released_claims(p, access)
     idx = p.durable.add_credential_status(grant.subject, client.client_id, grant.grant_id)

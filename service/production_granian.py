@@ -61,12 +61,6 @@ _BACKLOG = 1024
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-#: What stays as it is when the decoded path is percent-encoded again (RFC 3986 §3.3
-#: pchar and "/", plus the brackets gunicorn also leaves): the line reads as the
-#: request did, and a space, a control character or a "%" is encoded.
-_PATH_SAFE = "/:@!$&'()*+,;=[]"
-
-
 def access_lines(app: WsgiApp, fd: int = 1) -> WsgiApp:
     """``app``, writing one access line per request to ``fd``:
     ``client [time] "METHOD /path PROTOCOL" status ms``.

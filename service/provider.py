@@ -35,6 +35,7 @@ from eid.storage import (
 )
 from eid.storage.postgres_url import require_postgres
 from service.config import Settings
+from service.credential_nonce import CNonces
 from service.mock import MockControls
 
 __all__ = ["OFFLINE_ACCESS", "Provider", "build_provider", "provider"]
@@ -62,6 +63,7 @@ class Provider:
     # known one does, so timing does not tell whether the number exists.
     dummy_password_hash: str
     dpop_nonces: DpopNonces  # RFC 9449 §8: the same nonces on every worker of the instance
+    c_nonces: CNonces  # OpenID4VCI §7: likewise, and nothing stored until one is used
     mock: MockControls | None = None  # the mock's test controls (Settings.mock only)
     #: Dynamic client registration's rules; ``None`` when registration is off.
     registration: RegistrationPolicy | None = None
@@ -213,6 +215,7 @@ def build_provider(settings: Settings) -> Provider:
         session_secret=durable.instance_secret("session"),
         dummy_password_hash=hash_password(secrets.token_urlsafe(16)),
         dpop_nonces=DpopNonces(durable.instance_secret("dpop_nonce")),
+        c_nonces=CNonces(durable.instance_secret("c_nonce")),
         mock=mock,
     )
 
