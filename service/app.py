@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
 
-from service.app_class import ServiceFlask
+from service.app_class import ServiceFlask, ServiceResponse
 from service.backchannel import install_sender
 from service.config import Settings
 from service.csrf import CSRF_FIELD, csrf_token
@@ -113,21 +113,29 @@ _CSP_SELF: Final = _CSP.format("'self'")
 
 
 def _security_headers(response: Response) -> Response:
-    # One pass over the response's headers instead of a search per header set (werkzeug's
-    # Headers.__setitem__ scans the list each time): every request pays this hook.
+    # One pass over the response's headers; what the view did not set goes out as late
+    # headers (ServiceResponse), past werkzeug's per-header work: every request pays this.
     headers = response.headers
     present = {key.lower() for key, _ in headers}
+    late: list[tuple[str, str]] = []
     if "content-security-policy" not in present:
         # Forms post to this origin; the login and consent forms end in a redirect to
         # the portal, which browsers also check against form-action (CSP Level 3
-        # §6.3.1.1).
+        # §6.3.1.1). The origin is a registered redirect URI's; werkzeug's own check
+        # (no line breaks) runs on it all the same.
         target = g.get("form_action_origin")
-        headers.add("Content-Security-Policy",
-                    _CSP.format(f"'self' {_origin(target)}") if target else _CSP_SELF)
+        if target:
+            headers.add("Content-Security-Policy", _CSP.format(f"'self' {_origin(target)}"))
+        else:
+            late.append(("Content-Security-Policy", _CSP_SELF))
     wanted = _ALWAYS if request.endpoint in _PUBLIC_ENDPOINTS else (*_ALWAYS, _NO_STORE)
     for lowered, name, value in wanted:
         if lowered in present:
             headers[name] = value  # replaces the view's value, as before
         else:
-            headers.add(name, value)
+            late.append((name, value))
+    if isinstance(response, ServiceResponse):
+        response.late_headers = late  # this hook's alone: a response seen twice gets one set
+    else:  # a response class of its own: the headers go in the ordinary way
+        headers.extend(late)
     return response

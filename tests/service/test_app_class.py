@@ -149,3 +149,20 @@ def test_a_tampered_cookie_is_an_empty_session() -> None:
     assert cookie is not None
     client.set_cookie("session", cookie.value[:-2] + "xx")
     assert client.get("/get").text == "None"
+
+
+def test_late_headers_go_out_after_werkzeugs_own_and_only_once() -> None:
+    app = ServiceFlask(__name__)
+
+    @app.get("/late")
+    def late() -> Any:
+        response = ServiceResponse("x")
+        response.headers["X-Own"] = "1"
+        response.late_headers = [("X-Late", "a"), ("X-Late-Too", "b")]
+        return response
+
+    r = app.test_client().get("/late")
+    assert r.headers.getlist("X-Late") == ["a"] and r.headers["X-Late-Too"] == "b"
+    assert r.headers["X-Own"] == "1" and r.headers["Content-Length"] == "1"
+    # The list is the WSGI list werkzeug built, then the late ones: the own headers first.
+    assert [k for k, _ in r.headers][-2:] == ["X-Late", "X-Late-Too"]

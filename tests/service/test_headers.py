@@ -37,3 +37,33 @@ def test_every_response_carries_security_headers(method: str, path: str,
 def test_personal_or_token_responses_are_never_cached(method: str, path: str,
                                                       client: FlaskClient) -> None:
     assert client.open(path, method=method).headers["Cache-Control"] == "no-store"
+
+
+def test_a_response_through_the_hook_twice_gets_one_set(client: FlaskClient) -> None:
+    # The security headers go out past werkzeug's header handling (ServiceResponse's late
+    # headers); a response object seen twice must still carry each of them once.
+    app = client.application
+    hook = next(f for f in app.after_request_funcs[None] if f.__name__ == "_security_headers")
+    with app.test_request_context("/userinfo"):
+        response = app.response_class("x")
+        hook(hook(response))
+        _, _, headers = response.get_wsgi_response({"REQUEST_METHOD": "GET"})
+    names = [k.lower() for k, _ in headers]
+    for name in ("x-frame-options", "x-content-type-options", "referrer-policy",
+                 "content-security-policy", "cache-control"):
+        assert names.count(name) == 1, name
+
+
+def test_a_views_own_values_are_kept_or_replaced_as_before(client: FlaskClient) -> None:
+    app = client.application
+    hook = next(f for f in app.after_request_funcs[None] if f.__name__ == "_security_headers")
+    with app.test_request_context("/userinfo"):
+        response = app.response_class("x", headers={
+            "Content-Security-Policy": "default-src 'self'", "X-Frame-Options": "SAMEORIGIN",
+            "Cache-Control": "max-age=60"})
+        hook(response)
+        _, _, headers = response.get_wsgi_response({"REQUEST_METHOD": "GET"})
+    got = {k.lower(): v for k, v in headers}
+    assert got["content-security-policy"] == "default-src 'self'"  # a default only
+    assert got["x-frame-options"] == "DENY"  # always DENY
+    assert got["cache-control"] == "no-store"  # userinfo is never cached
