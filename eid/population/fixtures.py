@@ -54,14 +54,16 @@ def default_identities_path() -> Path:
 
 
 def load_fixture_registry(
-    path: str | os.PathLike[str] | None = None, *, today: _dt.date | None = None
+    path: str | os.PathLike[str] | None = None, *, today: _dt.date | None = None,
+    keep_decoded: int = 0,
 ) -> SqliteRegistry:
-    """An in-memory registry holding the validated identities of ``path`` (default: fixtures).
+    """An in-memory registry holding the validated identities of ``path`` (default: fixtures);
+    ``keep_decoded`` as for :class:`SqliteRegistry`.
 
     :raises DataFileMissing: the file is absent or unreadable.
     :raises DataError: the file fails validation.
     """
-    registry = SqliteRegistry()
+    registry = SqliteRegistry(keep_decoded=keep_decoded)
     registry.add_many(load_citizens(path, today=today))
     return registry
 

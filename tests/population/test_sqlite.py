@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import eid.population.sqlite as sqlite_module
-from eid.errors import IdNumberError, StorageError
+from eid.errors import ConfigurationError, IdNumberError, StorageError
 from eid.population import (
     Address,
     Citizen,
@@ -202,41 +201,55 @@ def test_unopenable_path(tmp_path: Path) -> None:
 
 def test_a_citizen_found_again_is_the_same_decoded_record(citizens: list[Citizen]) -> None:
     # authorize, token and userinfo look the same citizen up seconds apart.
-    with SqliteRegistry() as registry:
+    with SqliteRegistry(keep_decoded=8) as registry:
         registry.add_many(citizens)
         first = registry.get(HEAD)
         assert registry.get(HEAD) is first
         assert first == by_id(citizens, HEAD)
 
 
+def test_by_default_nothing_is_kept(citizens: list[Citizen]) -> None:
+    # A registry read citizen after citizen (a search, an export) pays nothing for a cache.
+    with SqliteRegistry() as registry:
+        registry.add_many(citizens)
+        first = registry.get(HEAD)
+        assert registry.get(HEAD) is not first and registry.get(HEAD) == first
+        assert len(registry._decoded) == 0
+
+
 def test_a_miss_is_not_kept_so_a_citizen_added_later_is_found(
     citizens: list[Citizen],
 ) -> None:
     newcomer = dataclasses.replace(by_id(citizens, HEAD), id_number="074078000199")
-    with SqliteRegistry() as registry:
+    with SqliteRegistry(keep_decoded=8) as registry:
         registry.add_many(citizens)
         assert registry.find(newcomer.id_number) is None
         registry.add_many([newcomer])
         assert registry.get(newcomer.id_number) == newcomer
 
 
-def test_the_decoded_records_kept_are_bounded(
-    citizens: list[Citizen], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(sqlite_module, "_DECODED_MAX", 3)
-    with SqliteRegistry() as registry:
+def test_the_decoded_records_kept_are_bounded(citizens: list[Citizen]) -> None:
+    with SqliteRegistry(keep_decoded=3) as registry:
         registry.add_many(citizens)
         ids = [c.id_number for c in citizens[:5]]
         kept = [registry.get(i) for i in ids]
-        assert len(registry._decoded) == 3
+        assert list(registry._decoded) == ids[-3:]
         # The oldest went first; the newest are still the very objects returned.
         assert registry.get(ids[-1]) is kept[-1]
-        assert registry.get(ids[0]) == kept[0]
+        assert registry.get(ids[0]) == kept[0] and registry.get(ids[0]) is not kept[0]
+
+
+@pytest.mark.parametrize("value", [-1, True, 1.5, "8", None])
+def test_keep_decoded_must_be_a_count(value: object) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        SqliteRegistry(keep_decoded=value)  # type: ignore[arg-type]
+    assert info.value.code == "invalid_argument"
 
 
 def test_a_malformed_number_is_still_refused_after_lookups(citizens: list[Citizen]) -> None:
-    with SqliteRegistry() as registry:
+    with SqliteRegistry(keep_decoded=8) as registry:
         registry.add_many(citizens)
         registry.get(HEAD)
         with pytest.raises(IdNumberError):
             registry.find(HEAD[:-1] + "x")
+
