@@ -88,8 +88,9 @@ class Provider:
 
 
 #: Citizens the service's SQLite registry keeps decoded (SqliteRegistry's keep_decoded): a
-#: login reads its citizen at authorize, token and userinfo within seconds, and 4,096 covers
-#: the logins of a busy minute. The PostgreSQL registry keeps none: other processes may
+#: login reads its citizen at authorize, token and userinfo within seconds, and 4,096 is
+#: the citizens of the last few thousand logins, far more than sign in between a login's
+#: first and last lookup. The PostgreSQL registry keeps none: other processes may
 #: change it, and a stale "active account" is not a risk to take for speed.
 REGISTRY_KEEP_DECODED = 4096
 

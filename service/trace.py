@@ -25,18 +25,20 @@ _TRACEPARENT: Final = re.compile(
     r"(?P<rest>-.*)?")
 # A caller's own request id: short and plain, so it can sit in the log and in a header.
 _REQUEST_ID: Final = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+#: The WSGI environ's names of the two headers read (PEP 3333: HTTP_ and upper case).
+_TRACEPARENT_KEY: Final = "HTTP_TRACEPARENT"
+_REQUEST_ID_KEY: Final = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
 
 
 def _incoming() -> str | None:
-    # The WSGI environ's names for the two headers (PEP 3333): read there, every request
-    # pays this, and no other header matters.
+    # Read from the environ directly: every request pays this, no other header matters.
     environ = request.environ
-    parent = _TRACEPARENT.fullmatch(str(environ.get("HTTP_TRACEPARENT", "")).strip())
+    parent = _TRACEPARENT.fullmatch(str(environ.get(_TRACEPARENT_KEY, "")).strip())
     if parent is not None and parent["version"] != "ff" \
             and (parent["rest"] is None or parent["version"] != "00") \
             and parent["trace"] != "0" * 32 and parent["parent"] != "0" * 16:
         return parent["trace"]
-    own = str(environ.get("HTTP_X_REQUEST_ID", ""))
+    own = str(environ.get(_REQUEST_ID_KEY, ""))
     return own if _REQUEST_ID.fullmatch(own) else None
 
 
