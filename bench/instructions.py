@@ -3,6 +3,8 @@ does not move, for telling what a change to the service's own code bought.
 
     python -m bench.instructions                   # this checkout, 200 flows
     python -m bench.instructions --baseline DIR    # and another checkout, with the ratio
+    python -m bench.instructions --redis --postgres  # short-lived state in Redis, durable in PG
+    python -m bench.instructions --keep DIR        # keep callgrind's files for callgrind_annotate
     python -m bench.instructions --quick           # smoke run without valgrind (a test)
 
 Each checkout's app runs in a child process (``bench/_inprocess.py``: test mode,
@@ -15,7 +17,9 @@ keeps dictionaries the same from run to run: the same code and inputs give the s
 count to within a few thousandths.
 
 This counts the Python process's work only: not the kernel (the fsyncs of the durable
-store, the sockets), not a WSGI server's, not waiting. :mod:`bench.flows` measures those,
+store, the sockets), not a WSGI server's, not waiting, and with ``--redis``/``--postgres``
+not the servers' (throw-away ones, started for the run and shared by both checkouts): only
+what the client libraries and the service spend talking to them. :mod:`bench.flows` measures those,
 against node's oidc-provider; this tells which of two versions of the code does less.
 """
 
@@ -28,14 +32,32 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Final
+
+import psycopg
+from psycopg import sql
+
+from bench._servers import postgres_server, redis_server
 
 __all__ = ["count", "main"]
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 DRIVER: Final = Path(__file__).resolve().with_name("_inprocess.py")
+#: Where the throw-away servers run: a count is of the child's instructions only, so
+#: their core does not change it.
+_SERVERS_CORE: Final = 0
+
+
+def _fresh_database(url: str, name: str) -> str:
+    """The URL of a new, empty database ``name`` on the server of ``url``."""
+    database = name.replace("-", "_")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(database)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    return url.rsplit("/", 1)[0] + "/" + database
 
 
 def _callgrind_total(folder: Path) -> int:
@@ -47,15 +69,18 @@ def _callgrind_total(folder: Path) -> int:
     return total
 
 
-def count(source: Path, flows: int, *, timeout: float = 1800) -> float:
-    """Instructions per flow of the checkout in ``source``, under callgrind."""
+def count(source: Path, flows: int, *, timeout: float = 1800,
+          env: Mapping[str, str] | None = None, keep: Path | None = None) -> float:
+    """Instructions per flow of the checkout in ``source``, under callgrind; ``env`` is
+    added to the child's environment (the stores' URLs), ``keep`` receives callgrind's
+    output files."""
     valgrind, control = shutil.which("valgrind"), shutil.which("callgrind_control")
     if valgrind is None or control is None:
         raise SystemExit("valgrind is needed (Debian's valgrind package)")
     with tempfile.TemporaryDirectory(prefix="eid-bench-callgrind-") as tmp:
         folder = Path(tmp)
         ready, go = folder / "ready", folder / "go"
-        env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(source)}
+        env = {**os.environ, **(env or {}), "PYTHONHASHSEED": "0", "PYTHONPATH": str(source)}
         child = subprocess.Popen(  # noqa: S603 - fixed arguments
             [valgrind, "--tool=callgrind", "--instr-atstart=no",
              f"--callgrind-out-file={folder}/callgrind.out.%p",
@@ -68,8 +93,8 @@ def count(source: Path, flows: int, *, timeout: float = 1800) -> float:
         try:
             while not ready.exists():
                 if child.poll() is not None or time.monotonic() > deadline:
-                    out = child.stdout.read().decode(errors="replace") if child.stdout else ""
-                    raise SystemExit(f"the flows did not start in {source}:\n{out[-3000:]}")
+                    said = child.stdout.read().decode(errors="replace") if child.stdout else ""
+                    raise SystemExit(f"the flows did not start in {source}:\n{said[-3000:]}")
                 time.sleep(0.2)
             subprocess.run([control, "-i", "on", ready.read_text(encoding="ascii")],  # noqa: S603
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -81,6 +106,10 @@ def count(source: Path, flows: int, *, timeout: float = 1800) -> float:
                 child.wait()
         if child.returncode != 0:
             raise SystemExit(f"the flows failed in {source}:\n{out.decode(errors='replace')}")
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            for out_file in folder.glob("callgrind.out.*"):
+                shutil.copy(out_file, keep / out_file.name)
         return _callgrind_total(folder) / flows
 
 
@@ -90,6 +119,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--flows", type=int, default=200, help="counted flows (default 200)")
     parser.add_argument("--baseline", type=Path, metavar="DIR",
                         help="also count the checkout in DIR (git archive REV | tar -x -C DIR)")
+    parser.add_argument("--redis", action="store_true",
+                        help="short-lived state in a throw-away redis-server")
+    parser.add_argument("--postgres", action="store_true",
+                        help="the durable store and the registry in a throw-away PostgreSQL")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="copy callgrind's output files to DIR/<checkout> (for "
+                        "callgrind_annotate --inclusive=yes)")
     parser.add_argument("--quick", action="store_true",
                         help="a few flows without valgrind: checks the harness, counts nothing")
     args = parser.parse_args(argv)
@@ -100,12 +136,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 "--warmup", "1"], cwd=ROOT,
                                env={**os.environ, "PYTHONPATH": str(ROOT)})
     sources = {"eid": ROOT, **({"eid-baseline": args.baseline.resolve()} if args.baseline else {})}
+    stores = (f"{'Redis' if args.redis else 'memory'} + "
+              f"{'PostgreSQL' if args.postgres else 'SQLite'}")
     print(f"Python {sys.version.split()[0]}; callgrind; {args.flows} plain flows in process "
-          "after a warm-up (embedded stores)")
+          f"after a warm-up ({stores})")
     counted = {}
-    for name, source in sources.items():
-        counted[name] = count(source, args.flows)
-        print(f"{name:<12} {counted[name] / 1e6:8.3f} M instructions per flow  ({source})")
+    with ExitStack() as stack:
+        env: dict[str, str] = {}
+        if args.redis:
+            env["EID_REDIS_URL"], _ = stack.enter_context(redis_server(core=_SERVERS_CORE))
+        if args.postgres:
+            env["EID_DATABASE_URL"], _ = stack.enter_context(postgres_server(core=_SERVERS_CORE))
+        for name, source in sources.items():
+            if args.postgres:  # each checkout starts on an empty database of its own
+                env["EID_DATABASE_URL"] = _fresh_database(env["EID_DATABASE_URL"], name)
+            counted[name] = count(source, args.flows, env=env,
+                                  keep=args.keep / name if args.keep else None)
+            print(f"{name:<12} {counted[name] / 1e6:8.3f} M instructions per flow  ({source})")
     if args.baseline:
         print(f"eid/eid-baseline: {counted['eid'] / counted['eid-baseline']:.3f}x")
     return 0

@@ -30,6 +30,22 @@ def test_a_count_under_callgrind_is_the_flows_own(capsys: pytest.CaptureFixture[
     assert 0.5 < float(found.group(1)) < 100
 
 
+def test_a_count_with_redis_and_postgres_keeps_callgrinds_files(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    require_binary("valgrind", "valgrind")
+    require_binary("redis-server", "redis-server")
+    assert main(["--flows", "2", "--redis", "--postgres", "--keep", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "(Redis + PostgreSQL)" in out, out
+    found = re.search(r"^eid +(\d+\.\d{3}) M instructions per flow", out, re.M)
+    assert found, out
+    # The flows ran against both servers (a store the child could not reach would have
+    # failed a flow, and main with it).
+    assert 0.5 < float(found.group(1)) < 100
+    kept = list((tmp_path / "eid").glob("callgrind.out.*"))
+    assert kept and kept[0].read_text(errors="replace").startswith("# callgrind format")
+
+
 def test_a_checkout_whose_flows_fail_is_reported(tmp_path: Path) -> None:
     require_binary("valgrind", "valgrind")
     # A "service" package that cannot build the app: the child exits before it is ready.

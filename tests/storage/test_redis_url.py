@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import redis
 
 from eid.errors import ConfigurationError, StorageError
 from eid.storage import ephemeral_store_from_url
+from eid.storage.redis import redis_client
 from eid.storage.redis_url import parse_redis_url
 from tests.servers import free_port
 
@@ -79,3 +81,12 @@ def test_unreachable_topologies_are_storage_errors(scheme: str) -> None:
     with pytest.raises(StorageError) as err:
         store.put("{t}:k", {"v": 1}, 60)
     assert err.value.code == "storage_unavailable"
+
+
+def test_the_client_parses_replies_with_hiredis() -> None:
+    # The redis extra brings hiredis (pyproject.toml); without it redis-py falls back to
+    # its pure-Python parser silently, and every round trip costs more CPU.
+    client = redis_client(parse_redis_url("redis://127.0.0.1:1/0"))
+    assert isinstance(client, redis.Redis)
+    connection = client.connection_pool.make_connection()
+    assert type(connection._parser).__module__ == "redis._parsers.hiredis"  # type: ignore[attr-defined]
