@@ -1,8 +1,8 @@
 """The short-lived state protocol (modelled on node-oidc-provider's adapters).
 
 Values are JSON objects. Every entry has a time to live; a store never keeps
-short-lived state forever. ``consume`` and ``add`` are atomic, which is what
-single-use authorization codes (RFC 6749 §4.1.2) and reuse detection need.
+short-lived state forever. ``consume``, ``consume_marking`` and ``add`` are atomic,
+which is what single-use authorization codes (RFC 6749 §4.1.2) and reuse detection need.
 """
 
 from __future__ import annotations
@@ -47,6 +47,22 @@ class EphemeralStore(Protocol):
 
     def consume(self, key: str) -> Value | None:
         """Return and delete the live value in one atomic step, or ``None``."""
+        ...
+
+    def consume_marking(self, key: str, mark: str, value: Value, ttl: float
+                        ) -> tuple[Value | None, Value | None]:
+        """Consume ``key`` and, when it was live, store ``value`` under ``mark`` for
+        ``ttl`` seconds; in one atomic step and one round trip.
+
+        What a single-use code needs (RFC 6749 §4.1.2): whoever comes second finds the
+        mark, never a moment with neither the code nor its mark.
+        ``key`` and ``mark`` must share a hash tag (:func:`eid.storage.keys.tagged`):
+        a Redis Cluster refuses a step on two slots.
+
+        :returns: ``(the consumed value, None)``, or, when ``key`` was not live,
+            ``(None, the live value under mark or None)`` and nothing changed.
+        :raises ConfigurationError: ``invalid_ttl`` (nothing consumed).
+        """
         ...
 
     def delete(self, key: str) -> None:

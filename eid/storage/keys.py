@@ -9,8 +9,9 @@ shard, while different flows spread over all of them. Stores add their own prefi
 in front (``eid:{tag}:code``); a prefix holds no braces, so the tag stays the key's
 first ``{...}``.
 
-No operation of :class:`~eid.storage.EphemeralStore` takes two keys, so nothing
-here ever has to share a slot for correctness; sharing one keeps a flow's keys
+One operation of :class:`~eid.storage.EphemeralStore` takes two keys,
+``consume_marking`` (a code and its redeemed mark), and those must share a tag: a
+Redis Cluster runs a step on one slot only. Elsewhere sharing one keeps a flow's keys
 together through a shard's failover (the flow fails or survives whole) and lets a
 caller pipeline them.
 """

@@ -97,6 +97,19 @@ class MemoryStore:
             self._data.pop(key, None)
         return _thawed(value)
 
+    def consume_marking(self, key: str, mark: str, value: Value, ttl: float
+                        ) -> tuple[Value | None, Value | None]:
+        check_ttl(ttl)
+        frozen = marshal.dumps(value)
+        with self._lock:
+            consumed = _thawed(self._live(key))
+            if consumed is None:
+                return None, _thawed(self._live(mark))
+            del self._data[key]
+            self._data[mark] = (self._now() + ttl, frozen)
+            self._sweep()
+        return consumed, None
+
     def delete(self, key: str) -> None:
         with self._lock:
             self._data.pop(key, None)

@@ -90,6 +90,17 @@ if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) 
 return n
 """
 
+# GETDEL the first key; when it was there, SET the second (with its expiry), else read
+# it: a single-use code and its redeemed mark in one atomic step.
+_CONSUME_MARKING = """
+local v = redis.call('GETDEL', KEYS[1])
+if v then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+  return {v, false}
+end
+return {false, redis.call('GET', KEYS[2])}
+"""
+
 # Give slots back; an empty window ends rather than going below zero.
 _RELEASE = """
 local n = tonumber(redis.call('GET', KEYS[1]))
@@ -196,6 +207,15 @@ class RedisStore:
 
     def consume(self, key: str) -> Value | None:
         return self._load(self._call(self.client.getdel, self._k(key)))
+
+    def consume_marking(self, key: str, mark: str, value: Value, ttl: float
+                        ) -> tuple[Value | None, Value | None]:
+        check_ttl(ttl)
+        consumed, marked = self._call(
+            self._script(_CONSUME_MARKING), keys=[self._k(key), self._k(mark)],
+            args=[json.dumps(value), max(1, int(ttl * 1000))])
+        # Lua's false comes back as None (RESP2 nil, RESP3 false: both falsy here).
+        return self._load(consumed or None), self._load(marked or None)
 
     def delete(self, key: str) -> None:
         self._call(self.client.delete, self._k(key))

@@ -88,6 +88,70 @@ def test_consume_is_atomic_under_concurrency(store: EphemeralStore) -> None:
     assert len(winners) == 1
 
 
+CODE, MARK = tagged("c1", "code"), tagged("c1", "code-used")  # one tag: one slot
+
+
+def test_consume_marking_takes_the_value_and_leaves_the_mark(store: EphemeralStore) -> None:
+    store.put(CODE, VALUE, 60)
+    assert store.consume_marking(CODE, MARK, {"grant_id": "g1"}, 60) == (VALUE, None)
+    assert store.get(CODE) is None
+    assert store.get(MARK) == {"grant_id": "g1"}
+    assert 0 < (store.ttl(MARK) or 0) <= 60
+
+
+def test_consume_marking_again_finds_the_mark_and_changes_nothing(
+        store: EphemeralStore) -> None:
+    store.put(CODE, VALUE, 60)
+    store.consume_marking(CODE, MARK, {"grant_id": "g1"}, 60)
+    assert store.consume_marking(CODE, MARK, {"grant_id": "g2"}, 60) == (
+        None, {"grant_id": "g1"})
+    assert store.get(MARK) == {"grant_id": "g1"}
+
+
+def test_consume_marking_an_absent_key_writes_no_mark(store: EphemeralStore) -> None:
+    assert store.consume_marking(CODE, MARK, {"grant_id": "g1"}, 60) == (None, None)
+    assert store.get(MARK) is None
+
+
+@pytest.mark.parametrize("ttl", [0, "60", float("nan")])
+def test_consume_marking_with_a_bad_ttl_consumes_nothing(store: EphemeralStore,
+                                                         ttl: Any) -> None:
+    store.put(CODE, VALUE, 60)
+    with pytest.raises(ConfigurationError):
+        store.consume_marking(CODE, MARK, {"grant_id": "g1"}, ttl)
+    assert store.get(CODE) == VALUE
+
+
+def test_consume_marking_is_atomic_under_concurrency(store: EphemeralStore) -> None:
+    # RFC 6749 §4.1.2: every loser of the race sees the winner's mark, so a replay is
+    # always told apart from an unknown code.
+    store.put(CODE, VALUE, 60)
+    seen: list[tuple[Any, Any]] = []
+    barrier = threading.Barrier(8)
+
+    def redeem(n: int) -> None:
+        barrier.wait()
+        seen.append(store.consume_marking(CODE, MARK, {"grant_id": f"g{n}"}, 60))
+
+    threads = [threading.Thread(target=redeem, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [mark for value, mark in seen if value == VALUE]
+    assert winners == [None]
+    marks = [mark for value, mark in seen if value is None]
+    assert len(marks) == 7 and all(m == store.get(MARK) for m in marks)
+
+
+def test_consume_marking_on_two_slots_is_refused_by_a_cluster(cluster_url: str) -> None:
+    store = ephemeral_store_from_url(cluster_url, prefix="test:")
+    store.put(tagged("c2", "code"), VALUE, 60)
+    with pytest.raises(StorageError):
+        store.consume_marking(tagged("c2", "code"), tagged("other", "code-used"), {}, 60)
+    assert store.get(tagged("c2", "code")) == VALUE
+
+
 def test_add_only_when_absent(store: EphemeralStore) -> None:
     assert store.add("used:abc", {"at": 1}, 60) is True
     assert store.add("used:abc", {"at": 2}, 60) is False
@@ -252,6 +316,7 @@ def test_memory_entries_expire_exactly_at_their_ttl() -> None:
     now[0] = 1060.0
     assert store.get("code") is None
     assert store.consume("code") is None
+    assert store.consume_marking("code", "mark", {}, 60) == (None, None)
     assert store.incr("fails", 60) == 1  # a fresh window
     assert store.add("code", VALUE, 60) is True
 
