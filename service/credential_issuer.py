@@ -123,10 +123,11 @@ def issue_credential(p: Provider, access: ResourceAccess, req: CredentialRequest
                                               max(1.0, expires - now)):
         raise InvalidNonce("the proof's nonce is not a fresh c_nonce: fetch a new one")
     claims = released_claims(p, access)
-    idx = p.durable.add_credential_status(grant.subject, client.client_id, grant.grant_id)
+    iat = int(now)
+    idx = p.durable.add_credential_status(grant.subject, client.client_id, grant.grant_id,
+                                          expires_at=iat + p.settings.credential_ttl, now=now)
     if idx is None:
         raise InvalidToken("the access token no longer grants access")
-    iat = int(now)
     try:
         credential = issue_sd_jwt(
             claims, key=p.keys.signing_key(_ALG), issuer=p.issuer, vct=VCT,

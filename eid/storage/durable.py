@@ -204,10 +204,16 @@ class DurableStore(Protocol):
         ...
 
     # -- credential status (eid.storage.credential_status) -------------------------
-    def add_credential_status(self, subject: str, client_id: str, grant_id: str) -> int | None:
+    def add_credential_status(self, subject: str, client_id: str, grant_id: str, *,
+                              expires_at: float, now: float) -> int | None:
         """Allocate the status-list index of a credential issued to ``client_id`` about
         ``subject``, remembering the citizen's revocation epoch for it, in one atomic step
         and only while the grant ``grant_id`` is not revoked.
+
+        ``expires_at`` is the credential's ``exp``. In the same transaction a bounded
+        number of entries of credentials expired a day (``SWEEP_GRACE``) before ``now``
+        are removed: the table holds the credentials still valid, not every one ever
+        issued (an expired credential is refused on its ``exp``, whatever its bit says).
 
         :returns: the index (1 and up, never reused), or ``None`` (nothing stored) when the
             grant was revoked meanwhile.

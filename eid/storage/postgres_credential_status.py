@@ -12,11 +12,18 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from eid.storage.credential_status import CREDENTIAL_STATUS_INSERT, REVOKED_CREDENTIALS
+from eid.storage.credential_status import (
+    CREDENTIAL_STATUS_INSERT,
+    CREDENTIAL_STATUS_SWEEP,
+    REVOKED_CREDENTIALS,
+    SWEEP_BATCH,
+    SWEEP_GRACE,
+)
 
 __all__ = ["PostgresCredentialStatus"]
 
 _INSERT = CREDENTIAL_STATUS_INSERT.replace("?", "%s")
+_SWEEP = CREDENTIAL_STATUS_SWEEP.replace("?", "%s")
 
 
 class PostgresCredentialStatus:
@@ -26,11 +33,13 @@ class PostgresCredentialStatus:
     if TYPE_CHECKING:
         def _tx(self) -> AbstractContextManager[Any]: ...
 
-    def add_credential_status(self, subject: str, client_id: str, grant_id: str) -> int | None:
+    def add_credential_status(self, subject: str, client_id: str, grant_id: str, *,
+                              expires_at: float, now: float) -> int | None:
         # READ COMMITTED: a revocation committing meanwhile either made the grant revoked
         # before this statement's snapshot (nothing inserted) or moves the epoch after.
         with self._tx() as db:
-            row = db.execute(_INSERT, (subject, client_id, subject, client_id,
+            db.execute(_SWEEP, (now - SWEEP_GRACE, SWEEP_BATCH))
+            row = db.execute(_INSERT, (subject, client_id, expires_at, subject, client_id,
                                        grant_id)).fetchone()
         return None if row is None else int(row[0])
 

@@ -88,6 +88,11 @@ _SCHEMA = (
     )""",
     "CREATE INDEX IF NOT EXISTS credential_status_by_pair ON credential_status"
     " (subject, client_id)",
+    # Added after the first release (a table without it gets it; its entries stay, their
+    # lifetime unknown): what lets expired credentials' entries be removed.
+    "ALTER TABLE credential_status ADD COLUMN IF NOT EXISTS expires_at double precision",
+    "CREATE INDEX IF NOT EXISTS credential_status_by_expiry ON credential_status"
+    " (expires_at)",
 )
 
 

@@ -21,7 +21,11 @@ from eid.errors import StorageError
 from eid.storage.private_files import prepare_private_file
 from eid.storage.records import Consent, Grant, LogoutNotice, RegisteredClient, StoredKey
 from eid.storage.sqlite_access_log import ACCESS_LOG_SCHEMA, SqliteAccessLog
-from eid.storage.sqlite_credential_status import CREDENTIAL_STATUS_SCHEMA, SqliteCredentialStatus
+from eid.storage.sqlite_credential_status import (
+    CREDENTIAL_STATUS_EXPIRY_INDEX,
+    CREDENTIAL_STATUS_SCHEMA,
+    SqliteCredentialStatus,
+)
 from eid.storage.sqlite_writes import GroupCommit
 
 __all__ = ["SqliteDurableStore"]
@@ -65,6 +69,10 @@ _ADDED_COLUMNS = (
     ("signing_keys", "activates_at", "REAL",
      # A key from before scheduled rotation signed from its creation.
      "UPDATE signing_keys SET activates_at = created_at WHERE activates_at IS NULL"),
+    ("credential_status", "expires_at", "REAL",
+     # Entries from before: their credentials' lifetime is unknown, so they stay NULL
+     # (never removed); the index on the column is made once the column is there.
+     "SELECT 1"),
 )
 
 
@@ -125,6 +133,7 @@ class SqliteDurableStore(SqliteAccessLog, SqliteCredentialStatus):
                 if column not in have:
                     db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
                     db.execute(fill)
+            db.execute(CREDENTIAL_STATUS_EXPIRY_INDEX)
         self._writes.write(write)
 
     @contextmanager
