@@ -23,7 +23,11 @@ from eid.storage.credential_status import (
 __all__ = ["PostgresCredentialStatus"]
 
 _INSERT = CREDENTIAL_STATUS_INSERT.replace("?", "%s")
-_SWEEP = CREDENTIAL_STATUS_SWEEP.replace("?", "%s")
+# Two issuances sweeping at once would lock overlapping rows in whatever order their scans
+# meet them, and could deadlock (one of them failing with 503): each skips the rows the
+# other holds instead (SKIP LOCKED; SQLite has one writer at a time and needs none).
+_SWEEP = CREDENTIAL_STATUS_SWEEP.replace("?", "%s").replace(
+    "LIMIT %s)", "LIMIT %s FOR UPDATE SKIP LOCKED)")
 
 
 class PostgresCredentialStatus:

@@ -163,3 +163,32 @@ def test_a_table_from_before_expiry_opens_and_keeps_its_entries(
     _add(reopened, CITIZEN, "portal", "g2", now=NOW + 1 + SWEEP_GRACE)
     # The new entry expired and went; the old one's lifetime is unknown: it stays.
     assert reopened.credential_statuses()[1] == [legacy]
+
+
+def test_concurrent_issuances_sweep_without_failing(store: DurableStore) -> None:
+    # Each sweeps expired entries in its own transaction: none may wait on, or deadlock
+    # with, another's (PostgreSQL: SKIP LOCKED).
+    store.save_grant(_grant("g1"))
+    for _ in range(4 * SWEEP_BATCH):
+        _add(store, CITIZEN, "portal", "g1", expires_at=NOW + 1)
+    later = NOW + 1 + SWEEP_GRACE
+    barrier = threading.Barrier(8)
+    got: list[int | None] = []
+    errors: list[BaseException] = []
+
+    def issue() -> None:
+        barrier.wait(timeout=10)
+        try:
+            got.append(_add(store, CITIZEN, "portal", "g1", now=later))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=issue) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == [] and len(got) == 8 and None not in got
+    store.revoke_access(CITIZEN, "portal", 200.0)
+    # Every live entry is still there: only expired ones went.
+    assert set(got) <= set(store.credential_statuses()[1])
