@@ -18,9 +18,10 @@ count to within a few thousandths.
 
 This counts the Python process's work only: not the kernel (the fsyncs of the durable
 store, the sockets), not a WSGI server's, not waiting, and with ``--redis``/``--postgres``
-not the servers' (throw-away ones, started for the run and shared by both checkouts): only
-what the client libraries and the service spend talking to them. :mod:`bench.flows` measures those,
-against node's oidc-provider; this tells which of two versions of the code does less.
+not the servers' (throw-away ones, started for the run and shared by both checkouts, each
+checkout on a database of its own): only what the client libraries and the service spend
+talking to them. :mod:`bench.flows` measures the rest, against node's oidc-provider; this
+tells which of two versions of the code does less.
 """
 
 from __future__ import annotations

@@ -36,8 +36,8 @@ SWEEP_BATCH = 16
 #: accept the credential (a revoked one must stay revoked for as long as that).
 SWEEP_GRACE = 86_400
 
-#: Parameters: now - SWEEP_GRACE, SWEEP_BATCH. Entries from before expiry was stored (``expires_at``
-#: NULL) stay: how long those credentials live is not known.
+#: Parameters: now - SWEEP_GRACE, SWEEP_BATCH. Entries from before expiry was stored
+#: (``expires_at`` NULL) stay: how long those credentials live is not known.
 CREDENTIAL_STATUS_SWEEP = (
     "DELETE FROM credential_status WHERE idx IN (SELECT idx FROM credential_status"
     " WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)")

@@ -89,8 +89,16 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS credential_status_by_pair ON credential_status"
     " (subject, client_id)",
     # Added after the first release (a table without it gets it; its entries stay, their
-    # lifetime unknown): what lets expired credentials' entries be removed.
-    "ALTER TABLE credential_status ADD COLUMN IF NOT EXISTS expires_at double precision",
+    # lifetime unknown): what lets expired credentials' entries be removed. Looked up
+    # first: ALTER TABLE takes the table's exclusive lock even when the column is there,
+    # and every instance runs this at start while others serve.
+    """DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                       WHERE table_schema = current_schema()
+                       AND table_name = 'credential_status' AND column_name = 'expires_at')
+        THEN ALTER TABLE credential_status ADD COLUMN expires_at double precision;
+        END IF;
+    END $$""",
     "CREATE INDEX IF NOT EXISTS credential_status_by_expiry ON credential_status"
     " (expires_at)",
 )
