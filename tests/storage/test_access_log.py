@@ -212,3 +212,63 @@ def test_reading_nodes_probes_the_primary_key_not_the_table(
             "EXPLAIN " + postgres_access_log.NODES_QUERY,  # type: ignore[operator]
             ([lv for lv, _ in wanted], [i for _, i in wanted])))
     assert "Seq Scan on access_nodes" not in plan, plan
+
+
+def test_a_missing_tree_node_fails_the_append_and_writes_nothing(
+        store: DurableStore, durable_backend: DurableBackend) -> None:
+    for n in range(3):
+        store.append_access(_entry(n))
+    # Entry 3 completes (0, 2)+(0, 3) and then (1, 0)+(1, 1): take (1, 0) away, behind
+    # the append-only triggers' back.
+    if durable_backend.name == "sqlite":
+        durable_backend.raw("DROP TRIGGER access_nodes_no_delete")
+    else:
+        durable_backend.raw("ALTER TABLE access_nodes DISABLE TRIGGER access_nodes_append_only")
+    durable_backend.raw("DELETE FROM access_nodes WHERE level = 1 AND idx = 0")
+    with pytest.raises(StorageError) as caught:
+        store.append_access(_entry(3))
+    assert caught.value.code == "corrupt_record" and "(1, 0)" in str(caught.value)
+    assert store.access_size() == 3
+
+
+@pytest.mark.parametrize("durable_backend", ["postgres"], indirect=True)  # SQLite's is in process
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 8, 1023, 1024, 2**40 - 1])
+def test_the_next_index_and_its_stored_siblings_come_in_one_statement(
+        store: DurableStore, durable_backend: DurableBackend, size: int,
+        request: pytest.FixtureRequest) -> None:
+    # The siblings completed_nodes will ask for: levels while the index's bit is 1.
+    wanted = []
+    level, position = 0, size
+    while position % 2 == 1:
+        wanted.append((level, position - 1))
+        level, position = level + 1, position // 2
+    durable_backend.raw("ALTER TABLE access_log DISABLE TRIGGER access_log_append_only")
+    durable_backend.raw("INSERT INTO access_log VALUES (?, 'c', 'p', '\\x00')", (size - 1,))
+    for lv, i in [*wanted, (len(wanted), 0), (0, size)]:  # and two it must not return
+        durable_backend.raw("INSERT INTO access_nodes VALUES (?, ?, ?)",
+                            (lv, i, bytes([lv]) * 32))
+    import psycopg
+
+    with psycopg.connect(request.getfixturevalue("postgres_url")) as db:
+        row = db.execute(postgres_access_log._NEXT_INDEX_AND_SIBLINGS).fetchone()
+    assert row[0] == size
+    assert list(zip(row[1] or [], row[2] or [], strict=True)) == [
+        (lv, bytes([lv]) * 32) for lv, _ in wanted]
+
+
+@pytest.mark.parametrize("durable_backend", ["postgres"], indirect=True)
+def test_the_next_index_query_probes_the_primary_keys(
+        store: DurableStore, durable_backend: DurableBackend,
+        request: pytest.FixtureRequest) -> None:
+    durable_backend.raw("INSERT INTO access_log SELECT g, 'c', 'p', '\\x00'::bytea"
+                        " FROM generate_series(0, 199999) AS g")
+    durable_backend.raw("INSERT INTO access_nodes SELECT 0, g, sha256(g::text::bytea)"
+                        " FROM generate_series(0, 199999) AS g")
+    import psycopg
+
+    with psycopg.connect(request.getfixturevalue("postgres_url")) as db:
+        db.execute("ANALYZE access_log")
+        db.execute("ANALYZE access_nodes")
+        plan = " | ".join(str(row[0]) for row in db.execute(
+            "EXPLAIN " + postgres_access_log._NEXT_INDEX_AND_SIBLINGS))
+    assert "Seq Scan on access_nodes" not in plan and "Seq Scan on access_log" not in plan, plan
