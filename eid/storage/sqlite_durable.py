@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS registered_clients (
     token_hash TEXT NOT NULL, issued_at REAL NOT NULL
 );
 """
-# Columns added after a release: (table, column, declaration, statement filling old rows).
+# Columns added after a release: (table, column, declaration, statement filling old rows,
+# or None when old rows keep NULL).
 # An instance file written before them gets them on open (SQLite has ALTER TABLE ADD COLUMN
 # but no ADD COLUMN IF NOT EXISTS, hence the PRAGMA table_info check).
 _ADDED_COLUMNS = (
@@ -72,7 +73,7 @@ _ADDED_COLUMNS = (
     ("credential_status", "expires_at", "REAL",
      # Entries from before: their credentials' lifetime is unknown, so they stay NULL
      # (never removed); the index on the column is made once the column is there.
-     "SELECT 1"),
+     None),
 )
 
 
@@ -132,7 +133,8 @@ class SqliteDurableStore(SqliteAccessLog, SqliteCredentialStatus):
                 have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
                 if column not in have:
                     db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
-                    db.execute(fill)
+                    if fill is not None:
+                        db.execute(fill)
             db.execute(CREDENTIAL_STATUS_EXPIRY_INDEX)
         self._writes.write(write)
 

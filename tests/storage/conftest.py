@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from eid.storage import DurableStore, PostgresDurableStore, SqliteDurableStore
+
+T = TypeVar("T")
+
+
+def race(work: Callable[[], T], times: int, *, timeout: float = 30
+         ) -> tuple[list[T], list[BaseException]]:
+    """Run ``work`` in ``times`` threads released at once; what they returned, and what
+    they raised (reported, not lost in a thread)."""
+    start = threading.Barrier(times)
+    results: list[T] = []
+    failures: list[BaseException] = []
+
+    def one() -> None:
+        start.wait(timeout=10)
+        try:
+            results.append(work())
+        except BaseException as exc:  # handed to the caller's assertions
+            failures.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(times)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    return results, failures
 
 
 @dataclass

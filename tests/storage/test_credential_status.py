@@ -9,7 +9,7 @@ import threading
 from eid.storage import DurableStore, Grant
 from eid.storage.credential_status import SWEEP_BATCH, SWEEP_GRACE
 
-from .conftest import DurableBackend
+from .conftest import DurableBackend, race
 
 CITIZEN = "074190000001"
 
@@ -172,22 +172,7 @@ def test_concurrent_issuances_sweep_without_failing(store: DurableStore) -> None
     for _ in range(4 * SWEEP_BATCH):
         _add(store, CITIZEN, "portal", "g1", expires_at=NOW + 1)
     later = NOW + 1 + SWEEP_GRACE
-    barrier = threading.Barrier(8)
-    got: list[int | None] = []
-    errors: list[BaseException] = []
-
-    def issue() -> None:
-        barrier.wait(timeout=10)
-        try:
-            got.append(_add(store, CITIZEN, "portal", "g1", now=later))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=issue) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    got, errors = race(lambda: _add(store, CITIZEN, "portal", "g1", now=later), 8)
     assert errors == [] and len(got) == 8 and None not in got
     store.revoke_access(CITIZEN, "portal", 200.0)
     # Every live entry is still there: only expired ones went.

@@ -14,6 +14,8 @@ from eid.storage import Consent, PostgresDurableStore, durable_store_from_url
 from eid.storage.postgres_pool import PoolSettings
 from tests.servers import PostgresServer, free_port
 
+from .conftest import race
+
 CITIZEN = "074190000001"
 # Short waits: a request during an outage must fail fast, not queue for seconds.
 FAST = PoolSettings(timeout=1.0, connect_timeout=1.0)
@@ -81,22 +83,7 @@ def test_two_instances_on_one_database_see_each_other(postgres_url: str) -> None
 
 
 def test_instances_starting_at_once_on_an_empty_database_all_start(postgres_url: str) -> None:
-    start = threading.Barrier(4)
-    stores: list[PostgresDurableStore] = []
-    failures: list[BaseException] = []
-
-    def open_one() -> None:
-        start.wait(timeout=10)
-        try:
-            stores.append(PostgresDurableStore(postgres_url))
-        except BaseException as exc:  # reported by the assertion below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=open_one) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    stores, failures = race(lambda: PostgresDurableStore(postgres_url), 4)
     for store in stores:
         store.close()
     assert failures == [] and len(stores) == 4
