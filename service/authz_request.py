@@ -45,7 +45,9 @@ __all__ = [
     "load_request",
     "parse_request",
     "read_id_token_hint",
+    "request_record",
     "save_request",
+    "store_record",
 ]
 
 _PROMPTS: Final = frozenset({"none", "login", "consent", "select_account"})
@@ -106,8 +108,8 @@ class AuthorizationRequest:
 _FIELDS: Final = tuple(f.name for f in fields(AuthorizationRequest))
 
 
-def save_request(p: Provider, req: AuthorizationRequest, req_id: str | None = None) -> str:
-    """Keep ``req`` in the short-lived store; returns its id.
+def request_record(req: AuthorizationRequest) -> dict[str, Any]:
+    """``req`` as the short-lived store keeps it.
 
     :raises InvalidRequest: the request would keep more than :data:`MAX_PENDING_REQUEST`
         (item 12: an unauthenticated ``/authorize`` must not park tens of KB for minutes).
@@ -117,9 +119,22 @@ def save_request(p: Provider, req: AuthorizationRequest, req_id: str | None = No
     record = {name: getattr(req, name) for name in _FIELDS}
     if len(json.dumps(record)) > MAX_PENDING_REQUEST:
         raise InvalidRequest("the authorization request is too large")
+    return record
+
+
+def store_record(p: Provider, record: dict[str, Any], req_id: str | None = None) -> str:
+    """Keep a :func:`request_record` in the short-lived store; returns its id."""
     req_id = req_id or secrets.token_urlsafe(24)
     p.ephemeral.put(pending_request(req_id), record, p.settings.request_ttl)
     return req_id
+
+
+def save_request(p: Provider, req: AuthorizationRequest, req_id: str | None = None) -> str:
+    """Keep ``req`` in the short-lived store; returns its id.
+
+    :raises InvalidRequest: as :func:`request_record`.
+    """
+    return store_record(p, request_record(req), req_id)
 
 
 def load_request(p: Provider, req_id: object) -> AuthorizationRequest | None:

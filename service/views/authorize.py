@@ -1,11 +1,11 @@
 """The authorization endpoint (OIDC Core §3.1.2) and the decision after each screen.
 
-``/authorize`` validates the request, keeps it under a random id, and
-:func:`proceed` decides what the citizen still has to do: sign in (no session,
-``prompt=login``, ``max_age`` exceeded, ``id_token_hint`` naming someone
-else), consent (nothing remembered covers the request, or ``prompt=consent``),
-or nothing: then a code goes back with ``state`` and ``iss`` (RFC 9207).
-The login and consent screens return to ``/authorize/resume``.
+``/authorize`` validates the request and :func:`proceed` decides what the citizen
+still has to do: sign in (no session, ``prompt=login``, ``max_age`` exceeded,
+``id_token_hint`` naming someone else), consent (nothing remembered covers the
+request, or ``prompt=consent``), or nothing: then a code goes back with ``state`` and
+``iss`` (RFC 9207). A screen gets the request's id (:mod:`service.pending`: the request
+is kept in the short-lived store only then) and returns to ``/authorize/resume``.
 Implemented on ``eid`` rather than Authlib's authorization server; see
 :mod:`service.tokens` for why.
 
@@ -34,14 +34,14 @@ from eid.errors import (
 from eid.population import Citizen
 from eid.storage import Consent
 from eid.verify import acr_satisfies
-from service.authz_request import AuthorizationRequest, load_request, parse_request, save_request
+from service.authz_request import AuthorizationRequest, load_request, parse_request
 from service.errors import redirect_to_client
 from service.i18n import choose_lang
 from service.par import is_pushed_uri, load_pushed
 from service.params import MAX_LENGTHS, collect
+from service.pending import PendingRequest
 from service.provider import Provider, provider
 from service.sessions import LoginSession, browser_key, current_session, start_session
-from service.state_keys import pending_request
 from service.tokens import citizen_who_may_sign_in, issue_code
 
 __all__ = ["TEST_IDENTITY_HEADER", "bp", "proceed"]
@@ -80,15 +80,15 @@ def authorize() -> Response:
         # After parse_request: the client and redirect URI are trusted, so the
         # injected error goes back to the portal with state and iss.
         p.mock.raise_injected_error()
-    req_id = save_request(p, req)
+    pending = PendingRequest.new(p, req)  # written only if a screen needs it
     identity = request.headers.get(TEST_IDENTITY_HEADER)
     client = p.clients.get(req.client_id)
     test_client = client is not None and client.test_only
     if p.settings.test_mode and identity is not None and test_client:
-        return _test_sign_in(p, req, req_id, identity.strip())
+        return _test_sign_in(p, req, pending, identity.strip())
     if p.mock is not None and p.mock.persona is not None:
-        return _test_sign_in(p, req, req_id, p.mock.persona)
-    return proceed(p, req, req_id)
+        return _test_sign_in(p, req, pending, p.mock.persona)
+    return proceed(p, req, pending)
 
 
 @bp.get("/authorize/resume")
@@ -99,7 +99,7 @@ def resume() -> Response:
     if req is None or req_id is None:
         raise ExpiredRequest("the sign-in request has expired; start again from the portal")
     g.redirect_target = (req.redirect_uri, req.state)
-    return proceed(p, req, req_id)
+    return proceed(p, req, PendingRequest.kept(p, req_id))
 
 
 def _needs_login(p: Provider, req: AuthorizationRequest, session: LoginSession | None) -> bool:
@@ -128,9 +128,12 @@ def _consent_remembered(p: Provider, req: AuthorizationRequest, session: LoginSe
     return stored is not None and req.consent_items <= stored.scopes
 
 
-def proceed(p: Provider, req: AuthorizationRequest, req_id: str, *,
+def proceed(p: Provider, req: AuthorizationRequest, pending: PendingRequest, *,
             citizen: Citizen | None = None) -> Response:
     """Send the citizen to the next screen, or back to the portal with a code.
+
+    ``pending``: where ``req`` is kept; a screen gets its id (written then if need be),
+    the code supersedes it.
 
     ``citizen``: the signed-in citizen as :func:`citizen_who_may_sign_in` found them
     in this request (the test sign-in has just looked them up), so the registry is
@@ -145,7 +148,7 @@ def proceed(p: Provider, req: AuthorizationRequest, req_id: str, *,
     if _needs_login(p, req, session):
         if "none" in req.prompt:
             raise LoginRequired("the citizen is not signed in")
-        return redirect(url_for("login.login", req=req_id))
+        return redirect(url_for("login.login", req=pending.id))
     assert session is not None  # noqa: S101 - _needs_login returned False
     # OIDC Core §5.5.1 (and §3.1.2.1 for id_token_hint): never a token for another
     # citizen than the one the request names, even after a fresh login.
@@ -163,13 +166,13 @@ def proceed(p: Provider, req: AuthorizationRequest, req_id: str, *,
     if not req.consented and ("consent" in req.prompt or not _consent_remembered(p, req, session)):
         if "none" in req.prompt:
             raise ConsentRequired("the citizen has not consented to this request")
-        return redirect(url_for("consent.consent", req=req_id))
-    code = issue_code(p, req, session, replaces=pending_request(req_id))
+        return redirect(url_for("consent.consent", req=pending.id))
+    code = issue_code(p, req, session, replaces=pending.stored_key())
     return redirect_to_client(req.redirect_uri, {"code": code, "state": req.state})
 
 
-def _test_sign_in(p: Provider, req: AuthorizationRequest, req_id: str, id_number: str
-                  ) -> Response:
+def _test_sign_in(p: Provider, req: AuthorizationRequest, pending: PendingRequest,
+                  id_number: str) -> Response:
     citizen = citizen_who_may_sign_in(p, id_number)
     if citizen is None or citizen.account is None:
         raise AccessDenied("test identity cannot sign in")
@@ -182,4 +185,4 @@ def _test_sign_in(p: Provider, req: AuthorizationRequest, req_id: str, id_number
         p.durable.save_consent(Consent(session.id_number, req.client_id, scopes, p.now()))
     req.fresh_login = True
     req.consented = True
-    return proceed(p, req, req_id, citizen=citizen)
+    return proceed(p, req, pending, citizen=citizen)

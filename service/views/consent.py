@@ -17,10 +17,11 @@ from flask.typing import ResponseReturnValue
 
 from eid.errors import AccessDenied
 from eid.storage import Consent
-from service.authz_request import AuthorizationRequest, load_request, save_request
+from service.authz_request import AuthorizationRequest, load_request
 from service.csrf import check_csrf
 from service.i18n import choose_lang, lang, translate
 from service.params import collect
+from service.pending import PendingRequest
 from service.provider import OFFLINE_ACCESS, Provider, provider
 from service.sessions import current_session
 from service.state_keys import pending_request
@@ -96,5 +97,6 @@ def consent_submit() -> ResponseReturnValue:
     scopes = req.consent_items | (existing.scopes if existing else frozenset())
     p.durable.save_consent(Consent(session.id_number, req.client_id, scopes, p.now()))
     req.consented = True
-    save_request(p, req, req_id)
-    return proceed(p, req, req_id)
+    # Written again only if another screen follows (the session ended meanwhile): the
+    # code supersedes it otherwise.
+    return proceed(p, req, PendingRequest.kept(p, req_id, changed=req))
