@@ -65,6 +65,10 @@ def test_a_worker_killed_mid_request_is_replaced_and_leaves_no_half_written_row(
         time.sleep(0.05)
     cut = half_sent_login(served.url)
     faults.wait_until_accepted(port)
+    # No worker may have died before the kill: say so with the server's own words (a
+    # vanished pid would otherwise surface as a FileNotFoundError from /proc).
+    dead = [pid for pid in workers if not Path(f"/proc/{pid}/fd").exists()]
+    assert not dead, f"workers {dead} died before the kill:\n{served.output[-3000:]}"
     victim = faults.holder_of(port, cut.getsockname()[1], workers)
     os.kill(victim, signal.SIGKILL)  # with that request (and whatever else it ran) inside
     with cut:
