@@ -5,10 +5,11 @@ that costs more CPU than everything else a login flow asks of SQLite (README, "S
 about 0.35 ms of kernel time per commit on the benchmark machine). Writers that arrive
 while a commit is under way therefore queue; the next of them to take the connection
 runs the whole queue in one transaction, each write in its own ``SAVEPOINT`` (a write
-that fails rolls back alone), and commits once. Each writer gets its result, or its
-error, only after the ``COMMIT`` that made its write durable: nothing is acknowledged
-earlier than before, it is only fsynced together. Writes run in arrival order, each
-seeing the ones before it, exactly as if they had committed one by one.
+that fails rolls back alone; a write alone in its batch needs none), and commits once.
+Each writer gets its result, or its error, only after the ``COMMIT`` that made its write
+durable: nothing is acknowledged earlier than before, it is only fsynced together. Writes
+run in arrival order, each seeing the ones before it, exactly as if they had committed
+one by one.
 """
 
 from __future__ import annotations
@@ -78,16 +79,24 @@ class GroupCommit:
 
     def _commit(self, batch: list[_Write]) -> None:
         db = self._db
+        # A write alone in its batch needs no savepoint: its failure rolls back the whole
+        # transaction, which is only its own (and commits nothing, not an empty COMMIT).
+        alone = len(batch) == 1
         try:
             db.execute("BEGIN IMMEDIATE")
             for job in batch:
-                db.execute("SAVEPOINT write")
+                if not alone:
+                    db.execute("SAVEPOINT write")
                 try:
                     job.result = job.run(db)
                 except Exception as exc:
-                    db.execute("ROLLBACK TO write")
                     job.error = _failed(exc) if isinstance(exc, sqlite3.Error) else exc
-                db.execute("RELEASE write")
+                    if alone:
+                        db.execute("ROLLBACK")
+                        return
+                    db.execute("ROLLBACK TO write")
+                if not alone:
+                    db.execute("RELEASE write")
             db.execute("COMMIT")
         except BaseException as exc:
             # BEGIN (another process kept the write lock past the busy timeout), a

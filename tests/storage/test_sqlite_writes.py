@@ -100,3 +100,39 @@ def test_a_write_alone_commits_at_once(db: sqlite3.Connection) -> None:
     assert commits.write(_insert(5)) == 5
     assert not db.in_transaction
     assert [r[0] for r in db.execute("SELECT v FROM t")] == [5]
+
+
+def _alone(db: sqlite3.Connection, write: Callable[[sqlite3.Connection], Any]
+           ) -> tuple[Any, list[str]]:
+    commits = GroupCommit(db, threading.Lock())
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+    try:
+        result: Any = commits.write(write)
+    except Exception as exc:  # the result under test
+        result = exc
+    db.set_trace_callback(None)
+    return result, statements
+
+
+def test_a_write_alone_takes_no_savepoint(db: sqlite3.Connection) -> None:
+    result, statements = _alone(db, _insert(5))
+    assert result == 5
+    assert statements == ["BEGIN IMMEDIATE", "INSERT INTO t VALUES (5, NULL)", "COMMIT"]
+
+
+@pytest.mark.parametrize("write, error", [
+    (_fail, ValueError),
+    (_insert(1, parent=7), None),  # fails at COMMIT: the deferred foreign key
+    (lambda db: db.execute("INSERT INTO nowhere VALUES (1)"), StorageError),
+], ids=["the write raises", "its commit fails", "SQLite refuses it"])
+def test_a_failing_write_alone_leaves_nothing_and_no_transaction(
+        db: sqlite3.Connection, write: Callable[[sqlite3.Connection], Any],
+        error: type[Exception] | None) -> None:
+    result, statements = _alone(db, write)
+    assert isinstance(result, error or StorageError)
+    if isinstance(result, StorageError):
+        assert result.code == "storage_unavailable"
+    assert statements[-1] == "ROLLBACK" and "SAVEPOINT write" not in statements
+    assert not db.in_transaction
+    assert db.execute("SELECT count(*) FROM t").fetchone() == (0,)
