@@ -128,8 +128,11 @@ def instances(request: pytest.FixtureRequest,
         finally:
             for proc in procs:
                 proc.terminate()
+            # Past granian's own kill of a worker that does not stop within 30 s (seen
+            # once: a worker whose start finished only as the stop began). Graceful stop
+            # itself is test_serving_production's; here the instances only have to end.
             for proc in procs:
-                proc.wait(timeout=20)
+                proc.wait(timeout=60)
 
 
 def _basic(client: str = TEST_CLIENT, secret: str = TEST_SECRET) -> dict[str, str]:
