@@ -30,11 +30,12 @@ class PendingRequest:
     """The place of an authorization request in the short-lived store: not yet written
     (:meth:`new`), or written under a known id (:meth:`kept`)."""
 
-    __slots__ = ("_id", "_p", "_record", "_stored")
+    __slots__ = ("_id", "_p", "_record")
 
-    def __init__(self, p: Provider, req_id: str | None, record: dict[str, Any] | None,
-                 *, stored: bool) -> None:
-        self._p, self._id, self._record, self._stored = p, req_id, record, stored
+    def __init__(self, p: Provider, req_id: str | None, record: dict[str, Any] | None
+                 ) -> None:
+        # An id means the request is in the store; a record, that it is to be (re)written.
+        self._p, self._id, self._record = p, req_id, record
 
     @classmethod
     def new(cls, p: Provider, req: AuthorizationRequest) -> PendingRequest:
@@ -42,7 +43,7 @@ class PendingRequest:
 
         :raises InvalidRequest: it is too large to keep (:func:`request_record`).
         """
-        return cls(p, None, request_record(req), stored=False)
+        return cls(p, None, request_record(req))
 
     @classmethod
     def kept(cls, p: Provider, req_id: str,
@@ -50,7 +51,7 @@ class PendingRequest:
         """A request stored under ``req_id``; ``changed``: what it is now, written again
         before the id is handed out (a screen's decision it must remember)."""
         record = request_record(changed) if changed is not None else None
-        return cls(p, req_id, record, stored=True)
+        return cls(p, req_id, record)
 
     @property
     def id(self) -> str:
@@ -58,10 +59,10 @@ class PendingRequest:
         stored as it is now."""
         if self._record is not None:
             self._id = store_record(self._p, self._record, self._id)
-            self._record, self._stored = None, True
+            self._record = None
         assert self._id is not None  # noqa: S101 - a record or an id is always given
         return self._id
 
     def stored_key(self) -> str | None:
         """The short-lived key holding it, or ``None`` when it was never written."""
-        return pending_request(self._id) if self._stored and self._id is not None else None
+        return pending_request(self._id) if self._id is not None else None

@@ -3,7 +3,6 @@ store only when a screen needs its id, and the code supersedes what was written.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -53,14 +52,13 @@ def writes(monkeypatch: pytest.MonkeyPatch, app: Flask) -> Writes:
 
 
 @pytest.fixture
-def request_record(flow: Flow) -> Iterator[tuple[Provider, str, AuthorizationRequest]]:
+def request_record(flow: Flow) -> tuple[Provider, str, AuthorizationRequest]:
     """A request made pending by the login screen: the provider, its id, the request."""
     p: Provider = flow.app.extensions["eid"]
     r = flow.start(flow.request())
     assert r.status_code == 302 and "/login" in r.location, r.location
     req_id = query(r.location)["req"]
-    with flow.app.test_request_context():
-        yield p, req_id, AuthorizationRequest(**p.ephemeral.get(pending_request(req_id)))
+    return p, req_id, AuthorizationRequest(**p.ephemeral.get(pending_request(req_id)))
 
 
 def test_a_sign_in_with_nothing_left_to_do_writes_no_pending_request(
