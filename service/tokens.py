@@ -98,9 +98,13 @@ def citizen_who_may_sign_in(p: Provider, id_number: str) -> Citizen | None:
     return citizen
 
 
-def issue_code(p: Provider, req: AuthorizationRequest, session: LoginSession, *,
+def issue_code(p: Provider, req: AuthorizationRequest, session: LoginSession, epoch: int, *,
                replaces: str | None = None) -> str:
     """A fresh authorization code bound to the client, redirect URI and PKCE challenge.
+
+    ``epoch``: the pair's revocation epoch, read before the code is issued (with the
+    consent the authorization rests on); redemption refuses the code once a revocation
+    has moved it (:func:`_save_grant_under_consent`).
 
     ``replaces``: a short-lived key the code supersedes (the pending request it
     answers), deleted in the same round trip as the code is stored.
@@ -120,7 +124,7 @@ def issue_code(p: Provider, req: AuthorizationRequest, session: LoginSession, *,
         "authorization_details": req.authorization_details,  # RFC 9396 §6
         # What redemption checks against the consent (see _save_grant_under_consent).
         "consent": sorted(req.consent_items),
-        "epoch": p.durable.revocation_epoch(session.id_number, req.client_id),
+        "epoch": epoch,
     }, ttl)}, deletes=[replaces] if replaces is not None else ())
     return code
 

@@ -186,6 +186,12 @@ class DurableStore(Protocol):
         """How many times ``subject`` has withdrawn ``client_id``'s access (0: never)."""
         ...
 
+    def consent_and_epoch(self, subject: str, client_id: str) -> tuple[Consent | None, int]:
+        """:meth:`consent` and :meth:`revocation_epoch` of one pair, read together: in
+        one statement (one snapshot, one round trip), what an authorization reads
+        before it issues a code."""
+        ...
+
     def save_grant_if_consented(self, grant: Grant, needs: frozenset[str], epoch: int) -> bool:
         """Store ``grant`` only if its citizen's consent for its client still covers
         ``needs`` and the revocation epoch is still ``epoch``, in one atomic step.

@@ -60,6 +60,13 @@ _INSERT_GRANT = (
 _CONSENT_AND_EPOCH = (
     "SELECT (SELECT scopes FROM consents WHERE subject = %s AND client_id = %s),"
     " COALESCE((SELECT epoch FROM revocations WHERE subject = %s AND client_id = %s), 0)")
+# The same pair's consent (NULLs without one) and epoch outside a lock: what an
+# authorization reads before it issues a code.
+_CONSENT_ROW_AND_EPOCH = (
+    "SELECT k.scopes, k.granted_at, COALESCE(r.epoch, 0)"
+    " FROM (SELECT %s::text AS s, %s::text AS c) AS pair"
+    " LEFT JOIN consents AS k ON k.subject = pair.s AND k.client_id = pair.c"
+    " LEFT JOIN revocations AS r ON r.subject = pair.s AND r.client_id = pair.c")
 _CLAIM = (
     "WITH picked AS (SELECT notice_id, client_id, subject, sid, created_at, attempts, due_at"
     " FROM logout_notices WHERE due_at <= %s ORDER BY due_at, notice_id LIMIT %s"
@@ -231,6 +238,14 @@ class PostgresDurableStore(PostgresAccessLog, PostgresCredentialStatus):
     def revocation_epoch(self, subject: str, client_id: str) -> int:
         with self._read() as db:
             return self._epoch(db, subject, client_id)
+
+    def consent_and_epoch(self, subject: str, client_id: str) -> tuple[Consent | None, int]:
+        with self._read() as db:
+            scopes, granted_at, epoch = db.execute(_CONSENT_ROW_AND_EPOCH,
+                                                   (subject, client_id)).fetchone()
+        consent = None if scopes is None else Consent(
+            subject, client_id, frozenset(scopes.split()), granted_at)
+        return consent, int(epoch)
 
     def save_grant_if_consented(self, grant: Grant, needs: frozenset[str], epoch: int) -> bool:
         with self._tx() as db:

@@ -88,6 +88,13 @@ def _grant_of(row: tuple[Any, ...]) -> Grant:
                  row[6], row[7], row[8])
 
 
+#: A pair's consent (NULLs without one) and revocation epoch (0 before any), one row.
+_CONSENT_AND_EPOCH = (
+    "SELECT k.scopes, k.granted_at, COALESCE(r.epoch, 0) FROM (SELECT ? AS s, ? AS c) AS pair"
+    " LEFT JOIN consents AS k ON k.subject = pair.s AND k.client_id = pair.c"
+    " LEFT JOIN revocations AS r ON r.subject = pair.s AND r.client_id = pair.c")
+
+
 def _epoch(db: sqlite3.Connection, subject: str, client_id: str) -> int:
     row = db.execute("SELECT epoch FROM revocations WHERE subject = ? AND client_id = ?",
                      (subject, client_id)).fetchone()
@@ -251,6 +258,14 @@ class SqliteDurableStore(SqliteAccessLog, SqliteCredentialStatus):
         """How many times ``subject`` has withdrawn ``client_id``'s access (0: never)."""
         with self._read() as db:
             return _epoch(db, subject, client_id)
+
+    def consent_and_epoch(self, subject: str, client_id: str) -> tuple[Consent | None, int]:
+        with self._read() as db:
+            scopes, granted_at, epoch = db.execute(_CONSENT_AND_EPOCH,
+                                                   (subject, client_id)).fetchone()
+        consent = None if scopes is None else Consent(
+            subject, client_id, frozenset(scopes.split()), granted_at)
+        return consent, int(epoch)
 
     def save_grant_if_consented(self, grant: Grant, needs: frozenset[str], epoch: int) -> bool:
         """Store ``grant`` only if its citizen's consent for its client still covers

@@ -123,13 +123,8 @@ def _is_required_subject(p: Provider, req: AuthorizationRequest, session: LoginS
     return req.required_subjects == {p.subject(client, session.id_number)}
 
 
-def _consent_remembered(p: Provider, req: AuthorizationRequest, session: LoginSession) -> bool:
-    stored = p.durable.consent(session.id_number, req.client_id)
-    return stored is not None and req.consent_items <= stored.scopes
-
-
 def proceed(p: Provider, req: AuthorizationRequest, pending: PendingRequest, *,
-            citizen: Citizen | None = None) -> Response:
+            citizen: Citizen | None = None, epoch: int | None = None) -> Response:
     """Send the citizen to the next screen, or back to the portal with a code.
 
     ``pending``: where ``req`` is kept; a screen gets its id (written then if need be),
@@ -138,6 +133,10 @@ def proceed(p: Provider, req: AuthorizationRequest, pending: PendingRequest, *,
     ``citizen``: the signed-in citizen as :func:`citizen_who_may_sign_in` found them
     in this request (the test sign-in has just looked them up), so the registry is
     not asked twice.
+
+    ``epoch``: the pair's revocation epoch as the caller read it with the consent it
+    has just settled (``req.consented``), so the durable store is not asked twice;
+    otherwise the consent and the epoch are read here, in one statement.
 
     :raises LoginRequired, ConsentRequired: ``prompt=none`` and a screen is needed.
     :raises AccessDenied: the account cannot sign in.
@@ -163,11 +162,14 @@ def proceed(p: Provider, req: AuthorizationRequest, pending: PendingRequest, *,
     if req.acr is not None and not acr_satisfies(session.acr, req.acr):
         raise UnmetAuthenticationRequirements(
             f"the account's assurance level is below {req.acr}")
-    if not req.consented and ("consent" in req.prompt or not _consent_remembered(p, req, session)):
-        if "none" in req.prompt:
-            raise ConsentRequired("the citizen has not consented to this request")
-        return redirect(url_for("consent.consent", req=pending.id))
-    code = issue_code(p, req, session, replaces=pending.stored_key())
+    if epoch is None or not req.consented:
+        stored, epoch = p.durable.consent_and_epoch(session.id_number, req.client_id)
+        if not req.consented and ("consent" in req.prompt or stored is None
+                                  or not req.consent_items <= stored.scopes):
+            if "none" in req.prompt:
+                raise ConsentRequired("the citizen has not consented to this request")
+            return redirect(url_for("consent.consent", req=pending.id))
+    code = issue_code(p, req, session, epoch, replaces=pending.stored_key())
     return redirect_to_client(req.redirect_uri, {"code": code, "state": req.state})
 
 
@@ -177,7 +179,7 @@ def _test_sign_in(p: Provider, req: AuthorizationRequest, pending: PendingReques
     if citizen is None or citizen.account is None:
         raise AccessDenied("test identity cannot sign in")
     session = start_session(citizen.id_number, citizen.account.level, ("test",))
-    existing = p.durable.consent(session.id_number, req.client_id)
+    existing, epoch = p.durable.consent_and_epoch(session.id_number, req.client_id)
     if existing is None or not req.consent_items <= existing.scopes:
         # Written only when it widens: a remembered consent keeps the moment it was
         # given (what "my data" shows), and a repeated sign-in commits nothing.
@@ -185,4 +187,4 @@ def _test_sign_in(p: Provider, req: AuthorizationRequest, pending: PendingReques
         p.durable.save_consent(Consent(session.id_number, req.client_id, scopes, p.now()))
     req.fresh_login = True
     req.consented = True
-    return proceed(p, req, pending, citizen=citizen)
+    return proceed(p, req, pending, citizen=citizen, epoch=epoch)

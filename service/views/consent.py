@@ -93,10 +93,10 @@ def consent_submit() -> ResponseReturnValue:
     if params.get("decision") != "approve":
         p.ephemeral.delete(pending_request(req_id))
         raise AccessDenied("the citizen denied the request")
-    existing = p.durable.consent(session.id_number, req.client_id)
+    existing, epoch = p.durable.consent_and_epoch(session.id_number, req.client_id)
     scopes = req.consent_items | (existing.scopes if existing else frozenset())
     p.durable.save_consent(Consent(session.id_number, req.client_id, scopes, p.now()))
     req.consented = True
     # Written again only if another screen follows (the session ended meanwhile): the
     # code supersedes it otherwise.
-    return proceed(p, req, PendingRequest.kept(p, req_id, changed=req))
+    return proceed(p, req, PendingRequest.kept(p, req_id, changed=req), epoch=epoch)

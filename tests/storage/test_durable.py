@@ -153,6 +153,28 @@ def test_revoking_access_ends_consent_and_every_grant_and_moves_the_epoch(
     assert store.revocation_epoch(CITIZEN, "other") == 0
 
 
+@pytest.mark.parametrize("case", ["never", "consented", "revoked", "consented_again",
+                                  "other_client_only"])
+def test_the_consent_and_the_epoch_are_read_together_as_each_alone(
+        store: DurableStore, case: str) -> None:
+    if case == "other_client_only":
+        _consented(store, client_id="other")
+        store.revoke_access(CITIZEN, "other", 5.0)
+        _consented(store, client_id="other")
+    elif case != "never":
+        _consented(store)
+        if case in ("revoked", "consented_again"):
+            store.revoke_access(CITIZEN, "portal", 5.0)
+        if case == "consented_again":
+            _consented(store, frozenset({"openid"}))
+    both = store.consent_and_epoch(CITIZEN, "portal")
+    assert both == (store.consent(CITIZEN, "portal"), store.revocation_epoch(CITIZEN, "portal"))
+    expected = {"never": (None, 0), "consented": (NEEDS, 0), "revoked": (None, 1),
+                "consented_again": (frozenset({"openid"}), 1), "other_client_only": (None, 0)}
+    consent, epoch = both
+    assert (consent.scopes if consent else None, epoch) == expected[case]
+
+
 def test_live_grants_leave_out_revoked_and_expired_ones(store: DurableStore) -> None:
     store.save_grant(_grant("g1", created=100.0))  # expires at 1100
     store.save_grant(_grant("g2", client_id="other", created=600.0))
