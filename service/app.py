@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response
 
 from service.app_class import ServiceFlask, ServiceResponse
 from service.backchannel import install_sender
 from service.config import Settings
+from service.context import this_globals, this_request
 from service.csrf import CSRF_FIELD, csrf_token
 from service.errors import register_error_handlers
 from service.i18n import LANGS, lang, switch_url, translate
@@ -123,12 +124,12 @@ def _security_headers(response: Response) -> Response:
         # the portal, which browsers also check against form-action (CSP Level 3
         # §6.3.1.1). The origin is a registered redirect URI's; werkzeug's own check
         # (no line breaks) runs on it all the same.
-        target = g.get("form_action_origin")
+        target = this_globals().get("form_action_origin")
         if target:
             headers.add("Content-Security-Policy", _CSP.format(f"'self' {_origin(target)}"))
         else:
             late.append(("Content-Security-Policy", _CSP_SELF))
-    wanted = _ALWAYS if request.endpoint in _PUBLIC_ENDPOINTS else (*_ALWAYS, _NO_STORE)
+    wanted = _ALWAYS if this_request().endpoint in _PUBLIC_ENDPOINTS else (*_ALWAYS, _NO_STORE)
     for lowered, name, value in wanted:
         if lowered in present:
             headers[name] = value  # replaces the view's value, as before

@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl
 from flask import Flask
 from flask import Request as FlaskRequest
 from flask import Response as FlaskResponse
+from flask.ctx import RequestContext
 
 from service.session_cookie import CachedCookieSessions
 
@@ -101,6 +102,14 @@ class ServiceFlask(Flask):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.session_interface = CachedCookieSessions()  # its cache is this app's
+
+    def request_context(self, environ: dict[str, Any]) -> RequestContext:
+        ctx = super().request_context(environ)
+        # The body limit, read from the config once a request: Flask's property looks the
+        # app up through its proxy at every read (three a request: the body's pre-read,
+        # the stream, the form). Flask 3.1's per-request setting; the same value.
+        ctx.request.max_content_length = self.config["MAX_CONTENT_LENGTH"]
+        return ctx
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         # inspect.iscoroutinefunction on a plain function is this flag test; anything

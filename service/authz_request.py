@@ -18,8 +18,6 @@ import secrets
 from dataclasses import dataclass, field, fields
 from typing import Any, Final
 
-from flask import g
-
 from eid.errors import (
     InvalidRedirectUri,
     InvalidRequest,
@@ -34,6 +32,7 @@ from eid.oidc import check_challenge
 from eid.oidc.authorization_details import ProcedureDetail, parse_authorization_details
 from eid.oidc.clients import Client
 from eid.verify import ACR_LEVELS, acr_rank, verify_jws
+from service.context import this_globals
 from service.dpop import parse_dpop_jkt
 from service.params import MAX_LENGTHS, MAX_PENDING_REQUEST, Params
 from service.provider import OFFLINE_ACCESS, Provider
@@ -278,7 +277,7 @@ def parse_request(p: Provider, params: Params, *, pushed: bool = False
     if state is not None and len(state) > MAX_LENGTHS["state"]:
         state = None  # never echo an oversized state back
     # From here on errors are redirected (see service.errors).
-    g.redirect_target = (redirect_uri, state)
+    this_globals().redirect_target = (redirect_uri, state)
     params.check()
     if "request" in params:
         raise RequestNotSupported("request objects are not supported")

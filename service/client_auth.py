@@ -15,13 +15,12 @@ import json
 import threading
 from typing import Final
 
-from flask import current_app, g, request
-
 from eid.errors import InvalidClient, InvalidRequest, TokenError
 from eid.oidc.client_assertion import JWT_BEARER, authenticate_assertion
 from eid.oidc.clients import Client
 from eid.verify import KeySet, RemoteKeySource, parse_jws
 from eid.verify.jws import Jwks
+from service.context import this_app, this_globals, this_request
 from service.params import Params, basic_credentials
 from service.provider import Provider
 from service.state_keys import client_jti
@@ -58,9 +57,10 @@ class _ClientKeys:
 
 
 def _client_keys() -> _ClientKeys:
-    keys = current_app.extensions.get(_EXTENSION)
+    extensions = this_app().extensions
+    keys = extensions.get(_EXTENSION)
     if keys is None:
-        keys = current_app.extensions.setdefault(_EXTENSION, _ClientKeys())
+        keys = extensions.setdefault(_EXTENSION, _ClientKeys())
     assert isinstance(keys, _ClientKeys)  # noqa: S101 - only this module sets it
     return keys
 
@@ -124,19 +124,19 @@ def authenticate_client(p: Provider, params: Params) -> Client:
         the client is not registered for.
     :raises InvalidRequest: more than one method in one request.
     """
-    header = request.headers.get("Authorization", "")
+    header = this_request().headers.get("Authorization", "")
     form_secret = params.values.get("client_secret")
     assertion = "client_assertion" in params.values or \
         "client_assertion_type" in params.values
     basic = header.partition(" ")[0].lower() == "basic"
     if sum((basic, form_secret is not None, assertion)) > 1:
         if basic:
-            g.basic_auth = True
+            this_globals().basic_auth = True
         raise InvalidRequest("use one client authentication method, not two")
     if basic:
         # Set before parsing: a malformed header, too, is answered with the Basic
         # challenge (RFC 6749 §5.2, RFC 7235 §3.1).
-        g.basic_auth = True
+        this_globals().basic_auth = True
         client_id, secret = basic_credentials(header)
         form_id = params.values.get("client_id")
         if form_id is not None and form_id != client_id:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from flask import Response, g, request
+from flask import Response
 
 from eid.errors import (
     InvalidDpopProof,
@@ -32,6 +32,7 @@ from eid.errors import (
 )
 from eid.oidc import DPOP_ALGS, DpopProof, verify_dpop_proof
 from eid.oidc.clients import Client
+from service.context import this_globals, this_request
 from service.provider import Provider
 from service.state_keys import dpop_jti
 
@@ -54,17 +55,18 @@ def _nonce_required(p: Provider, client: Client | None) -> bool:
 
 
 def _proof(p: Provider, client: Client | None, access_token: str | None) -> DpopProof | None:
-    values = request.headers.getlist("DPoP")
+    req = this_request()
+    values = req.headers.getlist("DPoP")
     required = _nonce_required(p, client)
     if required:
-        g.dpop_nonce = True  # every answer to this client carries a fresh nonce (§8.2)
+        this_globals().dpop_nonce = True  # every answer to this client carries a fresh nonce (§8.2)
     if not values:
         return None
     now = p.now()
     return verify_dpop_proof(
-        values, method=request.method,
+        values, method=req.method,
         # The URL portals are told in discovery: the issuer's, whatever proxy is in between.
-        url=f"{p.issuer}{request.path}", now=now,
+        url=f"{p.issuer}{req.path}", now=now,
         remember_jti=lambda key, ttl: p.ephemeral.add(dpop_jti(key), {}, ttl),
         access_token=access_token,
         nonce_valid=(lambda n: p.dpop_nonces.valid(n, now)) if required else None)
@@ -96,7 +98,7 @@ def userinfo_proof(p: Provider, scheme: str, token: str, record: dict[str, Any])
         if scheme == "dpop":
             raise InvalidToken("this access token is not DPoP-bound")
         return
-    g.dpop_resource = True
+    this_globals().dpop_resource = True
     if scheme != "dpop":
         # §7.2: a DPoP-bound token presented as a bearer token is refused.
         raise InvalidToken("this access token is DPoP-bound: use the DPoP scheme and a proof")
@@ -139,7 +141,7 @@ def check_par_dpop(p: Provider, client: Client, dpop_jkt: str | None) -> str | N
 
 def add_nonce_header(p: Provider, response: Response) -> Response:
     """``DPoP-Nonce`` on the answer to a request whose client must use nonces."""
-    if g.get("dpop_nonce"):
+    if this_globals().get("dpop_nonce"):
         response.headers["DPoP-Nonce"] = p.dpop_nonces.current(p.now())
     return response
 
@@ -147,7 +149,7 @@ def add_nonce_header(p: Provider, response: Response) -> Response:
 def resource_challenge(err: OAuthError) -> str | None:
     """``WWW-Authenticate`` for an error of a DPoP resource request (RFC 9449 §7.1), or
     ``None`` when the request was not one."""
-    if not g.get("dpop_resource") or not isinstance(
+    if not this_globals().get("dpop_resource") or not isinstance(
             err, InvalidToken | InvalidDpopProof | UseDpopNonce):
         return None
     return (f'DPoP algs="{" ".join(DPOP_ALGS)}", error="{err.code}", '

@@ -23,11 +23,12 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from flask import Flask, Response, g, jsonify, make_response, redirect, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from eid.errors import EidError, InvalidToken, OAuthError, StorageError, TemporarilyUnavailable
+from service.context import this_app
 from service.dpop import resource_challenge
 from service.metrics import metrics, store_of
 from service.provider import provider
@@ -53,7 +54,9 @@ def redirect_to_client(redirect_uri: str, params: dict[str, str | None]) -> Base
     query = {k: v for k, v in params.items() if v is not None}
     query["iss"] = provider().issuer
     sep = "&" if "?" in redirect_uri else "?"
-    response = redirect(f"{redirect_uri}{sep}{urlencode(query)}", code=302)
+    # The app's redirect, as flask.redirect calls it, without its proxy: every code goes
+    # back to its portal through here.
+    response = this_app().redirect(f"{redirect_uri}{sep}{urlencode(query)}", code=302)
     return response
 
 

@@ -16,10 +16,11 @@ from functools import cache
 from typing import Final
 from urllib.parse import urlencode
 
-from flask import g, request, session
+from flask import request
 
 from eid.datafiles import data_path, read_json
 from eid.oidc import first_supported, quote_path, safe_local_path
+from service.context import this_globals, this_request, this_session
 
 __all__ = ["LANGS", "choose_lang", "lang", "switch_url", "texts", "translate"]
 
@@ -45,22 +46,23 @@ def choose_lang(ui_locales: str | None = None, *, new_request: bool = False) -> 
     :param new_request: ``ui_locales`` comes with a new authorization request: a
         supported language in it is remembered for the rest of the login.
     """
-    switch = request.args.get("lang")
+    switch = this_request().args.get("lang")
     asked = pick(ui_locales) if new_request else None
+    session, ctx = this_session(), this_globals()
     if switch in LANGS:
         session["lang"] = switch
-        g.lang = switch
+        ctx.lang = switch
     elif asked is not None:
         session["lang"] = asked
-        g.lang = asked
+        ctx.lang = asked
     else:
-        g.lang = session.get("lang") or pick(ui_locales) or "vi"
-    return str(g.lang)
+        ctx.lang = session.get("lang") or pick(ui_locales) or "vi"
+    return str(ctx.lang)
 
 
 def lang() -> str:
     """The language of the current response."""
-    return str(g.get("lang") or session.get("lang") or "vi")
+    return str(this_globals().get("lang") or this_session().get("lang") or "vi")
 
 
 def translate(key: str, **values: object) -> str:

@@ -35,7 +35,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -48,6 +48,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from eid.audit import ACTIONS
 from eid.errors import ConfigurationError
+from service.context import this_app, this_request
 
 __all__ = ["GRANT_TYPES", "LOGIN_OUTCOMES", "STORES", "Metrics", "install_metrics", "metrics",
            "store_of"]
@@ -138,7 +139,7 @@ def store_of(err: BaseException, stores: Mapping[str, object]) -> str:
 
 def metrics() -> Metrics:
     """The current app's metrics."""
-    value: Metrics = current_app.extensions[_EXTENSION]
+    value: Metrics = this_app().extensions[_EXTENSION]
     return value
 
 
@@ -154,10 +155,10 @@ def install_metrics(app: Flask, multiprocess_dir: Path | None) -> Metrics:
     timed: dict[str, Any] = {}
 
     def started() -> None:
-        request.environ[_STARTED] = time.perf_counter()
+        this_request().environ[_STARTED] = time.perf_counter()
 
     def answered(response: Response) -> Response:
-        req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+        req = this_request()
         endpoint = req.endpoint or "none"
         method = req.method if req.method in _METHODS else "other"
         status = response.status_code

@@ -12,8 +12,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from flask import current_app
-
 from eid.errors import ConfigurationError, StorageError
 from eid.oidc import ClientRegistry, DpopNonces, KeyStore, load_clients, pairwise_subject
 from eid.oidc.clients import Client
@@ -35,6 +33,7 @@ from eid.storage import (
 )
 from eid.storage.postgres_url import require_postgres
 from service.config import Settings
+from service.context import this_app
 from service.credential_nonce import CNonces
 from service.mock import MockControls
 
@@ -230,5 +229,5 @@ def build_provider(settings: Settings) -> Provider:
 
 def provider() -> Provider:
     """The current app's provider."""
-    value: Provider = current_app.extensions["eid"]
+    value: Provider = this_app().extensions["eid"]
     return value

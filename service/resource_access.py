@@ -14,13 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, request
-
 from eid.errors import InvalidRequest, InvalidToken
 from eid.oidc.clients import Client
 from eid.population.model import Citizen
 from eid.prefill import claims_for
 from eid.storage import Grant
+from service.context import this_globals, this_request
 from service.dpop import userinfo_proof
 from service.params import collect
 from service.provider import Provider
@@ -42,23 +41,24 @@ class ResourceAccess:
 
 def _access_token() -> tuple[str, str]:
     """``(scheme, token)`` from the request, as RFC 6750 §2 and RFC 9449 §7.1 allow."""
-    header = request.headers.get("Authorization", "")
-    in_body = request.method == "POST" and request.mimetype == \
-        "application/x-www-form-urlencoded" and "access_token" in request.form
+    req = this_request()
+    header = req.headers.get("Authorization", "")
+    in_body = req.method == "POST" and req.mimetype == \
+        "application/x-www-form-urlencoded" and "access_token" in req.form
     if in_body:
-        collect(request.form).check()  # one access_token, capped like every parameter
+        collect(req.form).check()  # one access_token, capped like every parameter
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() == "dpop":
-            g.dpop_resource = True  # errors answer with the DPoP challenge (§7.1)
+            this_globals().dpop_resource = True  # errors answer with the DPoP challenge (§7.1)
         if scheme.lower() not in ("bearer", "dpop") or not value.strip():
             raise InvalidToken("malformed Authorization header")
         if in_body:
             raise InvalidRequest("access token in both header and body")
         return scheme.lower(), value.strip()
     if in_body:
-        return "bearer", request.form["access_token"]
-    g.no_token = True
+        return "bearer", req.form["access_token"]
+    this_globals().no_token = True
     raise InvalidToken("access token required")
 
 

@@ -19,10 +19,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, session
-
 from eid.oidc import pairwise_subject
 from eid.oidc.clients import Client
+from service.context import this_globals, this_session
 from service.provider import Provider, provider
 from service.state_keys import session as session_key
 from service.state_keys import session_client
@@ -62,6 +61,7 @@ def start_session(id_number: str, acr: str, amr: tuple[str, ...]) -> LoginSessio
     """
     p = provider()
     earlier = end_session()
+    session = this_session()
     session.pop("csrf", None)  # a new CSRF token for the signed-in session
     sid = earlier.sid if earlier is not None and earlier.id_number == id_number \
         else secrets.token_urlsafe(16)
@@ -70,19 +70,20 @@ def start_session(id_number: str, acr: str, amr: tuple[str, ...]) -> LoginSessio
     key = f"{sid}.{secrets.token_urlsafe(32)}"
     p.ephemeral.put(session_key(key), record.as_dict(), p.settings.session_ttl)
     session["sk"] = key
-    setattr(g, _CURRENT, (key, record))
+    setattr(this_globals(), _CURRENT, (key, record))
     return record
 
 
 def current_session() -> LoginSession | None:
     """The signed-in citizen, or ``None``."""
+    session, ctx = this_session(), this_globals()
     key = session.get("sk")
     if not isinstance(key, str):
         return None
     # Read once per request: a sign-in followed by the decision what comes next (the
     # login form, the test sign-in) asked the store for the record it had just written.
     # The key is fresh and random, so nobody else could have changed the record since.
-    known = g.get(_CURRENT)
+    known = ctx.get(_CURRENT)
     if known is not None and known[0] == key:
         return known[1]  # type: ignore[no-any-return]
     raw = provider().ephemeral.get(session_key(key))
@@ -91,7 +92,7 @@ def current_session() -> LoginSession | None:
         return None
     record = LoginSession(raw["id_number"], int(raw["auth_time"]), raw["acr"],
                           tuple(raw["amr"]), raw["sid"])
-    setattr(g, _CURRENT, (key, record))
+    setattr(ctx, _CURRENT, (key, record))
     return record
 
 
@@ -101,8 +102,8 @@ def end_session() -> LoginSession | None:
     :returns: the session that ended (its portals are to be told), or ``None``.
     """
     ended = current_session()
-    key = session.pop("sk", None)
-    g.pop(_CURRENT, None)
+    key = this_session().pop("sk", None)
+    this_globals().pop(_CURRENT, None)
     if isinstance(key, str):
         provider().ephemeral.delete(session_key(key))
     return ended
@@ -147,6 +148,7 @@ def browser_key() -> str:
     Pending authorization requests are bound to it, so a request id handed to
     another browser (a lured victim) is worthless there.
     """
+    session = this_session()
     key = session.get("bk")
     if not isinstance(key, str):
         key = secrets.token_urlsafe(16)

@@ -13,7 +13,9 @@ import re
 import secrets
 from typing import Final
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response
+
+from service.context import this_globals, this_request
 
 __all__ = ["REQUEST_ID_HEADER", "install_tracing", "trace_id"]
 
@@ -32,7 +34,7 @@ _REQUEST_ID_KEY: Final = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
 
 def _incoming() -> str | None:
     # Read from the environ directly: every request pays this, no other header matters.
-    environ = request.environ
+    environ = this_request().environ
     parent = _TRACEPARENT.fullmatch(str(environ.get(_TRACEPARENT_KEY, "")).strip())
     if parent is not None and parent["version"] != "ff" \
             and (parent["rest"] is None or parent["version"] != "00") \
@@ -44,10 +46,11 @@ def _incoming() -> str | None:
 
 def trace_id() -> str:
     """The current request's trace id (decided on first use, the same ever after)."""
-    value = g.get("trace_id")
+    ctx = this_globals()
+    value = ctx.get("trace_id")
     if not isinstance(value, str):
         value = _incoming() or secrets.token_hex(16)
-        g.trace_id = value
+        ctx.trace_id = value
     return value
 
 

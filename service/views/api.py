@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response
 from flask.typing import ResponseReturnValue
 
 from eid.errors import InvalidRequest, UnsupportedGrantType
 from service.audit import consent_basis, grant_procedure, record_release
 from service.client_auth import authenticate_client
+from service.context import this_app, this_globals, this_request
 from service.dpop import add_nonce_header, token_proof
 from service.params import Params, collect
 from service.protected import userinfo_jwt
@@ -28,7 +29,7 @@ bp = Blueprint("api", __name__)
 
 @bp.before_request
 def _mark_api() -> None:
-    g.api = True
+    this_globals().api = True
 
 
 @bp.after_request
@@ -37,7 +38,7 @@ def _dpop_nonce(response: Response) -> Response:
 
 
 def _no_store(body: dict[str, Any], status: int = 200) -> ResponseReturnValue:
-    response = jsonify(body)
+    response = this_app().json.response(body)  # jsonify, without its proxy lookups
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
@@ -50,7 +51,7 @@ def _params() -> Params:
     Only the body counts: these endpoints take POSTed forms (RFC 6749 §3.2, RFC 7009 §2.1,
     RFC 7662 §2.1), so a query string is ignored as before.
     """
-    params = collect(request.form)
+    params = collect(this_request().form)
     params.check()
     return params
 

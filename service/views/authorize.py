@@ -21,7 +21,7 @@ when present, wins).
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, request, url_for
+from flask import Blueprint, redirect, url_for
 from werkzeug.wrappers import Response
 
 from eid.errors import (
@@ -35,6 +35,7 @@ from eid.population import Citizen
 from eid.storage import Consent
 from eid.verify import acr_satisfies
 from service.authz_request import AuthorizationRequest, load_request, parse_request
+from service.context import this_globals, this_request
 from service.errors import redirect_to_client
 from service.i18n import choose_lang
 from service.par import is_pushed_uri, load_pushed
@@ -60,6 +61,7 @@ class ExpiredRequest(InvalidRequest):
 @bp.route("/authorize", methods=["GET", "POST"])
 def authorize() -> Response:
     p = provider()
+    request = this_request()
     # OIDC Core §3.1.2.1: GET and POST (form-encoded) are both supported; a parameter
     # in both the query and the form of a POST counts as repeated (RFC 6749 §3.1).
     params = collect(request.args, request.form) if request.method == "POST" \
@@ -70,7 +72,7 @@ def authorize() -> Response:
     if is_pushed_uri(params.values.get("request_uri") or ""):
         # RFC 9126 §4: the pushed request, and nothing else of this one.
         req = load_pushed(p, params, browser=browser_key())
-        g.redirect_target = (req.redirect_uri, req.state)
+        this_globals().redirect_target = (req.redirect_uri, req.state)
     else:
         req = parse_request(p, params)
     # A valid request's language holds for the rest of its login (not a bogus one's: a
@@ -94,11 +96,11 @@ def authorize() -> Response:
 @bp.get("/authorize/resume")
 def resume() -> Response:
     p = provider()
-    req_id = request.args.get("req")
+    req_id = this_request().args.get("req")
     req = load_request(p, req_id)
     if req is None or req_id is None:
         raise ExpiredRequest("the sign-in request has expired; start again from the portal")
-    g.redirect_target = (req.redirect_uri, req.state)
+    this_globals().redirect_target = (req.redirect_uri, req.state)
     return proceed(p, req, PendingRequest.kept(p, req_id))
 
 
@@ -142,7 +144,7 @@ def proceed(p: Provider, req: AuthorizationRequest, pending: PendingRequest, *,
     :raises AccessDenied: the account cannot sign in.
     :raises UnmetAuthenticationRequirements: its level is below the requested ``acr``.
     """
-    g.redirect_target = (req.redirect_uri, req.state)
+    this_globals().redirect_target = (req.redirect_uri, req.state)
     session = current_session()
     if _needs_login(p, req, session):
         if "none" in req.prompt:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
-from flask import Request, Response, session, stream_with_context
+from flask import Request, Response, request, session, stream_with_context
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.app_class import ServiceFlask, ServiceRequest, ServiceResponse
@@ -235,3 +235,18 @@ def test_the_form_is_read_once_and_a_read_body_is_parsed_from_its_copy() -> None
         assert request.get_data() == b"a=1"
         assert request.form["a"] == "1" and request.form is request.form
 
+
+
+def test_each_request_takes_the_body_limit_the_config_has_then() -> None:
+    app = _app()
+
+    @app.post("/form")
+    def form() -> Any:
+        return {"limit": request.max_content_length, "a": request.form.get("a")}
+
+    client = app.test_client()
+    app.config["MAX_CONTENT_LENGTH"] = 10
+    assert client.post("/form", data={"a": "x" * 20}).status_code == 413
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    answer = client.post("/form", data={"a": "x" * 20})
+    assert answer.status_code == 200 and answer.json == {"limit": 100, "a": "x" * 20}
