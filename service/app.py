@@ -117,7 +117,7 @@ def _security_headers(response: Response) -> Response:
     # One pass over the response's headers; what the view did not set goes out as late
     # headers (ServiceResponse), past werkzeug's per-header work: every request pays this.
     headers = response.headers
-    present = {key.lower() for key, _ in headers}
+    present = {key.lower(): value for key, value in headers}
     late: list[tuple[str, str]] = []
     if "content-security-policy" not in present:
         # Forms post to this origin; the login and consent forms end in a redirect to
@@ -132,7 +132,8 @@ def _security_headers(response: Response) -> Response:
     wanted = _ALWAYS if this_request().endpoint in _PUBLIC_ENDPOINTS else (*_ALWAYS, _NO_STORE)
     for lowered, name, value in wanted:
         if lowered in present:
-            headers[name] = value  # replaces the view's value, as before
+            if present[lowered] != value:
+                headers[name] = value  # replaces the view's value, as before
         else:
             late.append((name, value))
     if isinstance(response, ServiceResponse):

@@ -58,7 +58,13 @@ def install_tracing(app: Flask) -> None:
     """Give every request of ``app`` a trace id and echo it in ``X-Request-Id``."""
 
     def echo(response: Response) -> Response:
-        response.headers[REQUEST_ID_HEADER] = trace_id()
+        # With the security headers when they go out late (service.app_class): never set
+        # by a view, it needs none of werkzeug's per-header work either.
+        late = getattr(response, "late_headers", None)
+        if isinstance(late, list):
+            late.append((REQUEST_ID_HEADER, trace_id()))
+        else:
+            response.headers[REQUEST_ID_HEADER] = trace_id()
         return response
 
     app.after_request(echo)

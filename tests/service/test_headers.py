@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.wrappers import Response
 
 
 @pytest.mark.parametrize(
@@ -30,6 +31,7 @@ def test_every_response_carries_security_headers(method: str, path: str,
     assert r.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
     assert r.headers["Referrer-Policy"] == "no-referrer"
+    assert len(r.headers.getlist("X-Request-Id")) == 1  # late with them, or not, once
 
 
 @pytest.mark.parametrize(("method", "path"), [("POST", "/token"), ("GET", "/userinfo"),
@@ -67,3 +69,18 @@ def test_a_views_own_values_are_kept_or_replaced_as_before(client: FlaskClient) 
     assert got["content-security-policy"] == "default-src 'self'"  # a default only
     assert got["x-frame-options"] == "DENY"  # always DENY
     assert got["cache-control"] == "no-store"  # userinfo is never cached
+
+
+def test_the_request_id_goes_out_once_with_the_late_headers_or_without_them(
+        client: FlaskClient) -> None:
+    app = client.application
+    hooks = {f.__name__: f for f in app.after_request_funcs[None]}
+    security, echo = hooks["_security_headers"], hooks["echo"]
+    with app.test_request_context("/userinfo", headers={"X-Request-Id": "trace-0123456789"}):
+        late = app.response_class("x")
+        echo(security(echo(security(late))))  # a response through the hooks twice
+        plain = echo(security(Response("x")))  # a response class without late headers
+        for response in (late, plain):
+            _, _, headers = response.get_wsgi_response({"REQUEST_METHOD": "GET"})
+            assert [v for k, v in headers if k.lower() == "x-request-id"] == [
+                "trace-0123456789"]
