@@ -26,6 +26,7 @@ from eid.storage.sqlite_credential_status import (
     CREDENTIAL_STATUS_SCHEMA,
     SqliteCredentialStatus,
 )
+from eid.storage.sqlite_open import create_schema, switch_to_wal
 from eid.storage.sqlite_writes import GroupCommit
 
 __all__ = ["SqliteDurableStore"]
@@ -117,8 +118,8 @@ class SqliteDurableStore(SqliteAccessLog, SqliteCredentialStatus):
         try:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             if not in_memory:
-                self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA + ACCESS_LOG_SCHEMA + CREDENTIAL_STATUS_SCHEMA)
+                switch_to_wal(self._db)  # other workers may be opening it this moment
+            create_schema(self._db, _SCHEMA + ACCESS_LOG_SCHEMA + CREDENTIAL_STATUS_SCHEMA)
             # Every write goes through here: concurrent writers share one commit (fsync).
             self._writes = GroupCommit(self._db, self._lock)
             self._migrate()
