@@ -46,6 +46,15 @@ class Consent:
     scopes: frozenset[str]
     granted_at: float
 
+    @classmethod
+    def stored(cls, subject: str, client_id: str, scopes: str | None,
+               granted_at: float | None) -> Consent | None:
+        """The consent of a stored row (scopes space-separated), ``None`` without one
+        (the NULLs of an outer join, or no row)."""
+        if scopes is None or granted_at is None:
+            return None
+        return cls(subject, client_id, frozenset(scopes.split()), granted_at)
+
 
 @dataclass(frozen=True, slots=True)
 class Grant:

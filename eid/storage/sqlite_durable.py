@@ -209,7 +209,7 @@ class SqliteDurableStore(SqliteAccessLog, SqliteCredentialStatus):
         with self._read() as db:
             row = db.execute("SELECT scopes, granted_at FROM consents "
                              "WHERE subject = ? AND client_id = ?", (subject, client_id)).fetchone()
-        return Consent(subject, client_id, frozenset(row[0].split()), row[1]) if row else None
+        return Consent.stored(subject, client_id, *row) if row else None
 
     def consents(self, subject: str) -> list[Consent]:
         with self._read() as db:
@@ -264,9 +264,7 @@ class SqliteDurableStore(SqliteAccessLog, SqliteCredentialStatus):
         with self._read() as db:
             scopes, granted_at, epoch = db.execute(_CONSENT_AND_EPOCH,
                                                    (subject, client_id)).fetchone()
-        consent = None if scopes is None else Consent(
-            subject, client_id, frozenset(scopes.split()), granted_at)
-        return consent, int(epoch)
+        return Consent.stored(subject, client_id, scopes, granted_at), int(epoch)
 
     def save_grant_if_consented(self, grant: Grant, needs: frozenset[str], epoch: int) -> bool:
         """Store ``grant`` only if its citizen's consent for its client still covers
