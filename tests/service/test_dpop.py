@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from werkzeug.datastructures import Headers
 
 from eid.errors import ConfigurationError
 from eid.oidc import DpopKey, RelyingParty, jwk_thumbprint
@@ -103,6 +104,29 @@ def test_happy_flow_with_dpop_binds_the_tokens(dflow: Flow) -> None:
 def test_a_dpop_bound_client_must_send_a_proof(dflow: Flow) -> None:
     r = Tokens(dflow).redeem(_login(dflow), proof=None)
     assert (r.status_code, r.json["error"]) == (400, "invalid_dpop_proof")  # RFC 9449 §5.2
+
+
+def test_two_dpop_header_fields_are_refused_at_both_endpoints(dflow: Flow) -> None:
+    # RFC 9449 §4.3 check 1: not more than one DPoP header field. WSGI folds the two
+    # into one value, which is then no JWS; each proof alone would be valid.
+    tokens = Tokens(dflow)
+    two = Headers(_basic(DPOP))
+    two.add("DPoP", tokens.key.proof("POST", tokens.url))
+    two.add("DPoP", tokens.key.proof("POST", tokens.url))
+    auth = _login(dflow)
+    r = dflow.api.post("/token", data={
+        "grant_type": "authorization_code", "code": auth.code,
+        "redirect_uri": auth.params["redirect_uri"], "code_verifier": auth.verifier},
+        headers=two)
+    assert (r.status_code, r.json["error"]) == (400, "invalid_dpop_proof")
+    token = tokens.redeem(_login(dflow)).json["access_token"]
+    url = dflow.issuer + "/userinfo"
+    two = Headers({"Authorization": f"DPoP {token}"})
+    two.add("DPoP", tokens.key.proof("GET", url, access_token=token))
+    two.add("DPoP", tokens.key.proof("GET", url, access_token=token))
+    r = dflow.api.get("/userinfo", headers=two)
+    assert r.status_code == 401
+    assert 'error="invalid_dpop_proof"' in r.headers["WWW-Authenticate"]
 
 
 def test_an_optional_proof_binds_the_tokens_of_any_client(dflow: Flow) -> None:
