@@ -13,7 +13,9 @@ they are the same on both sides of a comparison.
 
 Handshake: after the warm-up the child writes its pid to ``--ready`` and waits for the
 file ``--go``; the parent turns callgrind's instrumentation on in between, so start-up and
-warm-up are not counted. Without the two files it runs and prints its CPU time per flow.
+warm-up are not counted. After the flows it prints their CPU time per flow and waits for
+the end of its stdin, so its connections are still open while the parent reads the
+servers' CPU time. Without the two files it runs and prints its CPU time per flow.
 """
 
 from __future__ import annotations
@@ -149,6 +151,10 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         flow()
     spent = time.process_time() - began
     print(f"{args.flows} flows, {spent / args.flows * 1000:.3f} ms CPU per flow", flush=True)
+    if args.ready is not None and args.go is not None:
+        # Alive until the parent has taken the servers' CPU time: a PostgreSQL backend
+        # ends with its connection, and its time with it. The parent closes stdin then.
+        sys.stdin.read()
     if args.instance is None:
         shutil.rmtree(instance, ignore_errors=True)
     # No interpreter shutdown: under callgrind it would be counted (a hundred million
