@@ -53,15 +53,13 @@ _INSERT_GRANT = (
     " WHERE expires_at < %s LIMIT 100 FOR UPDATE SKIP LOCKED))"
     " INSERT INTO grants (grant_id, subject, client_id, scopes, details, refresh_hash,"
     " created_at, expires_at, revoked_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)")
-# What a grant needs of its pair, read under the pair's lock (taken by a statement of its
-# own before: a statement's snapshot is taken when it starts, so one that waited for the
-# lock inside would not see the revocation it waited for): the consent's scopes (NULL
-# without one) and the revocation epoch (0 before any), in one statement.
-_CONSENT_AND_EPOCH = (
-    "SELECT (SELECT scopes FROM consents WHERE subject = %s AND client_id = %s),"
-    " COALESCE((SELECT epoch FROM revocations WHERE subject = %s AND client_id = %s), 0)")
-# The same pair's consent (NULLs without one) and epoch outside a lock: what an
-# authorization reads before it issues a code.
+# A grant saved under its pair's lock only while the consent covers it and the epoch is
+# the code's (the schema's eid_save_grant_if_consented, where the lock comes first and the
+# reads after it, each with its own snapshot), in one statement and its own transaction.
+_SAVE_GRANT_IF_CONSENTED = (
+    "SELECT eid_save_grant_if_consented(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+# The pair's consent (NULLs without one) and epoch outside a lock: what an authorization
+# reads before it issues a code.
 _CONSENT_ROW_AND_EPOCH = (
     "SELECT k.scopes, k.granted_at, COALESCE(r.epoch, 0)"
     " FROM (SELECT %s::text AS s, %s::text AS c) AS pair"
@@ -116,9 +114,9 @@ class PostgresDurableStore(PostgresAccessLog, PostgresCredentialStatus):
             yield conn
 
     @contextmanager
-    def _read(self) -> Iterator[Any]:
-        """A connection for one SELECT, in autocommit: the statement is its own snapshot
-        (as in a transaction of its own at READ COMMITTED), without the BEGIN and COMMIT
+    def _statement(self) -> Iterator[Any]:
+        """A connection for one statement, in autocommit: the statement is its own
+        transaction (and snapshot, at READ COMMITTED), without the BEGIN and COMMIT
         round trips around it."""
         with translate_errors("durable store"), self._pool.connection() as conn:
             conn.autocommit = True
@@ -156,7 +154,7 @@ class PostgresDurableStore(PostgresAccessLog, PostgresCredentialStatus):
             return True
 
     def signing_keys(self) -> list[StoredKey]:
-        with self._read() as db:
+        with self._statement() as db:
             rows = db.execute("SELECT kid, alg, private_jwk, created_at, retired_at,"
                               " activates_at FROM signing_keys ORDER BY created_at, kid"
                               ).fetchall()
@@ -183,14 +181,14 @@ class PostgresDurableStore(PostgresAccessLog, PostgresCredentialStatus):
                         " ".join(sorted(consent.scopes)), consent.granted_at))
 
     def consent(self, subject: str, client_id: str) -> Consent | None:
-        with self._read() as db:
+        with self._statement() as db:
             row = db.execute("SELECT scopes, granted_at FROM consents"
                              " WHERE subject = %s AND client_id = %s",
                              (subject, client_id)).fetchone()
         return Consent.stored(subject, client_id, *row) if row else None
 
     def consents(self, subject: str) -> list[Consent]:
-        with self._read() as db:
+        with self._statement() as db:
             rows = db.execute("SELECT client_id, scopes, granted_at FROM consents"
                               " WHERE subject = %s ORDER BY client_id", (subject,)).fetchall()
         return [Consent(subject, r[0], frozenset(r[1].split()), r[2]) for r in rows]
@@ -203,25 +201,24 @@ class PostgresDurableStore(PostgresAccessLog, PostgresCredentialStatus):
 
     # -- grants ----------------------------------------------------------------
     @staticmethod
-    def _insert_grant(db: Any, grant: Grant) -> None:
-        db.execute(_INSERT_GRANT,
-                   (grant.created_at, grant.grant_id, grant.subject, grant.client_id,
-                    " ".join(sorted(grant.scopes)), json.dumps(grant.details),
-                    grant.refresh_hash, grant.created_at, grant.expires_at, grant.revoked_at))
+    def _grant_values(grant: Grant) -> tuple[Any, ...]:
+        return (grant.grant_id, grant.subject, grant.client_id, " ".join(sorted(grant.scopes)),
+                json.dumps(grant.details), grant.refresh_hash, grant.created_at,
+                grant.expires_at, grant.revoked_at)
 
     def save_grant(self, grant: Grant) -> None:
-        with self._tx() as db:
-            self._insert_grant(db, grant)
+        with self._statement() as db:  # one statement: its own transaction
+            db.execute(_INSERT_GRANT, (grant.created_at, *self._grant_values(grant)))
 
     def grant(self, grant_id: str) -> Grant | None:
-        with self._read() as db:
+        with self._statement() as db:
             row = db.execute("SELECT grant_id, subject, client_id, scopes, details, refresh_hash,"
                              " created_at, expires_at, revoked_at FROM grants WHERE grant_id = %s",
                              (grant_id,)).fetchone()
         return None if row is None else _grant_of(row)
 
     def live_grants(self, subject: str, now: float) -> list[Grant]:
-        with self._read() as db:
+        with self._statement() as db:
             rows = db.execute("SELECT grant_id, subject, client_id, scopes, details,"
                               " refresh_hash, created_at, expires_at, revoked_at FROM grants"
                               " WHERE subject = %s"
@@ -236,25 +233,22 @@ class PostgresDurableStore(PostgresAccessLog, PostgresCredentialStatus):
         return int(row[0]) if row else 0
 
     def revocation_epoch(self, subject: str, client_id: str) -> int:
-        with self._read() as db:
+        with self._statement() as db:
             return self._epoch(db, subject, client_id)
 
     def consent_and_epoch(self, subject: str, client_id: str) -> tuple[Consent | None, int]:
-        with self._read() as db:
+        with self._statement() as db:
             scopes, granted_at, epoch = db.execute(_CONSENT_ROW_AND_EPOCH,
                                                    (subject, client_id)).fetchone()
         return Consent.stored(subject, client_id, scopes, granted_at), int(epoch)
 
     def save_grant_if_consented(self, grant: Grant, needs: frozenset[str], epoch: int) -> bool:
-        with self._tx() as db:
-            db.execute(_PAIR_LOCK, (grant.subject, grant.client_id))
-            pair = (grant.subject, grant.client_id)
-            scopes, current = db.execute(_CONSENT_AND_EPOCH, pair + pair).fetchone()
-            if scopes is None or not needs <= frozenset(scopes.split()) \
-                    or int(current) != epoch:
-                return False
-            self._insert_grant(db, grant)
-            return True
+        # The lock, the checks and the insert run in the server (the schema's
+        # eid_save_grant_if_consented): one statement, its own transaction.
+        with self._statement() as db:
+            row = db.execute(_SAVE_GRANT_IF_CONSENTED,
+                             (*self._grant_values(grant), sorted(needs), epoch)).fetchone()
+        return bool(row[0])
 
     def revoke_access(self, subject: str, client_id: str, at: float) -> int:
         with self._tx() as db:
@@ -313,7 +307,7 @@ class PostgresDurableStore(PostgresAccessLog, PostgresCredentialStatus):
             db.execute("DELETE FROM logout_notices WHERE notice_id = %s", (notice_id,))
 
     def next_logout_due(self) -> float | None:
-        with self._read() as db:
+        with self._statement() as db:
             row = db.execute("SELECT min(due_at) FROM logout_notices").fetchone()
         return None if row is None or row[0] is None else float(row[0])
 

@@ -81,6 +81,38 @@ _SCHEMA = (
     *(f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}"
       f" FOR EACH STATEMENT EXECUTE FUNCTION eid_append_only()"
       for table in ("access_log", "access_nodes", "access_checkpoints")),
+    # A grant saved only while its pair's consent covers it and no revocation came since
+    # the code (DurableStore.save_grant_if_consented), in one round trip instead of five
+    # (BEGIN, the lock, the read, the insert, COMMIT). The pair's lock is the one
+    # revoke_access takes (_PAIR_LOCK); under READ COMMITTED each statement of a volatile
+    # function takes its own snapshot, so the reads after the lock see the revocation it
+    # waited for. Expired grants are swept with the insert, as save_grant does.
+    r"""CREATE OR REPLACE FUNCTION eid_save_grant_if_consented(
+        g_id text, g_subject text, g_client text, g_scopes text, g_details text,
+        g_refresh text, g_created double precision, g_expires double precision,
+        g_revoked double precision, g_needs text[], g_epoch integer
+    ) RETURNS boolean LANGUAGE plpgsql AS $$
+    DECLARE
+        granted text;
+        pair_epoch integer;
+    BEGIN
+        PERFORM pg_advisory_xact_lock(hashtextextended(g_subject || chr(31) || g_client, 0));
+        SELECT scopes INTO granted FROM consents
+            WHERE subject = g_subject AND client_id = g_client;
+        SELECT epoch INTO pair_epoch FROM revocations
+            WHERE subject = g_subject AND client_id = g_client;
+        IF granted IS NULL OR COALESCE(pair_epoch, 0) <> g_epoch
+                OR NOT g_needs <@ regexp_split_to_array(granted, '\s+') THEN
+            RETURN false;
+        END IF;
+        WITH swept AS (DELETE FROM grants WHERE grant_id IN (SELECT grant_id FROM grants
+            WHERE expires_at < g_created LIMIT 100 FOR UPDATE SKIP LOCKED))
+        INSERT INTO grants (grant_id, subject, client_id, scopes, details, refresh_hash,
+                            created_at, expires_at, revoked_at)
+            VALUES (g_id, g_subject, g_client, g_scopes, g_details, g_refresh, g_created,
+                    g_expires, g_revoked);
+        RETURN true;
+    END $$""",
     # Credential status (eid.storage.credential_status): a sequence, from 1 up.
     """CREATE TABLE IF NOT EXISTS credential_status (
         idx bigserial PRIMARY KEY, subject text NOT NULL, client_id text NOT NULL,
