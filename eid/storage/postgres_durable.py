@@ -35,15 +35,14 @@ from typing import Any
 from eid.errors import StorageError
 from eid.storage.postgres_access_log import PostgresAccessLog
 from eid.storage.postgres_credential_status import PostgresCredentialStatus
-from eid.storage.postgres_durable_schema import SCHEMA_VERSION, create_schema
+from eid.storage.postgres_durable_schema import SCHEMA_VERSION, create_schema, pair_lock
 from eid.storage.postgres_pool import PoolSettings, open_pool, translate_errors
 from eid.storage.records import Consent, Grant, LogoutNotice, RegisteredClient, StoredKey
 
 __all__ = ["PostgresDurableStore"]
 
-# One advisory-lock key per (citizen, client): hashtextextended is PostgreSQL's own 64-bit
-# hash; a collision only makes two unrelated pairs wait for each other.
-_PAIR_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(%s || chr(31) || %s, 0))"
+# One advisory lock per (citizen, client), the schema's grant-saving function's too.
+_PAIR_LOCK = "SELECT " + pair_lock("%s", "%s")
 # Expired grants are dead weight; a write sweeps a bounded batch of them, skipping rows
 # another transaction holds (so concurrent writers neither wait nor deadlock on the sweep).
 # The sweep rides with the insert as a data-modifying CTE: one statement, one round trip

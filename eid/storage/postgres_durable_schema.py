@@ -15,11 +15,21 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["SCHEMA_VERSION", "create_schema"]
+__all__ = ["SCHEMA_VERSION", "create_schema", "pair_lock"]
 
 SCHEMA_VERSION = "1"
 # pg_advisory_xact_lock key for schema changes: "eid durable" as a 64-bit number.
 _SCHEMA_LOCK = 0x6569_6420_6475_7261
+
+
+
+def pair_lock(subject: str, client: str) -> str:
+    """The SQL that takes the transaction's advisory lock of one (citizen, client) pair,
+    given the SQL of the two values: the one key revocations and grant saves share.
+    hashtextextended is PostgreSQL's own 64-bit hash; a collision only makes two
+    unrelated pairs wait for each other."""
+    return f"pg_advisory_xact_lock(hashtextextended({subject} || chr(31) || {client}, 0))"
+
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS durable_meta (key text PRIMARY KEY, value text NOT NULL)""",
@@ -96,7 +106,7 @@ _SCHEMA = (
         granted text;
         pair_epoch integer;
     BEGIN
-        PERFORM pg_advisory_xact_lock(hashtextextended(g_subject || chr(31) || g_client, 0));
+        PERFORM """ + pair_lock("g_subject", "g_client") + r""";
         SELECT scopes INTO granted FROM consents
             WHERE subject = g_subject AND client_id = g_client;
         SELECT epoch INTO pair_epoch FROM revocations
@@ -112,7 +122,7 @@ _SCHEMA = (
             VALUES (g_id, g_subject, g_client, g_scopes, g_details, g_refresh, g_created,
                     g_expires, g_revoked);
         RETURN true;
-    END $$""",
+    END $$""",  # noqa: S608 - pair_lock is given two constant names, no input
     # Credential status (eid.storage.credential_status): a sequence, from 1 up.
     """CREATE TABLE IF NOT EXISTS credential_status (
         idx bigserial PRIMARY KEY, subject text NOT NULL, client_id text NOT NULL,
