@@ -68,7 +68,7 @@ def register(sub: Any) -> None:
                         help="worker processes (default: 1 with short-lived state "
                              "in memory; one per usable core with EID_REDIS_URL)")
     parser.add_argument("--threads", type=int, default=None,
-                        help="threads per worker (default 4)")
+                        help="threads per worker (default 16)")
     parser.add_argument("--no-access-log", action="store_true",
                         help="write no access line per request (default: one line each, "
                              "path without the query string)")
