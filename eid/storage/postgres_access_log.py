@@ -3,10 +3,11 @@ for the layout, shared with SQLite, and :mod:`eid.storage.postgres_durable_schem
 the tables and their append-only triggers).
 
 A mixin of :class:`~eid.storage.postgres_durable.PostgresDurableStore`: each method is
-one transaction of the store's pool. An append locks the log against other appenders
-(not readers) for its transaction, so the next index is read and inserted in one step:
-indexes are consecutive across instances, and a rolled-back append leaves no gap (a
-sequence would: ``nextval`` is never rolled back).
+one transaction of the store's pool. An append (the schema's ``eid_append_access``, one
+statement) locks the log against other appenders (not readers) for its transaction, so
+the next index is read and inserted in one step: indexes are consecutive across
+instances, and a rolled-back append leaves no gap (a sequence would: ``nextval`` is never
+rolled back).
 """
 
 from __future__ import annotations
@@ -15,15 +16,11 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from eid.audit import Node
-from eid.storage.access_log import (
-    append_rows,
-    check_limit,
-    check_range,
-    entry_of,
-    hash_of,
-    missing_node,
-)
+import psycopg
+
+from eid.audit import Node, canonical_bytes, leaf_hash
+from eid.errors import StorageError
+from eid.storage.access_log import check_limit, check_range, entry_of, hash_of
 from eid.storage.records import AccessEntry, StoredCheckpoint
 
 __all__ = ["NODES_QUERY", "PostgresAccessLog"]
@@ -34,26 +31,9 @@ NODES_QUERY = ("SELECT n.level, n.idx, n.hash FROM unnest(%s::smallint[], %s::bi
                " AS w(level, idx) JOIN access_nodes n ON n.level = w.level AND n.idx = w.idx")
 
 
-#: The next index and the stored left siblings appending it completes, in one statement
-#: (after the lock). :func:`eid.audit.merkle.completed_nodes` combines, for each level ``l``
-#: while bit ``l`` of the index is 1, the new subtree with the node ``(l, (index >> l) -
-#: 1)``: the levels where the low ``l + 1`` bits of ``index + 1`` are all 0. Each is a
-#: primary-key probe (a plan test pins it). Returns the index, and the levels and hashes
-#: found (NULL arrays when none is needed).
-_NEXT_INDEX_AND_SIBLINGS = (
-    "SELECT s.i, w.levels, w.hashes"
-    " FROM (SELECT coalesce(max(idx) + 1, 0) AS i FROM access_log) AS s"
-    " CROSS JOIN LATERAL (SELECT array_agg(n.level ORDER BY n.level) AS levels,"
-    " array_agg(n.hash ORDER BY n.level) AS hashes"
-    " FROM generate_series(0, 62) AS l JOIN access_nodes n"
-    " ON n.level = l AND n.idx = (s.i >> l) - 1"
-    # Shifted down and up again rather than masked: 1 << 63 does not fit a bigint.
-    " WHERE ((s.i + 1) >> (l + 1)) << (l + 1) = s.i + 1) AS w")
-
-#: The entry and its nodes (three arrays: levels, indexes, hashes).
-_INSERT_ENTRY_AND_NODES = (
-    "WITH entry AS (INSERT INTO access_log VALUES (%s, %s, %s, %s))"
-    " INSERT INTO access_nodes SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bytea[])")
+#: The schema's eid_append_access: the entry, its leaf and the subtrees it completes,
+#: under the log's lock, in one statement (its own transaction, in autocommit).
+_APPEND = "SELECT eid_append_access(%s, %s, %s, %s)"
 
 
 class PostgresAccessLog:
@@ -61,30 +41,18 @@ class PostgresAccessLog:
 
     if TYPE_CHECKING:
         def _tx(self) -> AbstractContextManager[Any]: ...
+        def _statement(self) -> AbstractContextManager[Any]: ...
 
     def append_access(self, entry: AccessEntry) -> int:
-        with self._tx() as db:
-            # EXCLUSIVE conflicts with every writer of the table and with itself, not with
-            # readers (ACCESS SHARE): appenders queue, proofs and views go on. A statement
-            # of its own: the next one's snapshot is taken once the lock is held, so it
-            # sees the last appender's commit.
-            db.execute("LOCK TABLE access_log IN EXCLUSIVE MODE")
-            next_index, levels, hashes = db.execute(_NEXT_INDEX_AND_SIBLINGS).fetchone()
-            index = int(next_index)
-            found = dict(zip(levels or (), hashes or (), strict=True))
-
-            def stored(node: Node) -> bytes:
-                if node[1] != (index >> node[0]) - 1 or node[0] not in found:
-                    raise missing_node(node)
-                return hash_of(found[node[0]])
-
-            data, nodes = append_rows(index, entry, stored)
-            # The entry and its nodes in one statement: one round trip, not two plus a
-            # pipeline's bookkeeping (bench.instructions --redis --postgres).
-            db.execute(_INSERT_ENTRY_AND_NODES,
-                       (index, entry.citizen, entry.client_id, data,
-                        [n[0] for n in nodes], [n[1] for n in nodes], [n[2] for n in nodes]))
-            return index
+        data = canonical_bytes(entry)
+        with self._statement() as db:
+            try:
+                row = db.execute(_APPEND, (entry.citizen, entry.client_id, data,
+                                           leaf_hash(data))).fetchone()
+            except psycopg.errors.DataCorrupted as exc:  # a sibling missing or malformed
+                raise StorageError(exc.diag.message_primary or "corrupt data-access log",
+                                   code="corrupt_record") from exc
+        return int(row[0])
 
     def access_size(self) -> int:
         with self._tx() as db:

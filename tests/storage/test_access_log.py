@@ -6,11 +6,10 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import replace
-from typing import Any
 
 import pytest
 
-from eid.audit import AccessEntry, canonical_bytes, entry_leaf, root_of
+from eid.audit import AccessEntry, canonical_bytes, completed_nodes, entry_leaf, root_of
 from eid.errors import AuditError, ConfigurationError, StorageError
 from eid.storage import DurableStore, postgres_access_log, sqlite_access_log
 from eid.storage.records import StoredCheckpoint
@@ -124,19 +123,28 @@ def test_the_log_tables_are_append_only(
     assert store.access_entries(0, 1) == [_entry(0)]
 
 
-def test_a_failed_append_leaves_no_gap(store: DurableStore,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    store.append_access(_entry(0))
-    def fail(*args: Any) -> Any:
-        raise StorageError("injected", code="storage_unavailable")
+def _allow_deleting_nodes(durable_backend: DurableBackend) -> None:
+    """Behind the append-only triggers' back, as someone with the database's keys could."""
+    if durable_backend.name == "sqlite":
+        durable_backend.raw("DROP TRIGGER access_nodes_no_delete")
+    else:
+        durable_backend.raw("ALTER TABLE access_nodes DISABLE TRIGGER access_nodes_append_only")
 
-    with monkeypatch.context() as patched:
-        for module in (sqlite_access_log, postgres_access_log):
-            patched.setattr(module, "append_rows", fail)
-        with pytest.raises(StorageError):
-            store.append_access(_entry(1))
+
+def test_a_failed_append_leaves_no_gap(store: DurableStore,
+                                       durable_backend: DurableBackend) -> None:
+    store.append_access(_entry(0))
+    # Entry 1's leaf node is there already: the append gets as far as writing the entry's
+    # row, then its nodes fail, and it must keep nothing.
+    durable_backend.raw("INSERT INTO access_nodes VALUES (0, 1, ?)", (b"x" * 32,))
+    with pytest.raises(StorageError) as caught:
+        store.append_access(_entry(1))
+    assert caught.value.code == "storage_unavailable"
     assert store.access_size() == 1
+    _allow_deleting_nodes(durable_backend)
+    durable_backend.raw("DELETE FROM access_nodes WHERE level = 0 AND idx = 1")
     assert store.append_access(_entry(2)) == 1
+    assert store.access_entries(0, 2) == [_entry(0), _entry(2)]
 
 
 def test_an_invalid_entry_is_refused_before_anything_is_written() -> None:
@@ -218,57 +226,79 @@ def test_a_missing_tree_node_fails_the_append_and_writes_nothing(
         store: DurableStore, durable_backend: DurableBackend) -> None:
     for n in range(3):
         store.append_access(_entry(n))
-    # Entry 3 completes (0, 2)+(0, 3) and then (1, 0)+(1, 1): take (1, 0) away, behind
-    # the append-only triggers' back.
-    if durable_backend.name == "sqlite":
-        durable_backend.raw("DROP TRIGGER access_nodes_no_delete")
-    else:
-        durable_backend.raw("ALTER TABLE access_nodes DISABLE TRIGGER access_nodes_append_only")
+    # Entry 3 completes (0, 2)+(0, 3) and then (1, 0)+(1, 1): take (1, 0) away.
+    _allow_deleting_nodes(durable_backend)
     durable_backend.raw("DELETE FROM access_nodes WHERE level = 1 AND idx = 0")
     with pytest.raises(StorageError) as caught:
         store.append_access(_entry(3))
     assert caught.value.code == "corrupt_record" and "(1, 0)" in str(caught.value)
     assert store.access_size() == 3
+    assert store.access_nodes([(0, 3)]) == {}
 
 
-@pytest.mark.parametrize("durable_backend", ["postgres"], indirect=True)  # SQLite's is in process
+def test_a_malformed_tree_node_fails_the_append_and_writes_nothing(
+        store: DurableStore, durable_backend: DurableBackend) -> None:
+    store.append_access(_entry(0))
+    _allow_deleting_nodes(durable_backend)
+    durable_backend.raw("DELETE FROM access_nodes WHERE level = 0 AND idx = 0")
+    durable_backend.raw("INSERT INTO access_nodes VALUES (0, 0, ?)", (b"short",))
+    with pytest.raises(StorageError) as caught:
+        store.append_access(_entry(1))
+    assert caught.value.code == "corrupt_record"
+    assert store.access_size() == 1
+
+
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 8, 1023, 1024, 2**40 - 1])
-def test_the_next_index_and_its_stored_siblings_come_in_one_statement(
-        store: DurableStore, durable_backend: DurableBackend, size: int,
-        request: pytest.FixtureRequest) -> None:
-    # The siblings completed_nodes will ask for: levels while the index's bit is 1.
+def test_an_append_at_any_size_writes_the_nodes_completed_nodes_names(
+        store: DurableStore, durable_backend: DurableBackend, size: int) -> None:
+    # A log of `size` entries of which only the last row and the siblings the next append
+    # combines are stored (made-up hashes), with two nodes it must not use.
     wanted = []
     level, position = 0, size
     while position % 2 == 1:
         wanted.append((level, position - 1))
         level, position = level + 1, position // 2
-    durable_backend.raw("ALTER TABLE access_log DISABLE TRIGGER access_log_append_only")
-    durable_backend.raw("INSERT INTO access_log VALUES (?, 'c', 'p', '\\x00')", (size - 1,))
-    for lv, i in [*wanted, (len(wanted), 0), (0, size)]:  # and two it must not return
-        durable_backend.raw("INSERT INTO access_nodes VALUES (?, ?, ?)",
-                            (lv, i, bytes([lv]) * 32))
-    import psycopg
-
-    with psycopg.connect(request.getfixturevalue("postgres_url")) as db:
-        row = db.execute(postgres_access_log._NEXT_INDEX_AND_SIBLINGS).fetchone()
-    assert row[0] == size
-    assert list(zip(row[1] or [], row[2] or [], strict=True)) == [
-        (lv, bytes([lv]) * 32) for lv, _ in wanted]
+    durable_backend.raw("INSERT INTO access_log VALUES (?, 'c', 'p', ?)", (size - 1, b"\x00"))
+    siblings = {(lv, i): bytes([lv + 1]) * 32 for lv, i in wanted}
+    top = len(wanted)  # the append's highest node is (top, size >> top); beside it:
+    for (lv, i), value in [*siblings.items(), ((top, (size >> top) + 1), b"d" * 32),
+                           ((0, size + 2), b"e" * 32)]:
+        durable_backend.raw("INSERT INTO access_nodes VALUES (?, ?, ?)", (lv, i, value))
+    entry = _entry(size)
+    assert store.append_access(entry) == size
+    expected = dict(completed_nodes(size, entry_leaf(entry), siblings.__getitem__))
+    assert store.access_nodes(list(expected)) == expected
+    assert store.access_entries(size, size + 1) == [entry]
 
 
 @pytest.mark.parametrize("durable_backend", ["postgres"], indirect=True)
-def test_the_next_index_query_probes_the_primary_keys(
+def test_an_append_probes_the_primary_keys(
         store: DurableStore, durable_backend: DurableBackend,
         request: pytest.FixtureRequest) -> None:
+    # 2**17 - 1 entries: the next append reads the last index and combines 17 siblings.
+    size = 2**17 - 1
     durable_backend.raw("INSERT INTO access_log SELECT g, 'c', 'p', '\\x00'::bytea"
-                        " FROM generate_series(0, 199999) AS g")
-    durable_backend.raw("INSERT INTO access_nodes SELECT 0, g, sha256(g::text::bytea)"
-                        " FROM generate_series(0, 199999) AS g")
+                        " FROM generate_series(0, ?) AS g", (size - 1,))
+    durable_backend.raw("INSERT INTO access_nodes SELECT l, g, sha256(g::text::bytea)"
+                        " FROM generate_series(0, 16) AS l,"
+                        " generate_series(0, (? >> l) - 1) AS g", (size,))
     import psycopg
 
-    with psycopg.connect(request.getfixturevalue("postgres_url")) as db:
+    entry = _entry(size)
+    data = canonical_bytes(entry)
+    plans: list[str] = []
+    with psycopg.connect(request.getfixturevalue("postgres_url"), autocommit=True) as db:
         db.execute("ANALYZE access_log")
         db.execute("ANALYZE access_nodes")
-        plan = " | ".join(str(row[0]) for row in db.execute(
-            "EXPLAIN " + postgres_access_log._NEXT_INDEX_AND_SIBLINGS))
-    assert "Seq Scan on access_nodes" not in plan and "Seq Scan on access_log" not in plan, plan
+        # auto_explain sends the plan of every statement the function runs as a notice.
+        db.execute("LOAD 'auto_explain'")
+        for setting in ("log_min_duration = 0", "log_nested_statements = on",
+                        "log_level = notice"):
+            db.execute(f"SET auto_explain.{setting}")
+        db.add_notice_handler(lambda diag: plans.append(diag.message_primary or ""))
+        index = db.execute(postgres_access_log._APPEND, (  # type: ignore[attr-defined]
+            entry.citizen, entry.client_id, data, entry_leaf(entry))).fetchone()
+    assert index == (size,)
+    nested = [plan for plan in plans if "access_" in plan]
+    assert sum("FROM access_nodes WHERE" in plan for plan in nested) == 17, plans
+    assert nested and not any("Seq Scan" in plan for plan in nested), nested
