@@ -2,8 +2,8 @@
 
 A durable commit costs an fsync of the write-ahead log, and on the machines measured
 that costs more CPU than everything else a login flow asks of SQLite (bench/HISTORY.md,
-round 1: about 0.35 ms of kernel time per commit on the benchmark machine). Writers that arrive
-while a commit is under way therefore queue; the next of them to take the connection
+round 1: about 0.35 ms of kernel time per commit on the benchmark machine). Writers that
+arrive while a commit is under way therefore queue; the next of them to take the connection
 runs the whole queue in one transaction, each write in its own ``SAVEPOINT`` (a write
 that fails rolls back alone; a write alone in its batch needs none), and commits once.
 Each writer gets its result, or its error, only after the ``COMMIT`` that made its write

@@ -296,7 +296,7 @@ def test_an_append_probes_the_primary_keys(
                         "log_level = notice"):
             db.execute(f"SET auto_explain.{setting}")
         db.add_notice_handler(lambda diag: plans.append(diag.message_primary or ""))
-        index = db.execute(postgres_access_log._APPEND, (  # type: ignore[attr-defined]
+        index = db.execute(postgres_access_log._APPEND, (
             entry.citizen, entry.client_id, data, entry_leaf(entry))).fetchone()
     assert index == (size,)
     nested = [plan for plan in plans if "access_" in plan]
