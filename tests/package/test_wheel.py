@@ -149,6 +149,7 @@ def test_the_library_alone_needs_no_extra(bare: Installed) -> None:
     probe = ("import importlib, importlib.util, json, pkgutil, eid\n"
              "skip = ('eid.__main__', 'eid.testing.plugin', 'eid.storage.redis',"
              " 'eid.storage.postgres_pool', 'eid.storage.postgres_durable',"
+             " 'eid.storage.postgres_access_log',"
              " 'eid.population.postgres', 'eid.population.postgres_schema',"
              " 'eid.population.postgres_load')\n"
              "names = [m.name for m in pkgutil.walk_packages(eid.__path__, 'eid.')]\n"
