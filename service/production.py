@@ -48,11 +48,11 @@ ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 #: Threads per worker by default: a request waits on Redis, on a SQLite commit or in
 #: scrypt with the GIL released, and the other threads go on meanwhile. 16, not 4: with
 #: 4, at 16 concurrent logins on the embedded stores, every thread was often waiting on
-#: a commit's fsync while the core idled (540 flows/s at 85% of the core); 16 keep it
-#: busy, and more writers share each group commit's fsync (bench.flows --eid-only;
-#: README, Benchmarks, round 9: 546 -> 679 flows/s, 1.55 -> 1.45 ms of CPU a flow; 32
-#: threads did no better). A deployment whose database shares the service's one core is the case
-#: that prefers fewer (there the database's CPU is the bottleneck, not the waits).
+#: a commit's fsync while the core idled (546 flows/s x 1.55 ms: the core 85% busy); 16
+#: keep it busy, and more writers share each group commit's fsync (bench.flows
+#: --eid-only; README, Benchmarks, round 9: 546 -> 679 flows/s, 1.55 -> 1.45 ms of CPU a
+#: flow; 32 threads did no better). A deployment whose database shares the service's one
+#: core prefers fewer (there the database's CPU is the bottleneck, not the waits).
 DEFAULT_THREADS = 16
 
 #: The name prometheus_client reads its multiprocess directory from, in each worker.

@@ -60,7 +60,9 @@ def entry_of(data: object, citizen: str | None = None) -> AccessEntry:
 def append_rows(index: int, entry: AccessEntry,
                 stored: Callable[[Node], bytes]) -> tuple[bytes, list[tuple[int, int, bytes]]]:
     """The entry's canonical bytes and the ``(level, index, hash)`` node rows appending it
-    as entry ``index`` writes (``stored`` reads a node the same transaction sees)."""
+    as entry ``index`` writes (``stored`` reads a node the same transaction sees). SQLite's
+    append; PostgreSQL's makes the same rows in the schema's ``eid_append_access``
+    (tests/storage/test_access_log.py checks both against :func:`completed_nodes`)."""
     return canonical_bytes(entry), [(level, position, value) for (level, position), value
                                     in completed_nodes(index, entry_leaf(entry), stored)]
 
