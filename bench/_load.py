@@ -148,13 +148,17 @@ class Batch:
     first_error: str | None = None
     wall: float = 0.0
     server_cpu: float = 0.0
+    #: Of ``server_cpu``, the stores' (Redis, PostgreSQL).
+    store_cpu: float = 0.0
     driver_cpu: float = 0.0
     times: dict[str, list[float]] = field(default_factory=dict)
 
 
 def run_batch(flow: Flow, base: str, names: Mapping[str, str], *, concurrency: int,
-              flows: int, seconds: float, server_cpu: Callable[[], float]) -> Batch:
-    """Run up to ``flows`` flows (and for at most ``seconds``) on ``concurrency`` threads."""
+              flows: int, seconds: float, server_cpu: Callable[[], float],
+              store_cpu: Callable[[], float] = lambda: 0.0) -> Batch:
+    """Run up to ``flows`` flows (and for at most ``seconds``) on ``concurrency`` threads;
+    ``server_cpu`` and ``store_cpu`` read the server's CPU seconds and its stores' share."""
     batch = Batch()
     lock = threading.Lock()
     left = [flows]
@@ -186,7 +190,8 @@ def run_batch(flow: Flow, base: str, names: Mapping[str, str], *, concurrency: i
 
     threads = [threading.Thread(target=worker, name=f"bench-flow-{i}")
                for i in range(concurrency)]
-    cpu0, driver0, wall0 = server_cpu(), time.process_time(), time.perf_counter()
+    cpu0, store0 = server_cpu(), store_cpu()
+    driver0, wall0 = time.process_time(), time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
@@ -194,5 +199,6 @@ def run_batch(flow: Flow, base: str, names: Mapping[str, str], *, concurrency: i
     batch.wall = time.perf_counter() - wall0
     batch.driver_cpu = time.process_time() - driver0
     batch.server_cpu = server_cpu() - cpu0
+    batch.store_cpu = store_cpu() - store0
     batch.flows = len(batch.times.get("flow", []))
     return batch

@@ -42,9 +42,14 @@ class Running:
     pids: tuple[int, ...]
     #: The server's output (for the report when a flow failed).
     log: Path
+    #: Of ``pids``, the stores' (Redis, PostgreSQL): their share is reported apart.
+    store_pids: tuple[int, ...] = ()
 
     def cpu_seconds(self) -> float:
         return sum(cpu_seconds(pid) for pid in self.pids)
+
+    def store_cpu_seconds(self) -> float:
+        return sum(cpu_seconds(pid) for pid in self.store_pids)
 
 
 def free_port() -> int:
@@ -116,7 +121,7 @@ def _serving(name: str, proc: subprocess.Popen[bytes], port: int, log: Path,
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(f"{url}/.well-known/openid-configuration", proc, name, log)
-        yield Running(name, url, (proc.pid, *also), log)
+        yield Running(name, url, (proc.pid, *also), log, tuple(also))
     finally:
         # SIGINT, as Ctrl-C: eid serve closes cleanly, and a profiler wrapping it writes out.
         proc.send_signal(signal.SIGINT)

@@ -94,11 +94,11 @@ def _servers(args: argparse.Namespace) -> Iterator[list[Running]]:
         env = dict(item.partition("=")[::2] for item in args.serve_env)
         store_pids: list[int] = []
         if args.redis:
-            url, pid = stack.enter_context(redis_server(core=SERVER_CORE))
+            url, pid = stack.enter_context(redis_server(core=args.store_core))
             env["EID_REDIS_URL"] = url
             store_pids.append(pid)
         if args.postgres:
-            url, pid = stack.enter_context(postgres_server(core=SERVER_CORE))
+            url, pid = stack.enter_context(postgres_server(core=args.store_core))
             env["EID_DATABASE_URL"] = url
             store_pids.append(pid)
         eid = stack.enter_context(service(core=SERVER_CORE, env=env,
@@ -125,7 +125,9 @@ def _report(kind: str, concurrency: int, results: dict[str, list[Batch]]) -> Non
     names = list(results)
     endpoints = [e for e in ("par", "authorize", "token", "userinfo", "flow")
                  if any(e in b.times for bs in results.values() for b in bs)]
-    header = ["server", "flows", "err", "flows/s", "CPU ms/flow", "driver ms/flow",
+    stores = any(b.store_cpu for bs in results.values() for b in bs)
+    header = ["server", "flows", "err", "flows/s", "CPU ms/flow",
+              *(["of which stores"] if stores else []), "driver ms/flow",
               *(f"{e} p50/p99" for e in endpoints)]
     rows = []
     for name, batches in results.items():
@@ -135,6 +137,8 @@ def _report(kind: str, concurrency: int, results: dict[str, list[Batch]]) -> Non
             name, str(done), str(sum(b.errors for b in batches)),
             f"{statistics.median(_rate(b) for b in batches):.0f}",
             f"{statistics.median(_cpu(b, b.server_cpu) for b in batches):.2f}",
+            *([f"{statistics.median(_cpu(b, b.store_cpu) for b in batches):.2f}"]
+              if stores else []),
             f"{statistics.median(_cpu(b, b.driver_cpu) for b in batches):.2f}",
             *(f"{_ms(times[e], 0.5)}/{_ms(times[e], 0.99)}" for e in endpoints)])
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -158,6 +162,13 @@ def _report(kind: str, concurrency: int, results: dict[str, list[Batch]]) -> Non
             print(f"{name}: first error: {errors[0]}")
 
 
+def _store_place(args: argparse.Namespace) -> str:
+    if not (args.redis or args.postgres):
+        return ""
+    whose = "the driver's" if args.store_core == DRIVER_CORE else "the server's"
+    return f" on core {args.store_core} ({whose})"
+
+
 def _rate(b: Batch) -> float:
     return b.flows / b.wall if b.wall else 0.0
 
@@ -176,10 +187,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float,
                         help="at most this long per server per round (default 10)")
     parser.add_argument("--redis", action="store_true", help="the service's short-lived "
-                        "state in a throw-away redis-server (pinned with the service)")
+                        "state in a throw-away redis-server (on --store-core)")
     parser.add_argument("--postgres", action="store_true",
-                        help="the durable store in a throw-away PostgreSQL (pinned with the "
-                        "service; fsync on)")
+                        help="the durable store in a throw-away PostgreSQL (on --store-core; "
+                        "fsync on)")
+    parser.add_argument("--store-core", type=int, choices=(SERVER_CORE, DRIVER_CORE),
+                        default=SERVER_CORE, help="the core of --redis and --postgres: the "
+                        f"service's ({SERVER_CORE}, the default: one core for everything) or "
+                        f"the driver's ({DRIVER_CORE}: as databases on machines of their own)")
     parser.add_argument("--fapi", action="store_true", help="also the FAPI 2.0 flow")
     parser.add_argument("--fapi-only", action="store_true", help="only the FAPI 2.0 flow")
     parser.add_argument("--eid-only", action="store_true", help="without node")
@@ -217,7 +232,7 @@ def _run(args: argparse.Namespace, kinds: list[str], levels: list[int], *, round
           f"{DRIVER_CORE}; {rounds} interleaved rounds of at most {flows} flows or "
           f"{seconds:g} s per server; stores: "
           f"{'Redis' if args.redis else 'memory'} + {'PostgreSQL' if args.postgres else 'SQLite'}"
-          f"; eid serve {args.serve_args}".rstrip())
+          f"{_store_place(args)}; eid serve {args.serve_args}".rstrip())
     with _servers(args) as servers:
         for kind in kinds:
             prepared = {s.name: (s, *_flow(s, kind)) for s in servers}
@@ -226,14 +241,16 @@ def _run(args: argparse.Namespace, kinds: list[str], levels: list[int], *, round
                 for server, flow, names in prepared.values():
                     run_batch(flow, server.url, names, concurrency=concurrency,
                               flows=min(flows, 4 * concurrency), seconds=seconds,
-                              server_cpu=server.cpu_seconds)
+                              server_cpu=server.cpu_seconds,
+                              store_cpu=server.store_cpu_seconds)
                 results: dict[str, list[Batch]] = {name: [] for name in prepared}
                 for r in range(rounds):
                     for name in rotated(list(prepared), r):
                         server, flow, names = prepared[name]
                         results[name].append(run_batch(
                             flow, server.url, names, concurrency=concurrency, flows=flows,
-                            seconds=seconds, server_cpu=server.cpu_seconds))
+                            seconds=seconds, server_cpu=server.cpu_seconds,
+                            store_cpu=server.store_cpu_seconds))
                 _report(kind, concurrency, results)
                 failed = [name for name, bs in results.items() if any(b.errors for b in bs)]
                 for name in failed:

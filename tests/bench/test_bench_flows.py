@@ -56,8 +56,28 @@ def test_quick_run_on_redis_without_node(capsys: pytest.CaptureFixture[str]) -> 
     require_binary("redis-server", "redis-server")
     assert main(["--quick", "--eid-only", "--redis"]) == 0
     out = capsys.readouterr().out
-    assert "stores: Redis + SQLite" in out
+    assert "stores: Redis + SQLite on core 0 (the server's)" in out
     assert set(_tables(out)["plain"]) == {"eid"}
+
+
+def test_the_stores_cpu_is_counted_in_the_server_s_and_shown_apart(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    require_binary("redis-server", "redis-server")
+    # Enough flows for Redis's share to pass the kernel's 10 ms CPU-time tick.
+    assert main(["--quick", "--eid-only", "--redis", "--store-core", "1",
+                 "--flows", "200", "--concurrency", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "stores: Redis + SQLite on core 1 (the driver's)" in out
+    row = _tables(out)["plain"]["eid"]
+    # Redis answers several commands a flow: its share is above nothing, below the whole.
+    assert 0 < float(row["of which stores"]) < float(row["CPU ms/flow"])
+
+
+def test_without_stores_there_is_no_store_column(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--quick", "--eid-only", "--flows", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "stores: memory + SQLite;" in out
+    assert "of which stores" not in _tables(out)["plain"]["eid"]
 
 
 def test_a_failing_flow_fails_the_run_and_shows_the_server_output(
