@@ -121,11 +121,14 @@ def _ms(values: Sequence[float], q: float) -> str:
     return f"{percentile(values, q) * 1000:.1f}" if values else "-"
 
 
-def _report(kind: str, concurrency: int, results: dict[str, list[Batch]]) -> None:
+def _report(kind: str, concurrency: int, results: dict[str, list[Batch]],
+            with_stores: frozenset[str] = frozenset()) -> None:
+    """``with_stores``: the servers that have Redis or PostgreSQL of their own (a column for
+    their share, whatever it measured: too few flows may stay under the CPU clock's tick)."""
     names = list(results)
     endpoints = [e for e in ("par", "authorize", "token", "userinfo", "flow")
                  if any(e in b.times for bs in results.values() for b in bs)]
-    stores = any(b.store_cpu for bs in results.values() for b in bs)
+    stores = bool(with_stores)
     header = ["server", "flows", "err", "flows/s", "CPU ms/flow",
               *(["of which stores"] if stores else []), "driver ms/flow",
               *(f"{e} p50/p99" for e in endpoints)]
@@ -137,8 +140,8 @@ def _report(kind: str, concurrency: int, results: dict[str, list[Batch]]) -> Non
             name, str(done), str(sum(b.errors for b in batches)),
             f"{statistics.median(_rate(b) for b in batches):.0f}",
             f"{statistics.median(_cpu(b, b.server_cpu) for b in batches):.2f}",
-            *([f"{statistics.median(_cpu(b, b.store_cpu) for b in batches):.2f}"]
-              if stores else []),
+            *([f"{statistics.median(_cpu(b, b.store_cpu) for b in batches):.2f}"
+               if name in with_stores else "-"] if stores else []),
             f"{statistics.median(_cpu(b, b.driver_cpu) for b in batches):.2f}",
             *(f"{_ms(times[e], 0.5)}/{_ms(times[e], 0.99)}" for e in endpoints)])
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -251,7 +254,8 @@ def _run(args: argparse.Namespace, kinds: list[str], levels: list[int], *, round
                             flow, server.url, names, concurrency=concurrency, flows=flows,
                             seconds=seconds, server_cpu=server.cpu_seconds,
                             store_cpu=server.store_cpu_seconds))
-                _report(kind, concurrency, results)
+                _report(kind, concurrency, results,
+                        frozenset(s.name for s in servers if s.store_pids))
                 failed = [name for name, bs in results.items() if any(b.errors for b in bs)]
                 for name in failed:
                     lines = prepared[name][0].log.read_text(errors="replace").splitlines()

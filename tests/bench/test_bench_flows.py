@@ -57,7 +57,10 @@ def test_quick_run_on_redis_without_node(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["--quick", "--eid-only", "--redis"]) == 0
     out = capsys.readouterr().out
     assert "stores: Redis + SQLite on core 0 (the server's)" in out
-    assert set(_tables(out)["plain"]) == {"eid"}
+    tables = _tables(out)
+    assert set(tables["plain"]) == {"eid"}
+    # Six flows may stay under the CPU clock's tick: the column is there all the same.
+    assert float(tables["plain"]["eid"]["of which stores"]) >= 0
 
 
 def test_the_stores_cpu_is_counted_in_the_server_s_and_shown_apart(
