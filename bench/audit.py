@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bench._args import positive
 from eid.audit import AccessEntry, TreeHasher, canonical_bytes, completed_nodes, leaf_hash
 from eid.oidc.log_key import log_signer
 from eid.storage import SqliteDurableStore
@@ -110,8 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print its figures; ``--quick`` for a smoke run."""
     parser = argparse.ArgumentParser(prog="python -m bench.audit", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny run, figures meaningless")
-    parser.add_argument("--entries", type=int, default=1_000_000)
-    parser.add_argument("--verify", type=int, default=100_000,
+    parser.add_argument("--entries", type=positive, default=1_000_000)
+    parser.add_argument("--verify", type=positive, default=100_000,
                         help="entries `eid audit verify` is timed over")
     args = parser.parse_args(argv)
     entries, verify_over = (2_000, 2_000) if args.quick else (args.entries, args.verify)

@@ -55,6 +55,7 @@ from typing import Final
 import cryptography
 from flask import Flask
 
+from bench._args import positive
 from bench._timing import interleaved
 from eid.oidc import RelyingParty
 from eid.signing import SigningKey, load_signing_keys
@@ -206,13 +207,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="a round or two of one flow: checks the benchmark runs, not the speed")
-    parser.add_argument("--rounds", type=int, help="measured rounds (default 15)")
-    parser.add_argument("--batch", type=int, help="flows per contender per round (default 20)")
+    parser.add_argument("--rounds", type=positive, help="measured rounds (default 15)")
+    parser.add_argument("--batch", type=positive, help="flows per contender per round (default 20)")
     parser.add_argument("--profile", action="store_true",
                         help="afterwards, profile the plain and FAPI flows with cProfile")
     args = parser.parse_args(argv)
-    rounds = args.rounds or (2 if args.quick else 15)
-    batch = args.batch or (1 if args.quick else 20)
+    rounds = (2 if args.quick else 15) if args.rounds is None else args.rounds
+    batch = (1 if args.quick else 20) if args.batch is None else args.batch
     warmup = 0 if args.quick else 1
 
     with service() as app:

@@ -24,12 +24,16 @@ JWKS fetched once per run), and userinfo. The FAPI flow (``--fapi``, ``eid-fapi-
 adds PAR, private_key_jwt and DPoP through :class:`eid.oidc.RelyingParty`; node runs it
 under its FAPI 2.0 profile.
 
-Each round runs one batch per server, in an order that rotates from round to round
+First each server gets a batch that is not counted (``--warmup``, by default as many flows
+as a round): node's JIT spends about twice as much CPU a flow in its first 2,000 flows as
+after, which made the first round look twice as good for eid as the others. Then each round
+runs one batch per server, in an order that rotates from round to round
 (:func:`bench._timing.rotated`); a batch ends after ``--flows`` flows or ``--seconds``. Per
 server the table gives the medians over rounds: flows/s, p50/p99 latency of each endpoint
 and of the whole flow (ms, over all rounds' requests), the server's CPU ms per flow
 (``utime + stime`` of its process tree, from /proc) and the driver's (to show it is not the
-bottleneck); then the eid/node ratios, taken within each round.
+bottleneck); then the eid/node ratios, taken within each round, and each server's CPU per
+flow round by round (which of them drifts, when the ratio does).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Final
 
+from bench._args import non_negative, positive
 from bench._load import Batch, Flow, fapi_flow, plain_flow, run_batch
 from bench._servers import (
     KEY_FILE,
@@ -159,6 +164,10 @@ def _report(kind: str, concurrency: int, results: dict[str, list[Batch]],
         print(f"{name}/{names[-1]}: flows/s {statistics.median(rate):.2f}x "
               f"(rounds {', '.join(f'{r:.2f}' for r in rate)}); server CPU per flow "
               f"{statistics.median(cpu):.2f}x")
+    # Each server's own rounds: which of them drifts, when the ratio does.
+    print("by round, server CPU ms/flow: " + "; ".join(
+        f"{name} {', '.join(f'{_cpu(b, b.server_cpu):.2f}' for b in batches)}"
+        for name, batches in results.items()))
     for name, batches in results.items():
         errors = [b.first_error for b in batches if b.first_error]
         if errors:
@@ -185,8 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--concurrency", default=None,
                         help="worker threads, or a comma-separated list (default 16)")
-    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3)")
-    parser.add_argument("--flows", type=int, help="flows per server per round (default 2000)")
+    parser.add_argument("--rounds", type=positive, help="interleaved rounds (default 3)")
+    parser.add_argument("--flows", type=positive, help="flows per server per round (default 2000)")
     parser.add_argument("--seconds", type=float,
                         help="at most this long per server per round (default 10)")
     parser.add_argument("--redis", action="store_true", help="the service's short-lived "
@@ -210,40 +219,52 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="extra arguments of `eid serve` (e.g. \"--workers 1 --threads 8\")")
     parser.add_argument("--wrap", default="", help="a command to run `eid serve` under, "
                         "e.g. \"py-spy record -f raw -o eid.txt --\" (its CPU then counts too)")
+    parser.add_argument("--warmup", type=non_negative, metavar="N",
+                        help="flows per server before the rounds, not counted (default: "
+                        "as many as --flows, within --seconds): node's JIT needs about a "
+                        "thousand to settle")
     parser.add_argument("--quick", action="store_true",
                         help="a few flows per server: checks the harness, not the speed")
     args = parser.parse_args(argv)
-    levels = [int(c) for c in (args.concurrency or ("2" if args.quick else "16")).split(",")]
-    rounds = args.rounds or (1 if args.quick else 3)
-    flows = args.flows or (6 if args.quick else 2000)
-    seconds = args.seconds or (30 if args.quick else 10)
-    if min(levels) < 1 or rounds < 1 or flows < 1 or not 0 < seconds <= 600:
-        parser.error("concurrency, rounds and flows must be positive; seconds in (0, 600]")
+    try:
+        levels = [positive(c) for c in (args.concurrency or ("2" if args.quick else "16"))
+                  .split(",")]
+    except argparse.ArgumentTypeError as exc:
+        parser.error(f"argument --concurrency: {exc}")
+    # `is None`, not `or`: an explicit 0 is refused below, not taken as the default.
+    rounds = (1 if args.quick else 3) if args.rounds is None else args.rounds
+    flows = (6 if args.quick else 2000) if args.flows is None else args.flows
+    seconds = (30 if args.quick else 10) if args.seconds is None else args.seconds
+    warmup = flows if args.warmup is None else args.warmup
+    if not 0 < seconds <= 600:
+        parser.error(f"argument --seconds: must be in (0, 600], not {seconds:g}")
     kinds = ["fapi"] if args.fapi_only else ["plain", "fapi"] if args.fapi else ["plain"]
     cores = os.sched_getaffinity(0)
     if len(cores) > 1:
         os.sched_setaffinity(0, {DRIVER_CORE})
     try:
-        return _run(args, kinds, levels, rounds=rounds, flows=flows, seconds=seconds)
+        return _run(args, kinds, levels, rounds=rounds, flows=flows, seconds=seconds,
+                    warmup=warmup)
     finally:
         os.sched_setaffinity(0, cores)  # a caller (the test) gets its cores back
 
 
 def _run(args: argparse.Namespace, kinds: list[str], levels: list[int], *, rounds: int,
-         flows: int, seconds: float) -> int:
+         flows: int, seconds: float, warmup: int) -> int:
     print(f"Python {platform.python_version()}; server on core {SERVER_CORE}, driver on core "
           f"{DRIVER_CORE}; {rounds} interleaved rounds of at most {flows} flows or "
-          f"{seconds:g} s per server; stores: "
+          f"{seconds:g} s per server, after {warmup} uncounted; stores: "
           f"{'Redis' if args.redis else 'memory'} + {'PostgreSQL' if args.postgres else 'SQLite'}"
           f"{_store_place(args)}; eid serve {args.serve_args}".rstrip())
     with _servers(args) as servers:
         for kind in kinds:
             prepared = {s.name: (s, *_flow(s, kind)) for s in servers}
             for concurrency in levels:
-                # Warm up (imports, caches, connections) without measuring.
-                for server, flow, names in prepared.values():
+                # Warm up without measuring: imports, caches, connections, and node's
+                # JIT, whose first 2,000 flows cost about twice its later ones (round 11).
+                for server, flow, names in prepared.values() if warmup else ():
                     run_batch(flow, server.url, names, concurrency=concurrency,
-                              flows=min(flows, 4 * concurrency), seconds=seconds,
+                              flows=warmup, seconds=seconds,
                               server_cpu=server.cpu_seconds,
                               store_cpu=server.store_cpu_seconds)
                 results: dict[str, list[Batch]] = {name: [] for name in prepared}

@@ -51,6 +51,7 @@ from typing import Final
 import psycopg
 from psycopg import sql
 
+from bench._args import non_negative, positive
 from bench._servers import cpu_seconds, postgres_server, redis_server
 from bench._timing import rotated
 
@@ -180,7 +181,7 @@ def server_time(source: Path, flows: int, servers: Mapping[str, int], *,
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--flows", type=int, default=200, help="counted flows (default 200)")
+    parser.add_argument("--flows", type=positive, default=200, help="counted flows (default 200)")
     parser.add_argument("--baseline", type=Path, metavar="DIR",
                         help="also count the checkout in DIR (git archive REV | tar -x -C DIR)")
     parser.add_argument("--redis", action="store_true",
@@ -190,16 +191,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="copy callgrind's output files to DIR/<checkout> (for "
                         "callgrind_annotate --inclusive=yes)")
-    parser.add_argument("--server-rounds", type=int, default=5, metavar="N",
+    parser.add_argument("--server-rounds", type=non_negative, default=5, metavar="N",
                         help="with --redis/--postgres: rounds that time the servers' CPU per "
                         "flow (default 5; 0: none)")
-    parser.add_argument("--server-flows", type=int, default=1000, metavar="N",
+    parser.add_argument("--server-flows", type=positive, default=1000, metavar="N",
                         help="flows per checkout and round of that timing (default 1000)")
     parser.add_argument("--quick", action="store_true",
                         help="a few flows without valgrind: checks the harness, counts nothing")
     args = parser.parse_args(argv)
-    if args.flows < 1 or args.server_flows < 1 or args.server_rounds < 0:
-        parser.error("--flows and --server-flows must be positive, --server-rounds not negative")
     if args.quick:
         return subprocess.call([sys.executable, str(DRIVER), "--flows", "3",  # noqa: S603
                                 "--warmup", "1"], cwd=ROOT,

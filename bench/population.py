@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from bench._args import positive
 from bench._timing import interleaved
 from eid.population.generator import Progress, generate
 from eid.population.sqlite import SqliteRegistry
@@ -147,9 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bench.population", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--people", type=int, default=2_600_000)
+    parser.add_argument("--people", type=positive, default=2_600_000)
     parser.add_argument("--seed", default="bench")
-    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--workers", type=positive, default=None)
     parser.add_argument("--dir", type=Path, default=None,
                         help="where to write the registry (default: a temporary directory)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -41,6 +41,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench._args import positive
 from bench._timing import interleaved
 from eid.population.generator import Progress
 from eid.population.postgres import PostgresRegistry
@@ -189,11 +190,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bench.registry_pg", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--people", type=int, default=10_000_000)
+    parser.add_argument("--people", type=positive, default=10_000_000)
     parser.add_argument("--seed", default="bench")
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--clients", type=int, default=8, help="pgbench connections")
-    parser.add_argument("--seconds", type=int, default=20, help="pgbench duration")
+    parser.add_argument("--workers", type=positive, default=None)
+    parser.add_argument("--clients", type=positive, default=8, help="pgbench connections")
+    parser.add_argument("--seconds", type=positive, default=20, help="pgbench duration")
     parser.add_argument("--database-url", default=None,
                         help="use this database (its registry is replaced) instead of"
                         " starting a throw-away server")

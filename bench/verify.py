@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from bench._args import positive
 from bench._timing import interleaved
 from eid.verify import Jwks, KeySet, verify_id_token
 
@@ -191,14 +192,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="a few small rounds: checks the benchmark runs, not the speed")
-    parser.add_argument("--rounds", type=int, help="measured rounds per algorithm (default 15)")
-    parser.add_argument("--batch", type=int,
+    parser.add_argument("--rounds", type=positive,
+                        help="measured rounds per algorithm (default 15)")
+    parser.add_argument("--batch", type=positive,
                         help="verifications per contender per round (default 400)")
     parser.add_argument("--alg", action="append", choices=ALGORITHMS,
                         help="only this algorithm (repeatable)")
     args = parser.parse_args(argv)
-    rounds = args.rounds or (3 if args.quick else 15)
-    batch = args.batch or (20 if args.quick else 400)
+    rounds = (3 if args.quick else 15) if args.rounds is None else args.rounds
+    batch = (20 if args.quick else 400) if args.batch is None else args.batch
     algs = args.alg or list(ALGORITHMS)
 
     print(f"Python {platform.python_version()}, cryptography {cryptography.__version__}, "

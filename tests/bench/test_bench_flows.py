@@ -50,6 +50,11 @@ def test_quick_run_completes_every_flow_on_both_servers(
                 p50, p99 = row[f"{endpoint} p50/p99"].split("/")
                 assert 0 < float(p50) <= float(p99)
     assert out.count("eid/node: flows/s ") == 2
+    assert "per server, after 6 uncounted;" in out
+    # One CPU figure per round and server, so a drifting server shows.
+    rounds = [line for line in out.splitlines() if line.startswith("by round, server CPU")]
+    assert len(rounds) == 2 and all(
+        len(part.split()) == 2 for line in rounds for part in line.split(": ")[1].split("; "))
 
 
 def test_quick_run_on_redis_without_node(capsys: pytest.CaptureFixture[str]) -> None:
@@ -77,9 +82,9 @@ def test_the_stores_cpu_is_counted_in_the_server_s_and_shown_apart(
 
 
 def test_without_stores_there_is_no_store_column(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--quick", "--eid-only", "--flows", "4"]) == 0
+    assert main(["--quick", "--eid-only", "--flows", "4", "--warmup", "0"]) == 0
     out = capsys.readouterr().out
-    assert "stores: memory + SQLite;" in out
+    assert "after 0 uncounted; stores: memory + SQLite;" in out
     assert "of which stores" not in _tables(out)["plain"]["eid"]
 
 
@@ -107,3 +112,21 @@ def test_cpu_seconds_counts_the_process_tree_s_work() -> None:
     while cpu_seconds(os.getpid()) < before + 0.05 and time.monotonic() < give_up:
         pass  # spinning: CPU time, as a server's
     assert cpu_seconds(os.getpid()) >= before + 0.05
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["--warmup", "-1"], "argument --warmup: must not be negative, not -1"),
+    (["--flows", "0"], "argument --flows: must be positive, not 0"),
+    (["--rounds", "0"], "argument --rounds: must be positive, not 0"),
+    (["--rounds", "two"], "argument --rounds: not a whole number: 'two'"),
+    (["--seconds", "601"], "argument --seconds: must be in (0, 600], not 601"),
+    (["--seconds", "0"], "argument --seconds: must be in (0, 600], not 0"),
+    (["--concurrency", "4,0"], "argument --concurrency: must be positive, not 0"),
+    (["--concurrency", "4,x"], "argument --concurrency: not a whole number: 'x'"),
+])
+def test_nonsense_settings_are_refused_before_any_server_starts(
+        argv: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--eid-only", *argv])
+    assert stopped.value.code == 2  # argparse's usage error, before any server
+    assert says in capsys.readouterr().err
