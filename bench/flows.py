@@ -25,9 +25,9 @@ adds PAR, private_key_jwt and DPoP through :class:`eid.oidc.RelyingParty`; node 
 under its FAPI 2.0 profile.
 
 First each server gets a batch that is not counted (``--warmup``, by default as many flows
-as a round): node's JIT spends about twice as much CPU a flow in its first 2,000 flows as
-after, which made the first round look twice as good for eid as the others. Then each round
-runs one batch per server, in an order that rotates from round to round
+as a round): node spends about twice as much CPU a flow in its first 2,000 flows as after
+(V8 warming up, presumably its JIT), which made eid's first round look far better than the
+others. Then each round runs one batch per server, in an order that rotates from round to round
 (:func:`bench._timing.rotated`); a batch ends after ``--flows`` flows or ``--seconds``. Per
 server the table gives the medians over rounds: flows/s, p50/p99 latency of each endpoint
 and of the whole flow (ms, over all rounds' requests), the server's CPU ms per flow
@@ -221,8 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "e.g. \"py-spy record -f raw -o eid.txt --\" (its CPU then counts too)")
     parser.add_argument("--warmup", type=non_negative, metavar="N",
                         help="flows per server before the rounds, not counted (default: "
-                        "as many as --flows, within --seconds): node's JIT needs about a "
-                        "thousand to settle")
+                        "as many as --flows, within --seconds): node's first 2,000 flows "
+                        "cost it about twice its later ones")
     parser.add_argument("--quick", action="store_true",
                         help="a few flows per server: checks the harness, not the speed")
     args = parser.parse_args(argv)
@@ -260,8 +260,8 @@ def _run(args: argparse.Namespace, kinds: list[str], levels: list[int], *, round
         for kind in kinds:
             prepared = {s.name: (s, *_flow(s, kind)) for s in servers}
             for concurrency in levels:
-                # Warm up without measuring: imports, caches, connections, and node's
-                # JIT, whose first 2,000 flows cost about twice its later ones (round 11).
+                # Warm up without measuring: imports, caches, connections, and node's V8,
+                # whose first 2,000 flows cost about twice its later ones (round 11).
                 for server, flow, names in prepared.values() if warmup else ():
                     run_batch(flow, server.url, names, concurrency=concurrency,
                               flows=warmup, seconds=seconds,
