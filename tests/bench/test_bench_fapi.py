@@ -49,13 +49,3 @@ def test_dpop_contenders_get_dpop_bound_tokens_and_the_others_bearer() -> None:
     assert kinds == {"plain": "bearer", "+PAR": "bearer", "+private_key_jwt": "bearer",
                      "+DPoP": "dpop", "FAPI": "dpop", "FAPI+JWE": "dpop"}
     assert all(c == [2] for c in counters.values())
-
-
-@pytest.mark.parametrize("argv", [["--rounds", "0"], ["--batch", "0"], ["--batch", "-2"]])
-def test_a_round_or_batch_of_nothing_is_refused(argv: list[str],
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    # 0 once stood for "the default" and a negative count measured no round at all.
-    with pytest.raises(SystemExit) as stopped:
-        main(argv)
-    assert stopped.value.code == 2
-    assert "must be positive" in capsys.readouterr().err

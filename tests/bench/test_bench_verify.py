@@ -54,13 +54,3 @@ def test_the_dict_contender_passes_a_jwks_dict_and_the_keyset_one_a_keyset(
     verifiers = contenders("ES256")  # calls each verifier once, to check it accepts the token
     assert list(verifiers) == ["dict", "KeySet", "floor", "pyjwt"]
     assert passed == [dict, KeySet]
-
-
-@pytest.mark.parametrize("argv", [["--rounds", "0"], ["--batch", "0"], ["--batch", "-2"]])
-def test_a_round_or_batch_of_nothing_is_refused(argv: list[str],
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    # 0 once stood for "the default" and a negative count measured no round at all.
-    with pytest.raises(SystemExit) as stopped:
-        main(argv)
-    assert stopped.value.code == 2
-    assert "must be positive" in capsys.readouterr().err
