@@ -231,7 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                   .split(",")]
     except argparse.ArgumentTypeError as exc:
         parser.error(f"argument --concurrency: {exc}")
-    # `is None`, not `or`: an explicit 0 is refused below, not taken as the default.
+    # `is None`, not `or`: an explicit 0 must be refused (argparse's types, the --seconds
+    # check below), never taken for the default.
     rounds = (1 if args.quick else 3) if args.rounds is None else args.rounds
     flows = (6 if args.quick else 2000) if args.flows is None else args.flows
     seconds = (30 if args.quick else 10) if args.seconds is None else args.seconds
