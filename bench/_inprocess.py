@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
-__all__ = ["main", "plain_flow_in_process"]
+__all__ = ["REQUESTS", "empty_requests", "main", "plain_flow_in_process"]
 
 CITIZEN: Final = "074078000101"  # fixtures/README.md: Nguyễn Văn Hùng, level 2
 CLIENT: Final = ("eid-test-client", "eid-test-secret", "http://127.0.0.1:9999/cb")
@@ -112,6 +112,41 @@ def plain_flow_in_process(app: WsgiApp) -> Callable[[], None]:
     return flow
 
 
+#: What one counted "flow" is (``--requests``): the plain login flow, or three
+#: ``GET /healthz`` (as many requests as a flow, around a view that does nothing) through
+#: the service's app, a bare Flask app, or a bare WSGI callable. The differences between
+#: them are what the request layer costs (:mod:`bench.layers`).
+REQUESTS: Final = ("flow", "service", "flask", "wsgi")
+_HEALTHY: Final = b'{"status":"ok"}\n'
+
+
+def _bare_flask() -> WsgiApp:
+    from flask import Flask, jsonify
+
+    app = Flask("bench-bare")
+    app.add_url_rule("/healthz", "healthz", lambda: jsonify(status="ok"))
+    return app
+
+
+def _bare_wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(_HEALTHY)))])
+    return [_HEALTHY]
+
+
+def empty_requests(app: WsgiApp) -> Callable[[], None]:
+    """Three ``GET /healthz`` against ``app`` per call (a plain flow's number of
+    requests); raises when one is not a 200."""
+    call = _caller(app)
+
+    def flow() -> None:
+        for _ in range(3):
+            status, _, body = call("GET", "/healthz")
+            if status != 200:
+                raise RuntimeError(f"/healthz answered {status}: {body[:200]!r}")
+    return flow
+
+
 def _wait_for(path: Path, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
@@ -128,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
                         help="the instance folder (default: a temporary one, removed)")
     parser.add_argument("--ready", type=Path, help="write the pid here after the warm-up")
     parser.add_argument("--go", type=Path, help="then wait for this file")
+    parser.add_argument("--requests", choices=REQUESTS, default="flow",
+                        help="what one flow is: the plain login flow (default), or three "
+                        "GET /healthz through the service's app, a bare Flask app or a "
+                        "bare WSGI callable")
     args = parser.parse_args(argv)
     instance = args.instance or Path(tempfile.mkdtemp(prefix="eid-bench-inprocess-"))
     # The data-access log's checkpoint signer runs on a clock, not per flow: under
@@ -140,7 +179,10 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         settings = Settings.from_env(checkpoint_interval=0)
     except TypeError:  # a checkout older than the setting
         settings = Settings.from_env()
-    flow = plain_flow_in_process(create_app({"EID_SETTINGS": settings}))
+    app = create_app({"EID_SETTINGS": settings})  # built for every kind: the same imports
+    flow = {"flow": lambda: plain_flow_in_process(app), "service": lambda: empty_requests(app),
+            "flask": lambda: empty_requests(_bare_flask()),
+            "wsgi": lambda: empty_requests(_bare_wsgi)}[args.requests]()
     for _ in range(args.warmup):
         flow()
     if args.ready is not None and args.go is not None:

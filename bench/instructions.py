@@ -104,16 +104,19 @@ def _until_counted(child: subprocess.Popen[bytes], deadline: float) -> bytes:
 
 def _drive(source: Path, flows: int, folder: Path, *, env: Mapping[str, str] | None,
            timeout: float, servers: Mapping[str, int], wrap: Sequence[str] = (),
-           armed: Callable[[str], None] = lambda pid: None) -> dict[str, float]:
+           armed: Callable[[str], None] = lambda pid: None,
+           requests: str = "flow") -> dict[str, float]:
     """Run ``flows`` flows of the checkout in ``source`` in a child (under ``wrap``), call
-    ``armed(pid)`` once it is warm, and return each server's CPU ms per flow over them."""
+    ``armed(pid)`` once it is warm, and return each server's CPU ms per flow over them;
+    ``requests``: what a flow is (``bench/_inprocess.py --requests``)."""
     ready, go = folder / "ready", folder / "go"
     env = {**os.environ, **(env or {}), "PYTHONHASHSEED": "0", "PYTHONPATH": str(source)}
     child = subprocess.Popen(  # noqa: S603 - fixed arguments
         # By path, not -m: the app comes from ``source`` (PYTHONPATH), the driver from
         # this checkout (a baseline may predate it).
         [*wrap, sys.executable, str(DRIVER), "--flows", str(flows),
-         "--instance", str(folder / "instance"), "--ready", str(ready), "--go", str(go)],
+         "--instance", str(folder / "instance"), "--ready", str(ready), "--go", str(go),
+         "--requests", requests],
         cwd=source, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT)
     deadline = time.monotonic() + timeout
@@ -141,10 +144,12 @@ def _drive(source: Path, flows: int, folder: Path, *, env: Mapping[str, str] | N
 
 
 def count(source: Path, flows: int, *, timeout: float = 1800,
-          env: Mapping[str, str] | None = None, keep: Path | None = None) -> float:
+          env: Mapping[str, str] | None = None, keep: Path | None = None,
+          requests: str = "flow") -> float:
     """Instructions per flow of the checkout in ``source``, under callgrind; ``env`` is
     added to the child's environment (the stores' URLs), ``keep`` receives callgrind's
-    output files."""
+    output files, ``requests`` says what a flow is (``bench/_inprocess.py --requests``:
+    the plain login flow by default)."""
     valgrind, control = shutil.which("valgrind"), shutil.which("callgrind_control")
     if valgrind is None or control is None:
         raise SystemExit("valgrind is needed (Debian's valgrind package)")
@@ -157,7 +162,8 @@ def count(source: Path, flows: int, *, timeout: float = 1800,
 
         _drive(source, flows, folder, env=env, timeout=timeout, servers={},
                wrap=[valgrind, "--tool=callgrind", "--instr-atstart=no",
-                     f"--callgrind-out-file={folder}/callgrind.out.%p"], armed=instrument)
+                     f"--callgrind-out-file={folder}/callgrind.out.%p"], armed=instrument,
+               requests=requests)
         if keep is not None:
             keep.mkdir(parents=True, exist_ok=True)
             for out_file in folder.glob("callgrind.out.*"):

@@ -1,0 +1,61 @@
+"""``python -m bench.layers`` splits a flow's instructions by what the request layer costs
+(the harness in quick mode, the arithmetic on given counts; no count is asserted)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import bench.layers
+from bench.instructions import ROOT
+from bench.layers import KINDS, main, shares
+
+
+def test_quick_run_drives_every_kind_of_flow_without_valgrind() -> None:
+    out = subprocess.run([sys.executable, "-m", "bench.layers", "--quick"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300, check=True).stdout
+    # One line per kind: each child built the app and answered every request it made.
+    assert len(re.findall(r"^3 flows, \d+\.\d{3} ms CPU per flow$", out, re.M)) == len(KINDS)
+
+
+@pytest.mark.parametrize(("counted", "split"), [
+    ({"flow": 10.0, "service": 3.0, "flask": 2.0, "wsgi": 0.5},
+     {"layer": 2.5, "flask": 1.5, "hooks": 1.0, "rest": 7.5}),
+    # A layer that cost nothing beyond the bare callable: the whole flow is the rest.
+    ({"flow": 4.0, "service": 0.5, "flask": 0.5, "wsgi": 0.5},
+     {"layer": 0.0, "flask": 0.0, "hooks": 0.0, "rest": 4.0}),
+    # Counts a few instructions under the bare callable's (noise): no negative part.
+    ({"flow": 4.0, "service": 0.49, "flask": 0.48, "wsgi": 0.5},
+     {"layer": 0.0, "flask": 0.0, "hooks": 0.0, "rest": 4.0}),
+    # A bare Flask app counted above the service's (noise): its part is the whole layer.
+    ({"flow": 4.0, "service": 1.0, "flask": 1.2, "wsgi": 0.5},
+     {"layer": 0.5, "flask": 0.5, "hooks": 0.0, "rest": 3.5}),
+])
+def test_the_flow_is_split_by_the_differences_of_the_counts(
+        counted: dict[str, float], split: dict[str, float]) -> None:
+    assert shares(counted) == pytest.approx(split)
+
+
+def test_the_printed_split_follows_the_counts(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    given = {"flow": 5e6, "service": 1.5e6, "flask": 1.1e6, "wsgi": 0.1e6}
+    asked: list[tuple[Path, int, str]] = []
+
+    def fake_count(source: Path, flows: int, *, requests: str = "flow") -> float:
+        asked.append((source, flows, requests))
+        return given[requests]
+
+    monkeypatch.setattr(bench.layers, "count", fake_count)
+    assert main(["--flows", "7"]) == 0
+    out = capsys.readouterr().out
+    assert asked == [(ROOT, 7, kind) for kind in KINDS]  # every kind, this checkout
+    assert "the plain login flow (authorize, token, userinfo)" in out
+    assert re.search(r"^three calls of a bare WSGI callable +0\.100 M instructions", out, re.M)
+    assert ("of the flow: the request layer 1.400 M (28.0%; Flask and werkzeug 1.000 M, "
+            "the service's hooks 0.400 M), the views, stores and harness 3.600 M (72.0%)"
+            ) in out
+    assert "a flow without its request layer: 0.720x the instructions" in out
