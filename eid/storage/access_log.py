@@ -18,7 +18,7 @@ from eid.audit import (
     canonical_bytes,
     completed_nodes,
     entry_from_bytes,
-    entry_leaf,
+    leaf_hash,
 )
 from eid.errors import AuditError, ConfigurationError, StorageError
 
@@ -63,8 +63,10 @@ def append_rows(index: int, entry: AccessEntry,
     as entry ``index`` writes (``stored`` reads a node the same transaction sees). SQLite's
     append; PostgreSQL's makes the same rows in the schema's ``eid_append_access``
     (tests/storage/test_access_log.py checks both against :func:`completed_nodes`)."""
-    return canonical_bytes(entry), [(level, position, value) for (level, position), value
-                                    in completed_nodes(index, entry_leaf(entry), stored)]
+    # The bytes stored are the bytes hashed: encoded once (entry_leaf would encode again).
+    data = canonical_bytes(entry)
+    return data, [(level, position, value) for (level, position), value
+                  in completed_nodes(index, leaf_hash(data), stored)]
 
 
 def hash_of(value: object) -> bytes:
