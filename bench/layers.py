@@ -3,6 +3,7 @@ three requests around a view that does nothing, through the service's app, a bar
 app and a bare WSGI callable.
 
     python -m bench.layers               # 200 of each, in process, embedded stores
+    python -m bench.layers --rounds 0    # the counts only
     python -m bench.layers --quick       # a few of each without valgrind (a test)
 
 Each kind runs in a child of its own (``bench/_inprocess.py --requests``), counted as
@@ -19,6 +20,12 @@ and the differences split the flow's instructions:
 * the rest: the views with their stores, signatures and the data-access log, and the
   harness's own client (the same in every kind, so it cancels in the differences).
 
+Instructions are not time (the signature's and SQLite's C code run more of them per
+nanosecond than the interpreter), so the same split is then timed: ``--rounds``
+interleaved rounds (the order rotating) of ``--timed-flows`` flows of each kind, each
+run in a child of its own at full speed on core 1, its CPU time per flow
+(``time.process_time``) printed by the child; medians.
+
 It answers one question: how far would a request layer cheaper than Flask take the
 flow? ``a flow without its request layer`` is the flow's count less the layer's, as a
 fraction of the whole; bench.flows' served ratio against node divided by it is the most
@@ -29,15 +36,19 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
+from statistics import median
 from typing import Final
 
-from bench._args import positive
+from bench._args import non_negative, positive
+from bench._timing import rotated
 from bench.instructions import DRIVER, ROOT, count
 
-__all__ = ["KINDS", "main", "shares"]
+__all__ = ["KINDS", "cpu_ms", "main", "shares"]
 
 #: ``bench/_inprocess.py --requests`` values, in the order printed, with their lines.
 KINDS: Final = {
@@ -59,11 +70,63 @@ def shares(counted: dict[str, float]) -> dict[str, float]:
             "rest": counted["flow"] - layer}
 
 
+#: The child's line after its flows (bench/_inprocess.py).
+_SPENT: Final = re.compile(r"^\d+ flows, ([0-9.]+) ms CPU per flow$", re.M)
+#: Where the timed children run (the other core is free for the rest of the machine).
+_TIMED_CORE: Final = 1
+
+
+def cpu_ms(kind: str, flows: int, *, warmup: int = 50, timeout: float = 600) -> float:
+    """CPU ms per flow of ``flows`` flows of ``kind`` in a child at full speed.
+
+    :raises SystemExit: the child failed, or printed no time.
+    """
+    taskset = shutil.which("taskset")
+    pinned = [taskset, "-c", str(_TIMED_CORE)] if taskset else []
+    done = subprocess.run([*pinned, sys.executable, str(DRIVER), "--flows", str(flows),  # noqa: S603
+                           "--warmup", str(warmup), "--requests", kind], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+    found = _SPENT.search(done.stdout)
+    if done.returncode or found is None:
+        raise SystemExit(f"the {kind} flows failed:\n{(done.stdout + done.stderr)[-3000:]}")
+    return float(found.group(1))
+
+
+def _print_split(counted: dict[str, float], unit: str, scale: float) -> None:
+    split, flow = shares(counted), counted["flow"]
+    print(f"of the flow: the request layer {split['layer'] / scale:.3f} {unit} "
+          f"({split['layer'] / flow:.1%}; Flask and werkzeug {split['flask'] / scale:.3f} "
+          f"{unit}, the service's hooks {split['hooks'] / scale:.3f} {unit}), the views, "
+          f"stores and harness {split['rest'] / scale:.3f} {unit} ({split['rest'] / flow:.1%})")
+
+
+def _timed(rounds: int, flows: int) -> None:
+    spent: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for number in range(rounds):
+        for kind in rotated(list(KINDS), number):
+            spent[kind].append(cpu_ms(kind, flows))
+    print(f"timed: {rounds} interleaved rounds of {flows} flows of each kind at full speed "
+          f"on core {_TIMED_CORE} (medians, CPU ms per flow)")
+    timed = {kind: median(times) for kind, times in spent.items()}
+    for kind, what in KINDS.items():
+        shown = ", ".join(f"{t:.3f}" for t in spent[kind])
+        print(f"{what:<52} {timed[kind]:8.3f} ms  (rounds {shown})")
+    _print_split(timed, "ms", 1.0)
+    print(f"a flow without its request layer: {shares(timed)['rest'] / timed['flow']:.3f}x "
+          "the CPU time")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.layers", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--flows", type=positive, default=200,
                         help="counted flows of each kind (default 200)")
+    parser.add_argument("--rounds", type=non_negative, default=3,
+                        help="interleaved rounds timing each kind after the counts "
+                        "(default 3; 0: none)")
+    parser.add_argument("--timed-flows", type=positive, default=2000, metavar="N",
+                        help="flows of each kind per timed round (default 2000)")
     parser.add_argument("--quick", action="store_true",
                         help="a few of each kind without valgrind: checks the harness, "
                         "counts nothing")
@@ -82,12 +145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for kind, what in KINDS.items():
         counted[kind] = count(ROOT, args.flows, requests=kind)
         print(f"{what:<52} {counted[kind] / 1e6:8.3f} M instructions per flow")
-    split, flow = shares(counted), counted["flow"]
-    print(f"of the flow: the request layer {split['layer'] / 1e6:.3f} M "
-          f"({split['layer'] / flow:.1%}; Flask and werkzeug {split['flask'] / 1e6:.3f} M, "
-          f"the service's hooks {split['hooks'] / 1e6:.3f} M), the views, stores and "
-          f"harness {split['rest'] / 1e6:.3f} M ({split['rest'] / flow:.1%})")
-    print(f"a flow without its request layer: {split['rest'] / flow:.3f}x the instructions")
+    _print_split(counted, "M", 1e6)
+    print(f"a flow without its request layer: {shares(counted)['rest'] / counted['flow']:.3f}x "
+          "the instructions")
+    if args.rounds:
+        _timed(args.rounds, args.timed_flows)
     return 0
 
 

@@ -12,7 +12,7 @@ import pytest
 
 import bench.layers
 from bench.instructions import ROOT
-from bench.layers import KINDS, main, shares
+from bench.layers import KINDS, cpu_ms, main, shares
 
 
 def test_quick_run_drives_every_kind_of_flow_without_valgrind() -> None:
@@ -50,7 +50,7 @@ def test_the_printed_split_follows_the_counts(monkeypatch: pytest.MonkeyPatch,
         return given[requests]
 
     monkeypatch.setattr(bench.layers, "count", fake_count)
-    assert main(["--flows", "7"]) == 0
+    assert main(["--flows", "7", "--rounds", "0"]) == 0
     out = capsys.readouterr().out
     assert asked == [(ROOT, 7, kind) for kind in KINDS]  # every kind, this checkout
     assert "the plain login flow (authorize, token, userinfo)" in out
@@ -59,3 +59,39 @@ def test_the_printed_split_follows_the_counts(monkeypatch: pytest.MonkeyPatch,
             "the service's hooks 0.400 M), the views, stores and harness 3.600 M (72.0%)"
             ) in out
     assert "a flow without its request layer: 0.720x the instructions" in out
+    assert "timed:" not in out  # --rounds 0: the counts only
+
+
+def test_the_timed_rounds_rotate_the_kinds_and_split_the_medians(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(bench.layers, "count", lambda source, flows, *, requests: 1e6)
+    times = {"flow": [3.0, 2.0, 2.5], "service": [0.5, 0.4, 0.6], "flask": [0.3, 0.3, 0.3],
+             "wsgi": [0.0, 0.0, 0.0]}
+    ran: list[tuple[str, int]] = []
+
+    def fake_cpu_ms(kind: str, flows: int) -> float:
+        ran.append((kind, flows))
+        return times[kind][sum(1 for k, _ in ran if k == kind) - 1]
+
+    monkeypatch.setattr(bench.layers, "cpu_ms", fake_cpu_ms)
+    assert main(["--flows", "1", "--rounds", "3", "--timed-flows", "9"]) == 0
+    out = capsys.readouterr().out
+    kinds = list(KINDS)
+    # Each round times every kind once, the first of the round moving on by one.
+    assert [k for k, _ in ran] == kinds + kinds[1:] + kinds[:1] + kinds[2:] + kinds[:2]
+    assert {flows for _, flows in ran} == {9}
+    assert re.search(r"^the plain login flow .* +2\.500 ms  \(rounds 3\.000, 2\.000, 2\.500\)$",
+                     out, re.M), out
+    assert ("of the flow: the request layer 0.500 ms (20.0%; Flask and werkzeug 0.300 ms, "
+            "the service's hooks 0.200 ms), the views, stores and harness 2.000 ms (80.0%)"
+            ) in out
+    assert "a flow without its request layer: 0.800x the CPU time" in out
+
+
+def test_a_timed_kind_is_the_cpu_time_its_child_printed() -> None:
+    assert cpu_ms("wsgi", 5, warmup=1) >= 0.0  # a real child; it failed if this raised
+
+
+def test_a_timed_child_that_fails_is_reported() -> None:
+    with pytest.raises(SystemExit, match="the no-such-kind flows failed"):
+        cpu_ms("no-such-kind", 1, warmup=0)
