@@ -112,11 +112,13 @@ def plain_flow_in_process(app: WsgiApp) -> Callable[[], None]:
     return flow
 
 
-#: What one counted "flow" is (``--requests``): the plain login flow, or three
-#: ``GET /healthz`` (as many requests as a flow, around a view that does nothing) through
-#: the service's app, a bare Flask app, or a bare WSGI callable. The differences between
-#: them are what the request layer costs (:mod:`bench.layers`).
-REQUESTS: Final = ("flow", "service", "flask", "wsgi")
+#: What one counted "flow" is (``--requests``): the plain login flow; the same flow
+#: against a bare WSGI callable that answers its three requests at once (``canned``: what
+#: the flow's own client costs); or three ``GET /healthz`` (as many requests as a flow,
+#: around a view that does nothing) through the service's app, a bare Flask app, or a bare
+#: WSGI callable. The differences between them are what the request layer costs
+#: (:mod:`bench.layers`).
+REQUESTS: Final = ("flow", "canned", "service", "flask", "wsgi")
 _HEALTHY: Final = b'{"status":"ok"}\n'
 
 
@@ -132,6 +134,26 @@ def _bare_wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> l
     start_response("200 OK", [("Content-Type", "application/json"),
                               ("Content-Length", str(len(_HEALTHY)))])
     return [_HEALTHY]
+
+
+def _answer(start_response: Callable[..., Any], status: str, body: bytes,
+            *headers: tuple[str, str]) -> list[bytes]:
+    start_response(status, [("Content-Type", "application/json"),
+                            ("Content-Length", str(len(body))), *headers])
+    return [body]
+
+
+def _canned(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """The three answers a plain flow expects, with no work behind them: the code comes
+    back with the request's own state, the token and the claims are constants."""
+    path = environ["PATH_INFO"]
+    if path == "/authorize":
+        state = dict(urllib.parse.parse_qsl(environ["QUERY_STRING"])).get("state", "")
+        location = f"{CLIENT[2]}?{urllib.parse.urlencode({'code': 'c', 'state': state})}"
+        return _answer(start_response, "302 Found", b"", ("Location", location))
+    if path == "/token":
+        return _answer(start_response, "200 OK", b'{"access_token":"t","token_type":"Bearer"}')
+    return _answer(start_response, "200 OK", b'{"sub":"s"}')
 
 
 def empty_requests(app: WsgiApp) -> Callable[[], None]:
@@ -164,7 +186,8 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     parser.add_argument("--ready", type=Path, help="write the pid here after the warm-up")
     parser.add_argument("--go", type=Path, help="then wait for this file")
     parser.add_argument("--requests", choices=REQUESTS, default="flow",
-                        help="what one flow is: the plain login flow (default), or three "
+                        help="what one flow is: the plain login flow (default), the same "
+                        "against a bare WSGI callable answering it (canned), or three "
                         "GET /healthz through the service's app, a bare Flask app or a "
                         "bare WSGI callable")
     args = parser.parse_args(argv)
@@ -182,7 +205,8 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     app = create_app({"EID_SETTINGS": settings})  # built for every kind: the same imports
     flow = {"flow": lambda: plain_flow_in_process(app), "service": lambda: empty_requests(app),
             "flask": lambda: empty_requests(_bare_flask()),
-            "wsgi": lambda: empty_requests(_bare_wsgi)}[args.requests]()
+            "wsgi": lambda: empty_requests(_bare_wsgi),
+            "canned": lambda: plain_flow_in_process(_canned)}[args.requests]()
     for _ in range(args.warmup):
         flow()
     if args.ready is not None and args.go is not None:

@@ -9,16 +9,18 @@ app and a bare WSGI callable.
 Each kind runs in a child of its own (``bench/_inprocess.py --requests``), counted as
 :mod:`bench.instructions` counts the flow (instrumentation on after start-up and a
 warm-up; the same environs shaped as granian's). A plain flow is three requests
-(authorize, token, userinfo), so three ``GET /healthz`` are one "flow" of the others,
-and the differences split the flow's instructions:
+(authorize, token, userinfo), so three ``GET /healthz`` are one "flow" of the empty
+kinds, and the differences split the flow's instructions:
 
 * the request layer: the service's app around an empty view, less a bare WSGI callable
   (Flask, werkzeug and the service's own hooks: metrics, tracing, security headers, the
   body limit, the session's early exit); a lower bound for the endpoints of a flow, whose
   blueprints add hooks of their own (the API's DPoP nonce, the screens' language);
 * of which Flask and werkzeug: a bare Flask app, less the bare callable;
-* the rest: the views with their stores, signatures and the data-access log, and the
-  harness's own client (the same in every kind, so it cancels in the differences).
+* the flow's own client (its PKCE pair, state and nonce, the forms it encodes, the
+  answers it parses): the same flow against a bare callable that answers it at once
+  (``canned``), less the bare callable; a served server never pays it;
+* the views and their stores, signatures and data-access log: the rest.
 
 Instructions are not time (the signature's and SQLite's C code run more of them per
 nanosecond than the interpreter), so the same split is then timed: ``--rounds``
@@ -27,9 +29,10 @@ run in a child of its own at full speed on core 1, its CPU time per flow
 (``time.process_time``) printed by the child; medians.
 
 It answers one question: how far would a request layer cheaper than Flask take the
-flow? ``a flow without its request layer`` is the flow's count less the layer's, as a
-fraction of the whole; bench.flows' served ratio against node divided by it is the most
-such a layer could buy on one core.
+flow? ``the service without its request layer`` is the flow less its client and its
+layer, as a fraction of the flow less its client (what a server spends on it in
+process); bench.flows' served ratio against node divided by it is the most such a layer
+could buy on one core.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ __all__ = ["KINDS", "cpu_ms", "main", "shares"]
 #: ``bench/_inprocess.py --requests`` values, in the order printed, with their lines.
 KINDS: Final = {
     "flow": "the plain login flow (authorize, token, userinfo)",
+    "canned": "its client against a bare WSGI callable answering it",
     "service": "three GET /healthz through the service's app",
     "flask": "three GET /healthz through a bare Flask app",
     "wsgi": "three calls of a bare WSGI callable",
@@ -60,14 +64,20 @@ KINDS: Final = {
 
 
 def shares(counted: dict[str, float]) -> dict[str, float]:
-    """The flow's instructions split by the counts of :data:`KINDS` (per flow): the
-    request layer, Flask's part of it, and the rest (the views, stores and harness)."""
+    """The flow's instructions (or time) split by the counts of :data:`KINDS` (per
+    flow): the request layer, Flask's part of it and the service's hooks, the flow's own
+    client, and the views with their stores; ``bare``: the service without its layer, as
+    a fraction of the service's part of the flow (all but the client)."""
     # Counts within noise of each other must not give a negative part, nor parts that
-    # add up to more than the layer: Flask's part is at most the whole layer.
-    layer = max(0.0, counted["service"] - counted["wsgi"])
-    flask = min(layer, max(0.0, counted["flask"] - counted["wsgi"]))
-    return {"layer": layer, "flask": flask, "hooks": layer - flask,
-            "rest": counted["flow"] - layer}
+    # add up to more than the whole: Flask's part is at most the layer.
+    wsgi = counted["wsgi"]
+    layer = max(0.0, counted["service"] - wsgi)
+    flask = min(layer, max(0.0, counted["flask"] - wsgi))
+    client = max(0.0, counted["canned"] - wsgi)
+    served = counted["flow"] - client
+    views = max(0.0, served - layer - wsgi)
+    return {"layer": layer, "flask": flask, "hooks": layer - flask, "client": client,
+            "views": views, "bare": (served - layer) / served if served > 0 else 0.0}
 
 
 #: The child's line after its flows (bench/_inprocess.py).
@@ -93,12 +103,16 @@ def cpu_ms(kind: str, flows: int, *, warmup: int = 50, timeout: float = 600) -> 
     return float(found.group(1))
 
 
-def _print_split(counted: dict[str, float], unit: str, scale: float) -> None:
+def _print_split(counted: dict[str, float], unit: str, scale: float, what: str) -> None:
     split, flow = shares(counted), counted["flow"]
-    print(f"of the flow: the request layer {split['layer'] / scale:.3f} {unit} "
-          f"({split['layer'] / flow:.1%}; Flask and werkzeug {split['flask'] / scale:.3f} "
-          f"{unit}, the service's hooks {split['hooks'] / scale:.3f} {unit}), the views, "
-          f"stores and harness {split['rest'] / scale:.3f} {unit} ({split['rest'] / flow:.1%})")
+
+    def part(name: str) -> str:
+        return f"{split[name] / scale:.3f} {unit}"
+    print(f"of the flow: the request layer {part('layer')} ({split['layer'] / flow:.1%}; "
+          f"Flask and werkzeug {part('flask')}, the service's hooks {part('hooks')}), its "
+          f"client {part('client')} ({split['client'] / flow:.1%}), the views and their "
+          f"stores {part('views')} ({split['views'] / flow:.1%})")
+    print(f"the service without its request layer: {split['bare']:.3f}x {what}")
 
 
 def _timed(rounds: int, flows: int) -> None:
@@ -112,9 +126,7 @@ def _timed(rounds: int, flows: int) -> None:
     for kind, what in KINDS.items():
         shown = ", ".join(f"{t:.3f}" for t in spent[kind])
         print(f"{what:<52} {timed[kind]:8.3f} ms  (rounds {shown})")
-    _print_split(timed, "ms", 1.0)
-    print(f"a flow without its request layer: {shares(timed)['rest'] / timed['flow']:.3f}x "
-          "the CPU time")
+    _print_split(timed, "ms", 1.0, "its CPU time")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -145,9 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for kind, what in KINDS.items():
         counted[kind] = count(ROOT, args.flows, requests=kind)
         print(f"{what:<52} {counted[kind] / 1e6:8.3f} M instructions per flow")
-    _print_split(counted, "M", 1e6)
-    print(f"a flow without its request layer: {shares(counted)['rest'] / counted['flow']:.3f}x "
-          "the instructions")
+    _print_split(counted, "M", 1e6, "its instructions")
     if args.rounds:
         _timed(args.rounds, args.timed_flows)
     return 0

@@ -23,17 +23,19 @@ def test_quick_run_drives_every_kind_of_flow_without_valgrind() -> None:
 
 
 @pytest.mark.parametrize(("counted", "split"), [
-    ({"flow": 10.0, "service": 3.0, "flask": 2.0, "wsgi": 0.5},
-     {"layer": 2.5, "flask": 1.5, "hooks": 1.0, "rest": 7.5}),
-    # A layer that cost nothing beyond the bare callable: the whole flow is the rest.
-    ({"flow": 4.0, "service": 0.5, "flask": 0.5, "wsgi": 0.5},
-     {"layer": 0.0, "flask": 0.0, "hooks": 0.0, "rest": 4.0}),
+    ({"flow": 10.0, "canned": 1.5, "service": 3.0, "flask": 2.0, "wsgi": 0.5},
+     {"layer": 2.5, "flask": 1.5, "hooks": 1.0, "client": 1.0, "views": 6.0,
+      "bare": 6.5 / 9.0}),
+    # A layer that cost nothing beyond the bare callable: the service is all views.
+    ({"flow": 4.0, "canned": 0.5, "service": 0.5, "flask": 0.5, "wsgi": 0.5},
+     {"layer": 0.0, "flask": 0.0, "hooks": 0.0, "client": 0.0, "views": 3.5, "bare": 1.0}),
     # Counts a few instructions under the bare callable's (noise): no negative part.
-    ({"flow": 4.0, "service": 0.49, "flask": 0.48, "wsgi": 0.5},
-     {"layer": 0.0, "flask": 0.0, "hooks": 0.0, "rest": 4.0}),
+    ({"flow": 4.0, "canned": 0.49, "service": 0.49, "flask": 0.48, "wsgi": 0.5},
+     {"layer": 0.0, "flask": 0.0, "hooks": 0.0, "client": 0.0, "views": 3.5, "bare": 1.0}),
     # A bare Flask app counted above the service's (noise): its part is the whole layer.
-    ({"flow": 4.0, "service": 1.0, "flask": 1.2, "wsgi": 0.5},
-     {"layer": 0.5, "flask": 0.5, "hooks": 0.0, "rest": 3.5}),
+    ({"flow": 4.0, "canned": 1.0, "service": 1.0, "flask": 1.2, "wsgi": 0.5},
+     {"layer": 0.5, "flask": 0.5, "hooks": 0.0, "client": 0.5, "views": 2.5,
+      "bare": 3.0 / 3.5}),
 ])
 def test_the_flow_is_split_by_the_differences_of_the_counts(
         counted: dict[str, float], split: dict[str, float]) -> None:
@@ -42,7 +44,7 @@ def test_the_flow_is_split_by_the_differences_of_the_counts(
 
 def test_the_printed_split_follows_the_counts(monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    given = {"flow": 5e6, "service": 1.5e6, "flask": 1.1e6, "wsgi": 0.1e6}
+    given = {"flow": 5e6, "canned": 0.6e6, "service": 1.5e6, "flask": 1.1e6, "wsgi": 0.1e6}
     asked: list[tuple[Path, int, str]] = []
 
     def fake_count(source: Path, flows: int, *, requests: str = "flow") -> float:
@@ -56,17 +58,18 @@ def test_the_printed_split_follows_the_counts(monkeypatch: pytest.MonkeyPatch,
     assert "the plain login flow (authorize, token, userinfo)" in out
     assert re.search(r"^three calls of a bare WSGI callable +0\.100 M instructions", out, re.M)
     assert ("of the flow: the request layer 1.400 M (28.0%; Flask and werkzeug 1.000 M, "
-            "the service's hooks 0.400 M), the views, stores and harness 3.600 M (72.0%)"
-            ) in out
-    assert "a flow without its request layer: 0.720x the instructions" in out
+            "the service's hooks 0.400 M), its client 0.500 M (10.0%), the views and their "
+            "stores 3.000 M (60.0%)") in out
+    # The service's part: 5.0 - 0.5 (client) = 4.5 M; without the layer, 3.1 M.
+    assert "the service without its request layer: 0.689x its instructions" in out
     assert "timed:" not in out  # --rounds 0: the counts only
 
 
 def test_the_timed_rounds_rotate_the_kinds_and_split_the_medians(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(bench.layers, "count", lambda source, flows, *, requests: 1e6)
-    times = {"flow": [3.0, 2.0, 2.5], "service": [0.5, 0.4, 0.6], "flask": [0.3, 0.3, 0.3],
-             "wsgi": [0.0, 0.0, 0.0]}
+    times = {"flow": [3.0, 2.0, 2.5], "canned": [0.2, 0.2, 0.2], "service": [0.5, 0.4, 0.6],
+             "flask": [0.3, 0.3, 0.3], "wsgi": [0.0, 0.0, 0.0]}
     ran: list[tuple[str, int]] = []
 
     def fake_cpu_ms(kind: str, flows: int) -> float:
@@ -83,9 +86,9 @@ def test_the_timed_rounds_rotate_the_kinds_and_split_the_medians(
     assert re.search(r"^the plain login flow .* +2\.500 ms  \(rounds 3\.000, 2\.000, 2\.500\)$",
                      out, re.M), out
     assert ("of the flow: the request layer 0.500 ms (20.0%; Flask and werkzeug 0.300 ms, "
-            "the service's hooks 0.200 ms), the views, stores and harness 2.000 ms (80.0%)"
-            ) in out
-    assert "a flow without its request layer: 0.800x the CPU time" in out
+            "the service's hooks 0.200 ms), its client 0.200 ms (8.0%), the views and their "
+            "stores 1.800 ms (72.0%)") in out
+    assert "the service without its request layer: 0.783x its CPU time" in out
 
 
 def test_a_timed_kind_is_the_cpu_time_its_child_printed() -> None:
