@@ -130,17 +130,15 @@ def _bare_flask() -> WsgiApp:
     return app
 
 
-def _bare_wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    start_response("200 OK", [("Content-Type", "application/json"),
-                              ("Content-Length", str(len(_HEALTHY)))])
-    return [_HEALTHY]
-
-
 def _answer(start_response: Callable[..., Any], status: str, body: bytes,
             *headers: tuple[str, str]) -> list[bytes]:
     start_response(status, [("Content-Type", "application/json"),
                             ("Content-Length", str(len(body))), *headers])
     return [body]
+
+
+def _bare_wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    return _answer(start_response, "200 OK", _HEALTHY)
 
 
 def _canned(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:

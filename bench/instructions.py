@@ -55,7 +55,7 @@ from bench._args import non_negative, positive
 from bench._servers import cpu_seconds, postgres_server, redis_server
 from bench._timing import rotated
 
-__all__ = ["count", "main", "server_time"]
+__all__ = ["SPENT_LINE", "count", "main", "server_time"]
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 DRIVER: Final = Path(__file__).resolve().with_name("_inprocess.py")
@@ -64,8 +64,9 @@ DRIVER: Final = Path(__file__).resolve().with_name("_inprocess.py")
 _SERVERS_CORE: Final = 0
 #: Where the flows run while the servers' time is taken: not beside them.
 _FLOWS_CORE: Final = 1
-#: The child's line after its last flow (bench/_inprocess.py).
-_COUNTED: Final = re.compile(rb"^\d+ flows, [0-9.]+ ms CPU per flow$", re.M)
+#: The child's line after its last flow (bench/_inprocess.py), its figure the group.
+SPENT_LINE: Final = r"^\d+ flows, ([0-9.]+) ms CPU per flow$"
+_COUNTED: Final = re.compile(SPENT_LINE.encode(), re.M)
 
 
 def _fresh_database(url: str, name: str) -> str:

@@ -18,8 +18,10 @@ from bench.layers import KINDS, cpu_ms, main, shares
 def test_quick_run_drives_every_kind_of_flow_without_valgrind() -> None:
     out = subprocess.run([sys.executable, "-m", "bench.layers", "--quick"], cwd=ROOT,
                          capture_output=True, text=True, timeout=300, check=True).stdout
-    # One line per kind: each child built the app and answered every request it made.
-    assert len(re.findall(r"^3 flows, \d+\.\d{3} ms CPU per flow$", out, re.M)) == len(KINDS)
+    # One line per kind, in order: each child built the app, answered every request it
+    # made and printed its time (cpu_ms raises otherwise).
+    said = re.findall(r"^(\w+): \d+\.\d{3} ms CPU per flow \(quick", out, re.M)
+    assert said == list(KINDS), out
 
 
 @pytest.mark.parametrize(("counted", "split"), [
@@ -91,8 +93,20 @@ def test_the_timed_rounds_rotate_the_kinds_and_split_the_medians(
     assert "the service without its request layer: 0.783x its CPU time" in out
 
 
-def test_a_timed_kind_is_the_cpu_time_its_child_printed() -> None:
-    assert cpu_ms("wsgi", 5, warmup=1) >= 0.0  # a real child; it failed if this raised
+def test_a_timed_kind_is_the_cpu_time_its_child_printed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[list[str]] = []
+
+    def fake_run(argv: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
+        ran.append(argv)
+        return subprocess.CompletedProcess(argv, 0, "warming up\n40 flows, 1.234 ms CPU "
+                                           "per flow\n", "")
+
+    monkeypatch.setattr(bench.layers.subprocess, "run", fake_run)
+    assert cpu_ms("canned", 40, warmup=7) == 1.234
+    (argv,) = ran
+    assert argv[argv.index("--requests") + 1] == "canned"
+    assert argv[argv.index("--flows") + 1] == "40" and argv[argv.index("--warmup") + 1] == "7"
 
 
 def test_a_timed_child_that_fails_is_reported() -> None:
