@@ -16,12 +16,18 @@ file ``--go``; the parent turns callgrind's instrumentation on in between, so st
 warm-up are not counted. After the flows it prints their CPU time per flow and waits for
 the end of its stdin, so its connections are still open while the parent reads the
 servers' CPU time. Without the two files it runs and prints its CPU time per flow.
+
+``--gc frozen`` freezes what start-up made out of the cyclic collector once the app is
+built, as ``eid serve``'s workers do (``service.cli``); ``--pauses`` also prints the
+collector's pauses over the flows and what one full collection then takes
+(:mod:`bench.pauses`).
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import gc
 import hashlib
 import io
 import json
@@ -167,6 +173,34 @@ def empty_requests(app: WsgiApp) -> Callable[[], None]:
     return flow
 
 
+class _Pauses:
+    """The cyclic collector's pauses while it is listening (``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.full: list[float] = []  # the oldest generation's: a walk of every object
+        self.total = 0.0
+        self._began = 0.0
+
+    def __call__(self, phase: str, info: Mapping[str, int]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+            return
+        took = time.perf_counter() - self._began
+        self.total += took
+        if info["generation"] == 2:
+            self.full.append(took)
+
+    def report(self, flows: int) -> str:
+        began = time.perf_counter()
+        gc.collect()  # what a full collection costs now, after the flows
+        one = time.perf_counter() - began
+        return (f"collector: {len(self.full)} full collections of {flows} flows, the "
+                f"longest {max(self.full, default=0.0) * 1000:.2f} ms, "
+                f"{self.total / flows * 1000:.4f} ms per flow in all; "
+                f"{len(gc.get_objects())} objects tracked; one full collection "
+                f"{one * 1000:.2f} ms")
+
+
 def _wait_for(path: Path, timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
@@ -188,6 +222,12 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
                         "against a bare WSGI callable answering it (canned), or three "
                         "GET /healthz through the service's app, a bare Flask app or a "
                         "bare WSGI callable")
+    parser.add_argument("--gc", choices=("on", "frozen"), default="on",
+                        help="the cyclic collector as Python starts it (default), or with "
+                        "what start-up made frozen out of it, as eid serve's workers do")
+    parser.add_argument("--pauses", action="store_true",
+                        help="also print the collector's pauses over the flows, and what "
+                        "one full collection then takes")
     args = parser.parse_args(argv)
     instance = args.instance or Path(tempfile.mkdtemp(prefix="eid-bench-inprocess-"))
     # The data-access log's checkpoint signer runs on a clock, not per flow: under
@@ -201,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     except TypeError:  # a checkout older than the setting
         settings = Settings.from_env()
     app = create_app({"EID_SETTINGS": settings})  # built for every kind: the same imports
+    if args.gc == "frozen":
+        gc.freeze()  # where service.cli's worker freezes: once the app is built
     flow = {"flow": lambda: plain_flow_in_process(app), "service": lambda: empty_requests(app),
             "flask": lambda: empty_requests(_bare_flask()),
             "wsgi": lambda: empty_requests(_bare_wsgi),
@@ -210,10 +252,16 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     if args.ready is not None and args.go is not None:
         args.ready.write_text(str(os.getpid()), encoding="ascii")
         _wait_for(args.go)
+    pauses = _Pauses()
+    if args.pauses:
+        gc.callbacks.append(pauses)
     began = time.process_time()
     for _ in range(args.flows):
         flow()
     spent = time.process_time() - began
+    if args.pauses:
+        gc.callbacks.remove(pauses)
+        print(pauses.report(args.flows), flush=True)
     print(f"{args.flows} flows, {spent / args.flows * 1000:.3f} ms CPU per flow", flush=True)
     if args.ready is not None and args.go is not None:
         # Alive until the parent has taken the servers' CPU time: a PostgreSQL backend

@@ -43,6 +43,7 @@ def test_a_count_out_of_range_is_refused(parse: Callable[[str], int], text: str,
      "argument --server-rounds: must not be negative, not -1"),
     ("bench.instructions", ["--flows", "x"], "argument --flows: not a whole number: 'x'"),
     ("bench.layers", ["--flows", "0"], "argument --flows: must be positive, not 0"),
+    ("bench.pauses", ["--rounds", "0"], "argument --rounds: must be positive, not 0"),
 ])
 def test_every_benchmark_refuses_a_count_of_nothing_before_it_runs(
         benchmark: str, argv: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:

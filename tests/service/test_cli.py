@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from eid.cli import build_parser
 from tests.servers import free_port, wait_until_serving
@@ -70,3 +73,27 @@ def test_a_port_in_use_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert out.startswith("error: cannot_listen: cannot listen on 127.0.0.1:") and \
         "Traceback" not in out
+
+
+def test_a_worker_freezes_its_start_up_objects_once_its_app_is_built(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import service.app
+    from service.cli import _worker_app
+    from service.config import Settings
+
+    steps: list[str] = []
+    built = object()
+
+    def create_app(config: dict[str, object]) -> object:
+        settings = config["EID_SETTINGS"]
+        assert isinstance(settings, Settings)
+        steps.append(f"built with metrics in {settings.metrics_dir}")
+        return built
+
+    monkeypatch.setattr(service.app, "create_app", create_app)
+    monkeypatch.setattr(gc, "freeze", lambda: steps.append("frozen"))
+    settings = Settings(instance=tmp_path, durable_path=str(tmp_path / "eid.sqlite"),
+                        test_mode=False)
+    assert _worker_app(settings, tmp_path / "metrics") is built
+    # After the build, so what start-up made is frozen; nothing else is.
+    assert steps == [f"built with metrics in {tmp_path / 'metrics'}", "frozen"]
