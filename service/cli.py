@@ -28,8 +28,8 @@ def _worker_app(settings: Settings, metrics_dir: Path) -> WsgiApp:
     # What start-up made (modules, routes, templates, keys: some 65,000 objects the
     # cyclic collector tracks) lives as long as the worker. Frozen out of the collector,
     # they are no longer walked by every full collection, which stops all of the
-    # worker's threads: 37-40 ms each time with them, 0.7 ms without (python -m
-    # bench.pauses). Cycles made later are collected as before.
+    # worker's threads: up to 58 ms each time with them, 1.3 ms without (python -m
+    # bench.pauses, round 13 in the README). Cycles made later are collected as before.
     gc.freeze()
     return app
 
