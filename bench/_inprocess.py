@@ -191,6 +191,7 @@ class _Pauses:
             self.full.append(took)
 
     def report(self, flows: int) -> str:
+        """The line for ``flows`` flows, after one full collection timed now."""
         began = time.perf_counter()
         gc.collect()  # what a full collection costs now, after the flows
         one = time.perf_counter() - began

@@ -52,7 +52,7 @@ from bench._inprocess import REQUESTS
 from bench._timing import rotated
 from bench.instructions import DRIVER, ROOT, SPENT_LINE, count
 
-__all__ = ["KINDS", "child_output", "cpu_ms", "main", "shares", "spent_ms"]
+__all__ = ["KINDS", "cpu_ms", "main", "run_child", "shares"]
 
 #: ``bench/_inprocess.py --requests`` values, in the order printed, with their lines.
 KINDS: Final = {
@@ -88,9 +88,11 @@ _SPENT: Final = re.compile(SPENT_LINE, re.M)
 _TIMED_CORE: Final = 1
 
 
-def child_output(options: Sequence[str], what: str, *, timeout: float = 600) -> str:
+def run_child(options: Sequence[str], what: str, *, timeout: float = 600
+              ) -> tuple[str, float]:
     """What ``bench/_inprocess.py`` with ``options`` printed, run in a child at full speed
-    on core 1 (this checkout, so the same imports as every other kind).
+    on core 1 (this checkout, so the same imports as every other kind), and the CPU ms
+    per flow it printed last.
 
     :raises SystemExit: the child failed, or printed no time per flow.
     """
@@ -99,16 +101,10 @@ def child_output(options: Sequence[str], what: str, *, timeout: float = 600) -> 
     done = subprocess.run([*pinned, sys.executable, str(DRIVER), *options], cwd=ROOT,  # noqa: S603
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
                           text=True, timeout=timeout, check=False)
-    if done.returncode or _SPENT.search(done.stdout) is None:
+    found = _SPENT.search(done.stdout)
+    if done.returncode or found is None:
         raise SystemExit(f"{what} failed:\n{(done.stdout + done.stderr)[-3000:]}")
-    return done.stdout
-
-
-def spent_ms(output: str) -> float:
-    """The CPU ms per flow a child's ``output`` (of :func:`child_output`) printed."""
-    found = _SPENT.search(output)
-    assert found is not None  # child_output has checked
-    return float(found.group(1))
+    return done.stdout, float(found.group(1))
 
 
 def cpu_ms(kind: str, flows: int, *, warmup: int = 50, timeout: float = 600) -> float:
@@ -116,8 +112,9 @@ def cpu_ms(kind: str, flows: int, *, warmup: int = 50, timeout: float = 600) -> 
 
     :raises SystemExit: the child failed, or printed no time.
     """
-    return spent_ms(child_output(["--flows", str(flows), "--warmup", str(warmup),
-                                  "--requests", kind], f"the {kind} flows", timeout=timeout))
+    _, spent = run_child(["--flows", str(flows), "--warmup", str(warmup), "--requests", kind],
+                         f"the {kind} flows", timeout=timeout)
+    return spent
 
 
 def _print_split(counted: dict[str, float], unit: str, scale: float, what: str) -> None:

@@ -30,9 +30,9 @@ from typing import Final
 
 from bench._args import positive
 from bench._timing import rotated
-from bench.layers import child_output, spent_ms
+from bench.layers import run_child
 
-__all__ = ["KINDS", "Pauses", "main", "measure"]
+__all__ = ["KINDS", "Pauses", "main", "measure", "summary"]
 
 #: ``bench/_inprocess.py --gc`` values, in the order printed, with what they are.
 KINDS: Final = {"on": "as Python starts it", "frozen": "start-up frozen (eid serve)"}
@@ -61,12 +61,12 @@ def measure(kind: str, flows: int, *, warmup: int = _WARMUP) -> Pauses:
     :raises SystemExit: the child failed, or printed no pauses or no time.
     """
     what = f"the flows with the collector {kind}"
-    out = child_output(["--flows", str(flows), "--warmup", str(warmup), "--gc", kind,
-                        "--pauses"], what)
+    out, spent = run_child(["--flows", str(flows), "--warmup", str(warmup), "--gc", kind,
+                            "--pauses"], what)
     found = _PAUSES.search(out)
     if found is None:
         raise SystemExit(f"{what} printed no pauses:\n{out[-3000:]}")
-    return Pauses(cpu_ms=spent_ms(out), full=int(found.group(1)),
+    return Pauses(cpu_ms=spent, full=int(found.group(1)),
                   longest_ms=float(found.group(2)), collector_ms=float(found.group(3)),
                   tracked=int(found.group(4)), one_full_ms=float(found.group(5)))
 
@@ -75,25 +75,30 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.3f}x" if b > 0 else "-"
 
 
+def summary(runs: Sequence[Pauses]) -> Pauses:
+    """One kind's rounds as the table gives them: the full collections of all rounds
+    and the longest of them; the medians of the rest."""
+    return Pauses(cpu_ms=median(p.cpu_ms for p in runs), full=sum(p.full for p in runs),
+                  longest_ms=max(p.longest_ms for p in runs),
+                  collector_ms=median(p.collector_ms for p in runs),
+                  tracked=round(median(p.tracked for p in runs)),
+                  one_full_ms=median(p.one_full_ms for p in runs))
+
+
 def _report(measured: dict[str, list[Pauses]]) -> None:
     print("collector                   | tracked objects | full collections | the longest ms "
           "| collector ms/flow | one full gc.collect() ms | CPU ms/flow")
-    row: dict[str, dict[str, float]] = {}
-    for kind, what in KINDS.items():
-        runs = measured[kind]
-        row[kind] = {"full_ms": median(p.one_full_ms for p in runs),
-                     "cpu": median(p.cpu_ms for p in runs),
-                     "longest": max(p.longest_ms for p in runs)}
-        print(f"{what:<27} | {median(p.tracked for p in runs):>15,.0f} | "
-              f"{sum(p.full for p in runs):>16} | {row[kind]['longest']:>14.2f} | "
-              f"{median(p.collector_ms for p in runs):>17.4f} | "
-              f"{row[kind]['full_ms']:>24.2f} | {row[kind]['cpu']:>11.3f}")
+    on, frozen = summary(measured["on"]), summary(measured["frozen"])
+    for kind, row in (("on", on), ("frozen", frozen)):
+        print(f"{KINDS[kind]:<27} | {row.tracked:>15,} | {row.full:>16} | "
+              f"{row.longest_ms:>14.2f} | {row.collector_ms:>17.4f} | "
+              f"{row.one_full_ms:>24.2f} | {row.cpu_ms:>11.3f}")
     by_round = ", ".join(_ratio(f.one_full_ms, o.one_full_ms)
                          for f, o in zip(measured["frozen"], measured["on"], strict=True))
-    print(f"frozen/on: one full collection {_ratio(row['frozen']['full_ms'], row['on']['full_ms'])}"
+    print(f"frozen/on: one full collection {_ratio(frozen.one_full_ms, on.one_full_ms)}"
           f" (rounds {by_round}); the longest set off by the flows "
-          f"{_ratio(row['frozen']['longest'], row['on']['longest'])}; CPU per flow "
-          f"{_ratio(row['frozen']['cpu'], row['on']['cpu'])}")
+          f"{_ratio(frozen.longest_ms, on.longest_ms)}; CPU per flow "
+          f"{_ratio(frozen.cpu_ms, on.cpu_ms)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
