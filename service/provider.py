@@ -86,11 +86,13 @@ class Provider:
         return time.time()
 
 
-#: Citizens the service's SQLite registry keeps decoded (SqliteRegistry's keep_decoded): a
-#: login reads its citizen at authorize, token and userinfo within seconds, and 4,096 is
-#: the citizens of the last few thousand logins, far more than sign in between a login's
-#: first and last lookup. The PostgreSQL registry keeps none: other processes may
-#: change it, and a stale "active account" is not a risk to take for speed.
+#: Citizens the service's registry keeps decoded (keep_decoded): a login reads its citizen
+#: at authorize, token and userinfo within seconds, and 4,096 is the citizens of the last
+#: few thousand logins, far more than sign in between a login's first and last lookup.
+#: SQLite's rows never change under it, so a kept citizen is not read again. PostgreSQL's
+#: may (other processes write it, and a stale "active account" is not a risk to take for
+#: speed): each lookup reads its row, and only a row read back unchanged is not decoded
+#: again.
 REGISTRY_KEEP_DECODED = 4096
 
 
@@ -118,7 +120,7 @@ def _postgres_registry(url: str, *, test_mode: bool) -> Registry:
 
     load = "load one with `eid population generate --people N --database-url URL`"
     try:
-        registry = PostgresRegistry(url, create=test_mode)
+        registry = PostgresRegistry(url, create=test_mode, keep_decoded=REGISTRY_KEEP_DECODED)
     except StorageError as exc:
         if exc.code != "registry_missing":
             raise

@@ -35,7 +35,7 @@ from eid.population.postgres_schema import (
     create_table,
 )
 from eid.population.registry import DEFAULT_SEARCH_LIMIT, Relatives
-from eid.population.rows import decode_row, head_first, relatives_of
+from eid.population.rows import KeptDecodes, decode_row, head_first, relatives_of
 from eid.population.sqlite_schema import citizen_row
 from eid.storage.postgres_pool import PoolSettings, open_pool, translate_errors
 
@@ -69,13 +69,22 @@ class PostgresRegistry:
     ``create=True`` makes an empty registry when the database has none (what
     tests and the service's test mode do); otherwise one must have been loaded.
 
+    ``keep_decoded``: how many citizens :meth:`find` keeps decoded, by ID number, with the
+    text each was decoded from (0, the default: none). Every lookup still reads its row,
+    so a suspended account or a reloaded table is seen at once; a row read back unchanged
+    is not decoded again (:class:`~eid.population.rows.KeptDecodes`). Worth it where the
+    same citizen is looked up again soon, as a login does at authorize, token and
+    userinfo.
+
     :raises ConfigurationError: ``invalid_url``.
     :raises StorageError: ``storage_unavailable``; ``registry_missing`` (no registry
         in that database and ``create`` is false); ``not_a_registry`` (another schema
         version).
     """
 
-    def __init__(self, url: str, *, create: bool = False, pool: PoolSettings | None = None):
+    def __init__(self, url: str, *, create: bool = False, pool: PoolSettings | None = None,
+                 keep_decoded: int = 0):
+        self._kept = KeptDecodes(keep_decoded)  # first: a bad argument opens no pool
         self._pool = open_pool(url, pool or PoolSettings(), name="registry", autocommit=True)
         self._places: dict[tuple[Any, ...], Address] = {}  # see decode_stored()
         try:
@@ -147,7 +156,7 @@ class PostgresRegistry:
             parse_id_number(id_number)  # raises IdNumberError with the precise code
         rows = self._query(_GET, (int(id_number),))
         if rows:
-            return decode_row(rows[0][0], id_number, self._places)
+            return self._kept.decode(rows[0][0], id_number, self._places)
         parse_id_number(id_number)  # malformed: IdNumberError, not "not found"
         return None
 

@@ -4,16 +4,18 @@ household, resolve a citizen's relatives. Shared by :mod:`eid.population.sqlite`
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from eid.errors import PopulationError, StorageError
+from eid.errors import ConfigurationError, PopulationError, StorageError
 from eid.population.codec import RecordError
 from eid.population.model import Address, Citizen, Relative
 from eid.population.registry import Relatives
 from eid.population.stored import decode_stored
 
-__all__ = ["decode_row", "head_first", "relatives_of"]
+__all__ = ["KeptDecodes", "check_keep", "decode_row", "head_first", "relatives_of"]
 
 
 def decode_row(text: object, key: object, places: dict[tuple[Any, ...], Address]) -> Citizen:
@@ -37,6 +39,50 @@ def decode_row(text: object, key: object, places: dict[tuple[Any, ...], Address]
             f"row {key} holds the record of {citizen.id_number}", code="corrupt_record"
         )
     return citizen
+
+
+def check_keep(keep_decoded: object) -> int:
+    """``keep_decoded`` as a registry takes it: a whole number, 0 or more.
+
+    :raises ConfigurationError: ``invalid_argument``.
+    """
+    if isinstance(keep_decoded, bool) or not isinstance(keep_decoded, int) \
+            or keep_decoded < 0:
+        raise ConfigurationError(f"keep_decoded must be 0 or more, not {keep_decoded!r}",
+                                 code="invalid_argument")
+    return keep_decoded
+
+
+class KeptDecodes:
+    """The last ``size`` citizens decoded, by ID number, each with the record text it was
+    decoded from, for a registry whose rows may change under it (PostgreSQL: another
+    process may suspend an account, or reload the table).
+
+    The row is still read on every lookup; only its decoding is skipped when the text read
+    is the very text the kept citizen came from (the same characters decode to the same
+    frozen citizen, so sharing it is safe). A changed row decodes afresh and replaces the
+    kept one: nothing read is ever older than the row. The oldest goes out first.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = check_keep(size)
+        self._kept: OrderedDict[str, tuple[str, Citizen]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def decode(self, text: object, id_number: str,
+               places: dict[tuple[Any, ...], Address]) -> Citizen:
+        """:func:`decode_row` of ``text``, the row of ``id_number``, or the citizen kept
+        from that same text."""
+        kept = self._kept.get(id_number)
+        if kept is not None and kept[0] == text:
+            return kept[1]
+        citizen = decode_row(text, id_number, places)
+        if self._size and isinstance(text, str):  # decode_row took only a str
+            with self._lock:
+                if id_number not in self._kept and len(self._kept) >= self._size:
+                    self._kept.popitem(last=False)  # the oldest, in O(1)
+                self._kept[id_number] = (text, citizen)
+        return citizen
 
 
 def head_first(members: Iterable[Citizen]) -> list[Citizen]:

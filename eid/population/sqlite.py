@@ -31,8 +31,8 @@ from eid.population.codec import name_key
 from eid.population.idnumber import parse_id_number
 from eid.population.model import Address, Citizen, PartialDate
 from eid.population.registry import DEFAULT_SEARCH_LIMIT, Relatives
+from eid.population.rows import check_keep, head_first, relatives_of
 from eid.population.rows import decode_row as _decode
-from eid.population.rows import head_first, relatives_of
 from eid.population.sqlite_schema import (
     INSERT_ROW,
     SCHEMA_VERSION,
@@ -87,10 +87,7 @@ class SqliteRegistry:
 
     def __init__(self, path: str | os.PathLike[str] = ":memory:", *, readonly: bool = False,
                  keep_decoded: int = 0):
-        if isinstance(keep_decoded, bool) or not isinstance(keep_decoded, int) \
-                or keep_decoded < 0:
-            raise ConfigurationError(f"keep_decoded must be 0 or more, not {keep_decoded!r}",
-                                     code="invalid_argument")
+        check_keep(keep_decoded)
         self.path = str(path)
         memory = self.path == ":memory:"
         if readonly and (memory or not Path(self.path).is_file()):

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from eid.cli import main
-from eid.errors import StorageError
+from eid.errors import ConfigurationError, StorageError
 from eid.population import Citizen, SqliteRegistry, load_citizens
 from eid.population.postgres import PostgresRegistry
 from eid.population.postgres_load import generate_to_postgres, load_rows
@@ -209,3 +209,59 @@ def test_a_database_url_that_is_not_postgresql_is_a_usage_error(
     assert main(["citizens", "show", HEAD, "--database-url", "mysql://db/eid"]) == 2
     assert "invalid_url" in capsys.readouterr().err
 
+
+
+# --- citizens kept decoded ----------------------------------------------------------
+
+@pytest.fixture
+def keeping(postgres_url: str, citizens: list[Citizen]) -> Iterator[PostgresRegistry]:
+    with PostgresRegistry(postgres_url, create=True, keep_decoded=8) as registry:
+        registry.add_many(citizens)
+        yield registry
+
+
+def test_a_row_read_back_unchanged_is_not_decoded_again(keeping: PostgresRegistry,
+                                                        citizens: list[Citizen]) -> None:
+    # authorize, token and userinfo look the same citizen up seconds apart.
+    first = keeping.get(HEAD)
+    assert keeping.get(HEAD) is first
+    assert first == next(c for c in citizens if c.id_number == HEAD)
+
+
+def test_a_locked_account_is_seen_at_the_next_lookup(keeping: PostgresRegistry,
+                                                        postgres_url: str) -> None:
+    # Another process writes the table: the kept citizen must never hide the change.
+    assert keeping.get(HEAD).account.status == "active"  # type: ignore[union-attr]
+    _execute(postgres_url, "UPDATE citizens SET record = replace(record, '\"active\"',"
+             " '\"locked\"') WHERE id_number = %s", (int(HEAD),))
+    assert keeping.get(HEAD).account.status == "locked"  # type: ignore[union-attr]
+
+
+def test_a_row_corrupted_after_a_lookup_is_still_refused(keeping: PostgresRegistry,
+                                                         postgres_url: str) -> None:
+    keeping.get(HEAD)
+    _execute(postgres_url, "UPDATE citizens SET record = 'not json' WHERE id_number = %s",
+             (int(HEAD),))
+    with pytest.raises(StorageError) as info:
+        keeping.get(HEAD)
+    assert info.value.code == "corrupt_record"
+
+
+def test_a_deleted_row_is_not_found_after_a_lookup(keeping: PostgresRegistry,
+                                                   postgres_url: str) -> None:
+    keeping.get(HEAD)
+    _execute(postgres_url, "DELETE FROM citizens WHERE id_number = %s", (int(HEAD),))
+    assert keeping.find(HEAD) is None
+
+
+def test_by_default_no_decoded_citizen_is_kept(loaded: PostgresRegistry) -> None:
+    first = loaded.get(HEAD)
+    assert loaded.get(HEAD) is not first and loaded.get(HEAD) == first
+
+
+@pytest.mark.parametrize("value", [-1, True, 1.5, "8", None])
+def test_keep_decoded_must_be_a_count(value: object) -> None:
+    # Refused before any connection is tried: the URL is never used.
+    with pytest.raises(ConfigurationError) as info:
+        PostgresRegistry("postgresql://127.0.0.1:1/none", keep_decoded=value)  # type: ignore[arg-type]
+    assert info.value.code == "invalid_argument"

@@ -70,6 +70,27 @@ def test_a_full_flow_on_postgres(tmp_path: Path, postgres_url: str) -> None:
     assert refreshed.status_code == 200, refreshed.json
 
 
+def test_an_account_locked_after_sign_in_redeems_no_code(tmp_path: Path,
+                                                         postgres_url: str) -> None:
+    # The registry keeps its logins' citizens decoded (service.provider); the row is read
+    # at every step all the same, so a lock written by another process stops the flow.
+    app = _app(tmp_path, postgres_url)
+    assert app.extensions["eid"].registry.get(LOA2[0]) is app.extensions["eid"].registry.get(
+        LOA2[0])  # kept: the same row read back is not decoded again
+    flow = Flow(app)
+    auth = flow.request(TEST_CLIENT, scope="openid profile")
+    r = flow.browser.get("/authorize", query_string=auth.params, headers={HEADER: LOA2[0]})
+    code = query(r.location)["code"]
+    with psycopg.connect(postgres_url) as conn:
+        conn.execute("UPDATE citizens SET record = replace(record, '\"active\"', '\"locked\"')"
+                     " WHERE id_number = %s", (int(LOA2[0]),))
+    t = flow.token({"grant_type": "authorization_code", "code": code,
+                    "redirect_uri": auth.params["redirect_uri"],
+                    "code_verifier": auth.verifier}, TEST_CLIENT)
+    assert t.status_code == 400
+    assert t.json["error"] == "invalid_grant"
+
+
 def test_without_test_mode_a_database_without_a_registry_refuses_to_start(
         tmp_path: Path, postgres_url: str) -> None:
     with pytest.raises(ConfigurationError) as err:
