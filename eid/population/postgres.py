@@ -71,7 +71,7 @@ class PostgresRegistry:
 
     ``keep_decoded``: how many citizens :meth:`find` keeps decoded, by ID number, with the
     text each was decoded from (0, the default: none). Every lookup still reads its row,
-    so a suspended account or a reloaded table is seen at once; a row read back unchanged
+    so a locked account or a reloaded table is seen at once; a row read back unchanged
     is not decoded again (:class:`~eid.population.rows.KeptDecodes`). Worth it where the
     same citizen is looked up again soon, as a login does at authorize, token and
     userinfo.

@@ -56,7 +56,7 @@ def check_keep(keep_decoded: object) -> int:
 class KeptDecodes:
     """The last ``size`` citizens decoded, by ID number, each with the record text it was
     decoded from, for a registry whose rows may change under it (PostgreSQL: another
-    process may suspend an account, or reload the table).
+    process may lock an account, or reload the table).
 
     The row is still read on every lookup; only its decoding is skipped when the text read
     is the very text the kept citizen came from (the same characters decode to the same
